@@ -1,0 +1,5 @@
+"""``python -m jet_hunter`` runs the command line."""
+
+from jet_hunter.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,84 @@
+"""``jet-hunter query KIND``: records out of the store, filtered, as a table or JSON lines."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from jet_store import RECORD_TYPES, BadFilter, to_json_dict
+from jet_store.filters import Condition, parse_where
+from jet_store.records import record_type
+
+from jet_hunter.cli.app import App, common_options
+
+__all__ = ["register", "run", "where_from_tokens"]
+
+# what the table view shows of each kind (--json prints every field)
+TABLE_FIELDS: dict[str, tuple[str, ...]] = {
+    "events": ("kb_archivid", "sol_standard", "start_time", "channel", "hpc_x", "hpc_y"),
+    "cutouts": ("key", "backend", "state", "event_id", "wavelengths", "remote_id"),
+    "frames": ("url", "state", "obs_time", "wavelength", "path"),
+    "renderings": ("path", "format", "width", "height", "frame_url"),
+    "subjects": ("key", "state", "zooniverse_id", "event_id"),
+    "workflows": ("workflow_id", "version", "display_name"),
+    "classifications": ("classification_id", "subject_id", "workflow_id", "user_name", "created_at"),
+    "annotations": ("classification_id", "task", "mark_index", "shape", "frame", "x", "y"),
+    "clusters": ("key", "subject_id", "shape", "x", "y", "n_users"),
+    "jets": ("jet_id", "start_time", "base_x", "base_y", "max_height", "flags"),
+}
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "query", help="list records of one kind",
+        description="List stored records of one kind, filtered with --where.",
+        epilog="Example: jet-hunter query frames --where 'state = pending' --where 'wavelength = 304' --json",
+        parents=[common_options(defaults=False)],
+    )
+    parser.add_argument("kind", metavar="KIND", choices=sorted(RECORD_TYPES),
+                        help="one of: " + ", ".join(sorted(RECORD_TYPES)))
+    parser.add_argument("--where", metavar="FIELD OP VALUE", nargs="+", action="append", default=[],
+                        help="filter, e.g. --where state = pending (ops: = != < <= > >= like); repeatable")
+    parser.add_argument("--limit", metavar="N", type=int, help="at most N records")
+    parser.add_argument("--order-by", metavar="FIELD", help="sort by FIELD (-FIELD descending)")
+    parser.add_argument("--json", action="store_true", help="JSON lines, every field")
+    parser.set_defaults(func=run)
+
+
+def where_from_tokens(tokens: list[str]) -> Condition:
+    """One ``--where`` given as one string or as ``FIELD OP VALUE...`` tokens."""
+    if len(tokens) == 1:
+        return parse_where(tokens[0])
+    if len(tokens) >= 3:
+        return tokens[0], tokens[1].lower(), " ".join(tokens[2:])
+    raise BadFilter(f"cannot read filter {' '.join(tokens)!r}: expected FIELD OP VALUE")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def run(app: App, args: argparse.Namespace) -> int:
+    if args.limit is not None and args.limit < 0:
+        raise BadFilter(f"--limit must be >= 0, not {args.limit}")
+    cls = record_type(args.kind)
+    where = [where_from_tokens(tokens) for tokens in args.where]
+    store = app.store(create=False)
+    records = store.stream(cls, where=where, limit=args.limit, order_by=args.order_by)
+    if args.json:
+        for record in records:
+            app.emit_json(to_json_dict(record))
+        return 0
+    columns = TABLE_FIELDS[cls.kind]
+    rows = [[_cell(to_json_dict(r)[name]) for name in columns] for r in records]
+    widths = [max([len(name)] + [len(row[i]) for row in rows]) for i, name in enumerate(columns)]
+    app.echo("  ".join(name.ljust(w) for name, w in zip(columns, widths, strict=True)).rstrip())
+    for row in rows:
+        app.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return 0

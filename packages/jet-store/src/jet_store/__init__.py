@@ -1,0 +1,84 @@
+"""jet-store: the shared records of jet-hunter and the database that holds them.
+
+Examples
+--------
+>>> import jet_store
+>>> sorted(jet_store.RECORD_TYPES)[:4]
+['annotations', 'classifications', 'clusters', 'cutouts']
+"""
+
+from jet_store.codec import from_json_dict, to_json_dict
+from jet_store.errors import (
+    BadFilter,
+    DataError,
+    InvalidRecord,
+    JetHunterError,
+    NotADatabase,
+    SchemaOutdated,
+    SchemaTooNew,
+    ServiceError,
+    StoreError,
+    StoreUnavailable,
+    UnknownField,
+    UnknownKind,
+    UserError,
+)
+from jet_store.records import (
+    RECORD_TYPES,
+    Annotation,
+    Classification,
+    CutoutJob,
+    FitsFrame,
+    FrameState,
+    HekEvent,
+    Jet,
+    JetCluster,
+    JobState,
+    Record,
+    Rendering,
+    Subject,
+    SubjectState,
+    Workflow,
+    record_type,
+)
+from jet_store.store import DEFAULT_DB_URL, AddResult, Store
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "Store",
+    "AddResult",
+    "DEFAULT_DB_URL",
+    "Record",
+    "RECORD_TYPES",
+    "record_type",
+    "HekEvent",
+    "CutoutJob",
+    "JobState",
+    "FitsFrame",
+    "FrameState",
+    "Rendering",
+    "Subject",
+    "SubjectState",
+    "Workflow",
+    "Classification",
+    "Annotation",
+    "JetCluster",
+    "Jet",
+    "to_json_dict",
+    "from_json_dict",
+    "JetHunterError",
+    "UserError",
+    "ServiceError",
+    "DataError",
+    "StoreError",
+    "StoreUnavailable",
+    "NotADatabase",
+    "SchemaOutdated",
+    "SchemaTooNew",
+    "UnknownKind",
+    "UnknownField",
+    "BadFilter",
+    "InvalidRecord",
+]

@@ -1,0 +1,135 @@
+"""Field filters ``(field, op, value)`` turned into SQL, with values typed by the field.
+
+The operators are those of HEK and of the CLI: ``= != < <= > >= like``. A value may be
+given as text (from a command line) and is converted to the field's type; ``None`` (or
+the text ``null``) with ``=``/``!=`` tests for a missing value.
+
+Examples
+--------
+>>> from jet_store.filters import parse_where
+>>> parse_where("state = pending")
+('state', '=', 'pending')
+>>> parse_where("start_time>=2010-06-01")
+('start_time', '>=', '2010-06-01')
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from jet_store.codec import parse_datetime
+from jet_store.errors import BadFilter, InvalidRecord, UnknownField
+from jet_store.records import Record
+from jet_store.schema import FieldSpec, field_specs, table_for
+
+__all__ = ["OPERATORS", "Condition", "parse_where", "coerce_value", "build_conditions"]
+
+OPERATORS = ("=", "!=", "<", "<=", ">", ">=", "like")
+Condition = tuple[str, str, Any]
+
+_WHERE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(!=|<=|>=|=|<|>|\s[Ll][Ii][Kk][Ee]\s)\s*(.*?)\s*$", re.S)
+
+
+def parse_where(text: str) -> Condition:
+    """Split ``"FIELD OP VALUE"`` (spaces optional around symbols) into a condition."""
+    match = _WHERE.match(text)
+    if not match or match.group(3) == "":
+        raise BadFilter(f"cannot read filter {text!r}: expected FIELD OP VALUE with OP one of {' '.join(OPERATORS)}")
+    return match.group(1), match.group(2).strip().lower(), match.group(3)
+
+
+_TRUE = {"true", "t", "yes", "y", "1"}
+_FALSE = {"false", "f", "no", "n", "0"}
+
+
+def coerce_value(spec: FieldSpec, op: str, value: Any) -> Any:
+    """Convert ``value`` to the type of the field ``spec`` describes."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("null", "none")):
+        return None
+    if op == "like":
+        if spec.python_type is not str:
+            raise BadFilter(f"'like' works on text fields; {spec.name} is not text")
+        return str(value)
+    kind = spec.python_type
+    try:
+        if kind is bool:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in _TRUE:
+                return True
+            if text in _FALSE:
+                return False
+            raise ValueError(value)
+        if kind is int:
+            if isinstance(value, bool):
+                raise ValueError(value)
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError(value)
+            return int(value)
+        if kind is float:
+            result = float(value)
+            if result != result:
+                raise ValueError(value)
+            return result
+        if kind is datetime:
+            if isinstance(value, datetime):
+                return value
+            return parse_datetime(str(value))
+        if kind is str:
+            return str(value)
+    except (ValueError, TypeError, InvalidRecord):
+        raise BadFilter(f"{spec.name} holds {kind.__name__} values; cannot compare it with {value!r}") from None
+    raise BadFilter(f"{spec.name} holds JSON; it cannot be filtered on")
+
+
+def build_conditions(cls: type[Record], conditions: Iterable[Condition]) -> list[sa.ColumnElement[bool]]:
+    """SQL expressions for ``conditions`` on the table of ``cls``."""
+    table = table_for(cls)
+    specs = {spec.name: spec for spec in field_specs(cls)}
+    clauses: list[sa.ColumnElement[bool]] = []
+    for condition in conditions:
+        try:
+            name, op, raw = condition
+        except (TypeError, ValueError):
+            raise BadFilter(f"a filter is (field, op, value), not {condition!r}") from None
+        op = str(op).lower()
+        if op == "==":
+            op = "="
+        if op not in OPERATORS:
+            raise BadFilter(f"unknown operator {op!r}; use one of {' '.join(OPERATORS)}")
+        spec = specs.get(name)
+        if spec is None:
+            raise UnknownField(f"{cls.kind} have no field {name!r}; fields: {', '.join(specs)}")
+        if spec.is_json:
+            raise BadFilter(f"{cls.kind}.{name} holds JSON; it cannot be filtered on")
+        value = coerce_value(spec, op, raw)
+        column = table.c[name]
+        if value is None:
+            if op == "=":
+                clauses.append(column.is_(None))
+            elif op == "!=":
+                clauses.append(column.is_not(None))
+            else:
+                raise BadFilter(f"only = and != can compare {name} with null")
+            continue
+        if op == "=":
+            clauses.append(column == value)
+        elif op == "!=":
+            clauses.append(sa.or_(column != value, column.is_(None)))
+        elif op == "<":
+            clauses.append(column < value)
+        elif op == "<=":
+            clauses.append(column <= value)
+        elif op == ">":
+            clauses.append(column > value)
+        elif op == ">=":
+            clauses.append(column >= value)
+        else:
+            clauses.append(column.like(value))
+    return clauses

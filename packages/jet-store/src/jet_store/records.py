@@ -1,0 +1,558 @@
+"""The shared records: the contract between jet-hunter packages.
+
+Every record is a frozen, keyword-only dataclass of plain values: floats in the units
+named by the field (``_x``/``_y`` positions in arcsec, ``exptime`` in s, ``wavelength``
+in Angstrom), timezone-aware UTC :class:`~datetime.datetime`, strings, ints, tuples and
+JSON-compatible dicts. Each has a *natural key* (``key_fields``) by which the
+:class:`~jet_store.Store` makes adding idempotent. Astropy conveniences (``.time``,
+``.coord``, ``.wcs``) import astropy and sunpy only when used, so reading records needs
+neither.
+
+Examples
+--------
+>>> from datetime import datetime, timezone
+>>> from jet_store import HekEvent
+>>> ev = HekEvent(
+...     kb_archivid="ivo://helio-informatics.org/CJ1", event_type="CJ",
+...     start_time=datetime(2010, 6, 20, 11, 14, 44, tzinfo=timezone.utc),
+...     end_time=datetime(2010, 6, 20, 11, 30, tzinfo=timezone.utc),
+...     hpc_x=-512.4, hpc_y=310.2, channel="304")
+>>> ev.key
+'ivo://helio-informatics.org/CJ1'
+>>> ev.duration_s
+916.0
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from astropy.coordinates import SkyCoord
+    from astropy.time import Time
+    from astropy.wcs import WCS
+
+__all__ = [
+    "Record",
+    "HekEvent",
+    "CutoutJob",
+    "JobState",
+    "FitsFrame",
+    "FrameState",
+    "Rendering",
+    "Subject",
+    "SubjectState",
+    "Workflow",
+    "Classification",
+    "Annotation",
+    "JetCluster",
+    "Jet",
+    "RECORD_TYPES",
+    "record_type",
+]
+
+JsonDict = dict[str, Any]
+
+
+def _astropy_time(value: datetime) -> Time:
+    from astropy.time import Time
+
+    return Time(value, scale="utc")
+
+
+def _hpc_coord(x: float | None, y: float | None, obstime: datetime | None, observer: Any = "earth") -> SkyCoord:
+    """A helioprojective SkyCoord (needs sunpy, imported only here)."""
+    if x is None or y is None:
+        raise ValueError("this record has no helioprojective position")
+    import astropy.units as u
+    from astropy.coordinates import SkyCoord
+
+    try:
+        from sunpy.coordinates import frames
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "helioprojective coordinates need sunpy: pip install 'jet-store[astro]'"
+        ) from err
+    return SkyCoord(
+        x * u.arcsec,
+        y * u.arcsec,
+        frame=frames.Helioprojective,
+        obstime=obstime,
+        observer=observer,
+    )
+
+
+class Record:
+    """Mixin of every record: its kind, natural key and stage-state field.
+
+    Subclasses set the class variables ``kind`` (the plural name used by the store
+    and the CLI), ``key_fields`` (the natural key), ``index_fields`` (columns worth an
+    index) and ``state_field`` (the field holding a stage state, if any).
+    """
+
+    __slots__ = ()
+    kind: ClassVar[str]
+    key_fields: ClassVar[tuple[str, ...]]
+    index_fields: ClassVar[tuple[str, ...]] = ()
+    state_field: ClassVar[str | None] = None
+
+    @property
+    def key(self) -> Any:
+        """The natural key: one value, or a tuple when the key has several fields."""
+        if len(self.key_fields) == 1:
+            return getattr(self, self.key_fields[0])
+        return tuple(getattr(self, name) for name in self.key_fields)
+
+
+class JobState(enum.StrEnum):
+    """Stage states of a :class:`CutoutJob`."""
+
+    NEW = "new"  #: built, not yet submitted
+    SUBMITTED = "submitted"  #: the service accepted it and gave a remote id
+    READY = "ready"  #: the service finished; file URLs are known
+    FAILED = "failed"  #: the service refused it or it timed out for good
+
+
+class FrameState(enum.StrEnum):
+    """Stage states of a :class:`FitsFrame`."""
+
+    PENDING = "pending"  #: URL known, file not on disk
+    DOWNLOADED = "downloaded"  #: complete, verified FITS on disk
+    FAILED = "failed"  #: gave up after retries
+    MISSING = "missing"  #: was downloaded, no longer on disk or corrupt
+
+
+class SubjectState(enum.StrEnum):
+    """Stage states of a :class:`Subject`."""
+
+    GROUPED = "grouped"  #: frames chosen, nothing exported
+    EXPORTED = "exported"  #: written to a manifest
+    CREATED = "created"  #: exists on Panoptes (has a Zooniverse id)
+    UPLOADED = "uploaded"  #: its media are uploaded
+    LINKED = "linked"  #: added to its subject set
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HekEvent(Record):
+    """One HEK event report (one per channel: ``sol_standard`` is not unique).
+
+    Positions are helioprojective arcsec, ``hgc_*``/``hgs_*`` heliographic
+    Carrington/Stonyhurst degrees. The bounding box is normalised so that
+    ``bbox_x1 <= bbox_x2`` and ``bbox_y1 <= bbox_y2``. ``raw`` keeps the record as
+    HEK sent it.
+    """
+
+    kind: ClassVar[str] = "events"
+    key_fields: ClassVar[tuple[str, ...]] = ("kb_archivid",)
+    index_fields: ClassVar[tuple[str, ...]] = ("sol_standard", "start_time", "event_type")
+
+    kb_archivid: str
+    event_type: str
+    start_time: datetime
+    end_time: datetime
+    sol_standard: str | None = None
+    peak_time: datetime | None = None
+    hpc_x: float | None = None
+    hpc_y: float | None = None
+    bbox_x1: float | None = None
+    bbox_y1: float | None = None
+    bbox_x2: float | None = None
+    bbox_y2: float | None = None
+    hgc_x: float | None = None
+    hgc_y: float | None = None
+    hgs_x: float | None = None
+    hgs_y: float | None = None
+    channel: str | None = None
+    instrument: str | None = None
+    frm_name: str | None = None
+    description: str | None = None
+    raw: JsonDict = field(default_factory=dict)
+
+    @property
+    def duration_s(self) -> float:
+        """Duration in seconds (end - start)."""
+        return (self.end_time - self.start_time).total_seconds()
+
+    @property
+    def time(self) -> Time:
+        """Start time as an astropy ``Time``."""
+        return _astropy_time(self.start_time)
+
+    @property
+    def coord(self) -> SkyCoord:
+        """The event's position as a helioprojective ``SkyCoord`` (Earth observer)."""
+        return _hpc_coord(self.hpc_x, self.hpc_y, self.start_time)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CutoutJob(Record):
+    """One cutout request to a backend (``ssw`` or ``jsoc``) and its progress.
+
+    ``key`` is chosen by the requester (deterministic from the request's parameters)
+    so that asking twice is one job. Centre and field of view in arcsec, ``cadence``
+    in s, ``wavelengths`` in Angstrom. ``remote_id`` is the service's job or request id,
+    kept so a restarted run resumes polling instead of submitting again.
+    """
+
+    kind: ClassVar[str] = "cutouts"
+    key_fields: ClassVar[tuple[str, ...]] = ("key",)
+    index_fields: ClassVar[tuple[str, ...]] = ("event_id", "state", "remote_id")
+    state_field: ClassVar[str | None] = "state"
+
+    key: str  # type: ignore[misc]  # a field here, the natural key itself
+    backend: str
+    start_time: datetime
+    end_time: datetime
+    center_x: float
+    center_y: float
+    fov_x: float
+    fov_y: float
+    wavelengths: tuple[int, ...]
+    event_id: str | None = None
+    sol_standard: str | None = None
+    max_frames: int | None = None
+    cadence: float | None = None
+    track: bool = False
+    params: JsonDict = field(default_factory=dict)
+    state: str = JobState.NEW
+    remote_id: str | None = None
+    message: str | None = None
+    attempts: int = 0
+    submitted_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def coord(self) -> SkyCoord:
+        """The cutout centre as a helioprojective ``SkyCoord``."""
+        return _hpc_coord(self.center_x, self.center_y, self.start_time)
+
+    @property
+    def time(self) -> Time:
+        """Start of the requested window as an astropy ``Time``."""
+        return _astropy_time(self.start_time)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FitsFrame(Record):
+    """One FITS file of a cutout: where it comes from, where it is, what it shows.
+
+    The WCS keys are copied out of the header for queries and coordinate maths
+    (``crval``/``cdelt`` in ``cunit``, usually arcsec; ``crota2`` in degrees;
+    ``dsun_obs`` in m; ``hgln_obs``/``hglt_obs`` in degrees; ``rsun_obs`` in arcsec);
+    ``header`` keeps every card.
+    """
+
+    kind: ClassVar[str] = "frames"
+    key_fields: ClassVar[tuple[str, ...]] = ("url",)
+    index_fields: ClassVar[tuple[str, ...]] = ("job_key", "event_id", "state", "obs_time", "path")
+    state_field: ClassVar[str | None] = "state"
+
+    url: str
+    job_key: str | None = None
+    event_id: str | None = None
+    path: str | None = None
+    state: str = FrameState.PENDING
+    size_bytes: int | None = None
+    sha256: str | None = None
+    obs_time: datetime | None = None
+    wavelength: float | None = None
+    exptime: float | None = None
+    naxis1: int | None = None
+    naxis2: int | None = None
+    ctype1: str | None = None
+    ctype2: str | None = None
+    cunit1: str | None = None
+    cunit2: str | None = None
+    crpix1: float | None = None
+    crpix2: float | None = None
+    crval1: float | None = None
+    crval2: float | None = None
+    cdelt1: float | None = None
+    cdelt2: float | None = None
+    crota2: float | None = None
+    dsun_obs: float | None = None
+    hgln_obs: float | None = None
+    hglt_obs: float | None = None
+    rsun_obs: float | None = None
+    header: JsonDict = field(default_factory=dict)
+
+    @property
+    def time(self) -> Time:
+        """Observation time as an astropy ``Time``."""
+        if self.obs_time is None:
+            raise ValueError(f"frame {self.url} has no observation time")
+        return _astropy_time(self.obs_time)
+
+    @property
+    def wcs(self) -> WCS:
+        """The frame's celestial WCS, built from the full header."""
+        from astropy.io import fits
+        from astropy.wcs import WCS
+
+        header = fits.Header()
+        for name, value in self.header.items():
+            if name not in ("COMMENT", "HISTORY", "") and not isinstance(value, (dict, list)):
+                header[name] = value
+        return WCS(header).celestial
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rendering(Record):
+    """One image file made from a frame, and where its data area sits.
+
+    The data area ``im_ll_x, im_ll_y, im_ur_x, im_ur_y`` is in fractions of the image
+    (origin bottom-left); with ``width``/``height`` (pixels) and the frame's WCS it maps
+    image pixels to helioprojective arcsec (see ``jet_render.coords``).
+    """
+
+    kind: ClassVar[str] = "renderings"
+    key_fields: ClassVar[tuple[str, ...]] = ("path",)
+    index_fields: ClassVar[tuple[str, ...]] = ("frame_url", "event_id", "obs_time")
+
+    path: str
+    frame_url: str
+    format: str
+    width: int
+    height: int
+    im_ll_x: float
+    im_ll_y: float
+    im_ur_x: float
+    im_ur_y: float
+    renderer: str
+    params: JsonDict = field(default_factory=dict)
+    event_id: str | None = None
+    obs_time: datetime | None = None
+    size_bytes: int | None = None
+    sha256: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Subject(Record):
+    """A Zooniverse subject: an ordered flipbook of renderings of one event.
+
+    ``key`` is the local natural key (chosen by the grouping step);
+    ``zooniverse_id`` is set once Panoptes has created it.
+    """
+
+    kind: ClassVar[str] = "subjects"
+    key_fields: ClassVar[tuple[str, ...]] = ("key",)
+    index_fields: ClassVar[tuple[str, ...]] = ("event_id", "state", "zooniverse_id")
+    state_field: ClassVar[str | None] = "state"
+
+    key: str  # type: ignore[misc]
+    rendering_paths: tuple[str, ...]
+    event_id: str | None = None
+    sol_standard: str | None = None
+    index: int = 0
+    state: str = SubjectState.GROUPED
+    zooniverse_id: int | None = None
+    subject_set_id: int | None = None
+    metadata: JsonDict = field(default_factory=dict)
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Workflow(Record):
+    """One version of a Zooniverse workflow: its tasks and their tools."""
+
+    kind: ClassVar[str] = "workflows"
+    key_fields: ClassVar[tuple[str, ...]] = ("workflow_id", "version")
+
+    workflow_id: int
+    version: str
+    display_name: str | None = None
+    first_task: str | None = None
+    tasks: JsonDict = field(default_factory=dict)
+    strings: JsonDict = field(default_factory=dict)
+    retirement: JsonDict = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Classification(Record):
+    """One volunteer's classification of one subject, as the export gives it.
+
+    ``annotations`` keeps the export's raw JSON; typed marks are :class:`Annotation`
+    records. The volunteer's IP hash is deliberately not kept.
+    """
+
+    kind: ClassVar[str] = "classifications"
+    key_fields: ClassVar[tuple[str, ...]] = ("classification_id",)
+    index_fields: ClassVar[tuple[str, ...]] = ("subject_id", "workflow_id", "user_name")
+
+    classification_id: int
+    subject_id: int
+    workflow_id: int
+    workflow_version: str
+    created_at: datetime
+    user_name: str | None = None
+    user_id: int | None = None
+    workflow_name: str | None = None
+    gold_standard: bool | None = None
+    expert: str | None = None
+    metadata: JsonDict = field(default_factory=dict)
+    annotations: tuple[Any, ...] = ()
+    subject_data: JsonDict = field(default_factory=dict)
+
+    @property
+    def time(self) -> Time:
+        """When it was made, as an astropy ``Time``."""
+        return _astropy_time(self.created_at)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Annotation(Record):
+    """One answer or one mark of a classification, in image pixels (x right, y down).
+
+    ``shape`` is ``question`` (``answer`` set), ``point`` (``x``, ``y``),
+    ``rectangle`` (``x``, ``y`` top-left, ``width``, ``height``) or
+    ``rotateRectangle`` (as rectangle, plus ``angle`` in degrees about the centre,
+    in the y-down image frame). ``frame`` is the 0-based flipbook index.
+    """
+
+    kind: ClassVar[str] = "annotations"
+    key_fields: ClassVar[tuple[str, ...]] = ("classification_id", "task", "mark_index")
+    index_fields: ClassVar[tuple[str, ...]] = ("subject_id", "workflow_id", "shape")
+
+    classification_id: int
+    task: str
+    mark_index: int
+    subject_id: int
+    workflow_id: int
+    shape: str
+    user: str | None = None
+    tool: int | None = None
+    tool_label: str | None = None
+    answer: str | None = None
+    frame: int | None = None
+    x: float | None = None
+    y: float | None = None
+    width: float | None = None
+    height: float | None = None
+    angle: float | None = None
+    display_time: float | None = None
+    details: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JetCluster(Record):
+    """A cluster of volunteers' marks in one subject (a box, a start or an end point).
+
+    Geometry in image pixels of the subject (as :class:`Annotation`); ``sigma`` is the
+    cluster's spread (IoU-based for boxes, pixels for points).
+    """
+
+    kind: ClassVar[str] = "clusters"
+    key_fields: ClassVar[tuple[str, ...]] = ("key",)
+    index_fields: ClassVar[tuple[str, ...]] = ("subject_id", "jet_id")
+
+    key: str  # type: ignore[misc]
+    subject_id: int
+    task: str
+    shape: str
+    x: float
+    y: float
+    width: float | None = None
+    height: float | None = None
+    angle: float | None = None
+    frame: int | None = None
+    sigma: float | None = None
+    n_marks: int = 0
+    n_users: int = 0
+    members: tuple[Any, ...] = ()
+    jet_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Jet(Record):
+    """A jet measured on the Sun: one row of the catalogue.
+
+    Base point in helioprojective arcsec (``base_x``/``base_y`` mean, ``std_x``/``std_y``
+    spread) and heliographic Stonyhurst degrees (``base_lon``/``base_lat``); heights
+    and widths in arcsec with their +-sigma bounds; ``direction`` in degrees
+    (counter-clockwise from solar west); ``velocity`` in km/s; ``flags`` the
+    catalogue's bit field.
+    """
+
+    kind: ClassVar[str] = "jets"
+    key_fields: ClassVar[tuple[str, ...]] = ("jet_id",)
+    index_fields: ClassVar[tuple[str, ...]] = ("event_id", "sol_standard", "start_time")
+
+    jet_id: str
+    start_time: datetime
+    end_time: datetime
+    base_x: float
+    base_y: float
+    event_id: str | None = None
+    sol_standard: str | None = None
+    subject_ids: tuple[int, ...] = ()
+    std_x: float | None = None
+    std_y: float | None = None
+    base_lon: float | None = None
+    base_lat: float | None = None
+    direction: float | None = None
+    max_height: float | None = None
+    upper_height: float | None = None
+    lower_height: float | None = None
+    avg_width: float | None = None
+    std_width: float | None = None
+    velocity: float | None = None
+    sigma: float | None = None
+    flags: int = 0
+    cluster_keys: tuple[str, ...] = ()
+
+    @property
+    def duration_min(self) -> float:
+        """Duration in minutes."""
+        return (self.end_time - self.start_time).total_seconds() / 60.0
+
+    @property
+    def time(self) -> Time:
+        """Start time as an astropy ``Time``."""
+        return _astropy_time(self.start_time)
+
+    @property
+    def coord(self) -> SkyCoord:
+        """The base point as a helioprojective ``SkyCoord`` (Earth observer)."""
+        return _hpc_coord(self.base_x, self.base_y, self.start_time)
+
+
+RECORD_TYPES: dict[str, type[Record]] = {
+    cls.kind: cls
+    for cls in (
+        HekEvent,
+        CutoutJob,
+        FitsFrame,
+        Rendering,
+        Subject,
+        Workflow,
+        Classification,
+        Annotation,
+        JetCluster,
+        Jet,
+    )
+}
+"""Every record type by its kind name (``events``, ``cutouts``, ``frames``, ...)."""
+
+
+def record_type(kind: str | type[Record]) -> type[Record]:
+    """Return the record class for a kind name (or the class itself).
+
+    Examples
+    --------
+    >>> record_type("events").__name__
+    'HekEvent'
+    """
+    if isinstance(kind, type) and issubclass(kind, Record):
+        return kind
+    try:
+        return RECORD_TYPES[str(kind)]
+    except KeyError:
+        from jet_store.errors import UnknownKind
+
+        raise UnknownKind(
+            f"unknown record kind {kind!r}; known kinds: {', '.join(sorted(RECORD_TYPES))}"
+        ) from None

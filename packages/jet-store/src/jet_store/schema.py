@@ -1,0 +1,146 @@
+"""The database schema, derived from the record dataclasses.
+
+One table per record kind, named after it; one column per field, typed from the
+field's annotation; the natural key is the primary key. Dicts and tuples are stored as
+JSON (JSONB on PostgreSQL), never as one row per key. Datetimes are stored as naive UTC
+and come back timezone-aware.
+
+The migration scripts in :mod:`jet_store.migrations` create exactly these tables; a
+test compares the two so they cannot drift apart.
+
+Examples
+--------
+>>> from jet_store.schema import metadata
+>>> sorted(metadata.tables)[:3]
+['annotations', 'classifications', 'clusters']
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+from jet_store.errors import InvalidRecord
+from jet_store.records import RECORD_TYPES, Record
+
+__all__ = ["metadata", "table_for", "FieldSpec", "field_specs", "UTCDateTime", "JSONValue"]
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes stored as naive UTC (same on SQLite and PostgreSQL)."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise InvalidRecord(f"expected a datetime, got {value!r}")
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise InvalidRecord(f"naive datetime {value.isoformat()}: records hold UTC-aware datetimes")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+JSONValue = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+"""JSON column type: JSONB on PostgreSQL (comparable, compact), JSON text elsewhere."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """How one record field maps to a column."""
+
+    name: str
+    python_type: type
+    nullable: bool
+    is_tuple: bool
+    is_json: bool
+    column_type: Any
+
+
+def _unwrap(hint: Any) -> tuple[Any, bool]:
+    """Strip ``X | None`` to ``(X, True)``."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        if len(args) != 1:
+            raise TypeError(f"unsupported union {hint!r}")
+        return args[0], True
+    return hint, False
+
+
+def _spec(name: str, hint: Any) -> FieldSpec:
+    base, nullable = _unwrap(hint)
+    origin = typing.get_origin(base) or base
+    if origin is tuple:
+        return FieldSpec(name, tuple, nullable, True, True, JSONValue)
+    if origin is dict or origin is list:
+        return FieldSpec(name, dict, nullable, False, True, JSONValue)
+    column: Any
+    if base is bool:
+        column = sa.Boolean()
+    elif base is int:
+        column = sa.BigInteger()
+    elif base is float:
+        column = sa.Double()
+    elif base is str:
+        column = sa.Text()
+    elif base is datetime:
+        column = UTCDateTime()
+    else:
+        raise TypeError(f"field {name}: unsupported type {hint!r}")
+    return FieldSpec(name, base, nullable, False, False, column)
+
+
+_SPECS: dict[type[Record], tuple[FieldSpec, ...]] = {}
+
+
+def field_specs(cls: type[Record]) -> tuple[FieldSpec, ...]:
+    """The column specs of a record type, in field order (cached)."""
+    specs = _SPECS.get(cls)
+    if specs is None:
+        hints = typing.get_type_hints(cls)
+        specs = tuple(_spec(f.name, hints[f.name]) for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+        _SPECS[cls] = specs
+    return specs
+
+
+metadata = sa.MetaData()
+"""The SQLAlchemy metadata of every record table."""
+
+_TABLES: dict[type[Record], sa.Table] = {}
+
+
+def _build_table(cls: type[Record]) -> sa.Table:
+    columns = []
+    for spec in field_specs(cls):
+        primary = spec.name in cls.key_fields
+        columns.append(
+            sa.Column(
+                spec.name,
+                spec.column_type,
+                primary_key=primary,
+                autoincrement=False,
+                nullable=spec.nullable and not primary,
+            )
+        )
+    indexes = [sa.Index(f"ix_{cls.kind}_{name}", name) for name in cls.index_fields]
+    return sa.Table(cls.kind, metadata, *columns, *indexes)
+
+
+for _cls in RECORD_TYPES.values():
+    _TABLES[_cls] = _build_table(_cls)
+
+
+def table_for(cls: type[Record]) -> sa.Table:
+    """The table holding records of ``cls``."""
+    return _TABLES[cls]

@@ -1,0 +1,511 @@
+"""The Store: records in and out of a SQL database (SQLite by default, PostgreSQL for teams).
+
+Examples
+--------
+>>> from datetime import datetime, timezone
+>>> from jet_store import Store, HekEvent
+>>> store = Store("sqlite://")  # in memory
+>>> t0 = datetime(2010, 6, 20, 11, 14, 44, tzinfo=timezone.utc)
+>>> ev = HekEvent(kb_archivid="ivo://x/1", event_type="CJ", start_time=t0, end_time=t0)
+>>> store.add([ev])
+AddResult(added=1, updated=0, unchanged=0)
+>>> store.add([ev])  # idempotent on the natural key
+AddResult(added=0, updated=0, unchanged=1)
+>>> store.get(HekEvent, "ivo://x/1") == ev
+True
+>>> [e.kb_archivid for e in store.filter("events", where=[("event_type", "=", "CJ")])]
+['ivo://x/1']
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar, overload
+
+import sqlalchemy as sa
+from sqlalchemy import event, exc
+from sqlalchemy.dialects import postgresql, sqlite
+
+from jet_store.codec import from_row, to_row
+from jet_store.errors import (
+    InvalidRecord,
+    NotADatabase,
+    StoreError,
+    StoreUnavailable,
+    UnknownField,
+    UserError,
+)
+from jet_store.filters import Condition, build_conditions
+from jet_store.migrate import ensure_schema
+from jet_store.records import RECORD_TYPES, Record, record_type
+from jet_store.schema import field_specs, table_for
+
+__all__ = ["Store", "AddResult", "DEFAULT_DB_URL", "normalise_url", "masked_url"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DB_URL = "sqlite:///jet-hunter.db"
+"""A SQLite file ``jet-hunter.db`` in the current folder."""
+
+R = TypeVar("R", bound=Record)
+Kind = str | type[Record]
+
+#: rows per INSERT statement; a whole ``add`` call is still one transaction
+_BATCH = 2000
+#: how long a SQLite writer waits for another process's lock, in ms
+_SQLITE_BUSY_MS = 60_000
+
+
+@dataclass(frozen=True, slots=True)
+class AddResult:
+    """What :meth:`Store.add` did: rows added, rows changed, rows already identical."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __add__(self, other: AddResult) -> AddResult:
+        return AddResult(
+            self.added + other.added, self.updated + other.updated, self.unchanged + other.unchanged
+        )
+
+
+def normalise_url(url: str | Path) -> str:
+    """A SQLAlchemy URL from a URL or a file path; PostgreSQL URLs use psycopg 3.
+
+    Examples
+    --------
+    >>> normalise_url("runs/jets.db")
+    'sqlite:///runs/jets.db'
+    >>> normalise_url("postgresql://u@db.example.org/jets")
+    'postgresql+psycopg://u@db.example.org/jets'
+    """
+    text = str(url)
+    if "://" not in text:
+        return f"sqlite:///{text}"
+    if text.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + text.split("://", 1)[1]
+    return text
+
+
+def masked_url(url: str) -> str:
+    """The URL with any password hidden, for messages and logs."""
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except exc.ArgumentError:
+        return "<unparseable URL>"
+
+
+def _json_dumps(value: Any) -> str:
+    # NaN/inf are not JSON and PostgreSQL refuses them: fail at the record, not later
+    return json.dumps(value, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # pysqlite's own transaction handling would BEGIN lazily and deadlock writers;
+    # we issue BEGIN ourselves (see _sqlite_begin)
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    try:
+        cur.execute(f"PRAGMA busy_timeout = {_SQLITE_BUSY_MS}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
+    finally:
+        cur.close()
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    # writers take the lock up front: a deferred transaction that later needs to write
+    # fails at once with SQLITE_BUSY instead of waiting for the busy timeout
+    mode = "IMMEDIATE" if conn.get_execution_options().get("jet_store_write") else "DEFERRED"
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _make_engine(url: str, echo: bool, create: bool) -> sa.Engine:
+    sa_url = sa.make_url(url)
+    backend = sa_url.get_backend_name()
+    kwargs: dict[str, Any] = {"echo": echo, "json_serializer": _json_dumps}
+    if backend == "sqlite":
+        database = sa_url.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            folder = Path(database).expanduser().parent
+            if not create and not Path(database).expanduser().exists():
+                raise UserError(f"no database at {database} (pass --db, or run a stage to create one)")
+            if not folder.is_dir():
+                raise UserError(f"cannot create SQLite database {database}: folder {folder} does not exist")
+        if not database or database == ":memory:":
+            # one shared in-memory database for every connection of this engine
+            kwargs["poolclass"] = sa.StaticPool
+            kwargs["connect_args"] = {"check_same_thread": False}
+        engine = sa.create_engine(url, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    if backend == "postgresql":
+        kwargs["connect_args"] = {"connect_timeout": 10}
+        kwargs["pool_pre_ping"] = True
+    return sa.create_engine(url, **kwargs)
+
+
+def _first_line(err: BaseException) -> str:
+    orig = getattr(err, "orig", None) or err
+    text = str(orig).strip().splitlines()
+    return text[0] if text else type(orig).__name__
+
+
+class Store:
+    """Typed records in a SQL database.
+
+    Parameters
+    ----------
+    url : str or Path
+        A SQLAlchemy URL (``sqlite:///path.db``, ``postgresql://user@host/db``) or a file
+        path for SQLite. Defaults to ``jet-hunter.db`` in the current folder.
+    upgrade : bool
+        Upgrade a database written by an older jet-store. Without it such a database
+        raises :class:`~jet_store.errors.SchemaOutdated`.
+    create : bool
+        Create the database (SQLite file) and its schema when missing. With False, a
+        missing database raises :class:`~jet_store.errors.UserError`.
+    echo : bool
+        Log every SQL statement.
+
+    Notes
+    -----
+    Every method is one transaction unless called inside :meth:`transaction`, which
+    groups several calls into one. SQLite runs in WAL mode with a long busy timeout, so
+    several processes can write to one file; writers take the lock at the start of their
+    transaction.
+    """
+
+    def __init__(
+        self, url: str | Path = DEFAULT_DB_URL, *, upgrade: bool = False, create: bool = True, echo: bool = False
+    ) -> None:
+        self.url = normalise_url(url)
+        try:
+            self.engine = _make_engine(self.url, echo, create)
+        except exc.ArgumentError as err:
+            raise UserError(f"not a database URL: {masked_url(str(url))} ({err})") from None
+        except ModuleNotFoundError as err:
+            raise UserError(f"no driver for {masked_url(self.url)}: {err}") from None
+        self._local = threading.local()
+        with self._connection(write=True) as conn:
+            self.revision = ensure_schema(conn, upgrade=upgrade, create=create)
+
+    # -- connections ---------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        return f"Store({masked_url(self.url)!r})"
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()
+
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql`` (or another SQLAlchemy backend name)."""
+        return self.engine.dialect.name
+
+    @contextmanager
+    def _connection(self, *, write: bool) -> Iterator[sa.Connection]:
+        current: sa.Connection | None = getattr(self._local, "conn", None)
+        if current is not None:
+            yield current
+            return
+        try:
+            with self.engine.connect() as conn:
+                if write:
+                    conn.execution_options(jet_store_write=True)
+                with conn.begin():
+                    self._local.conn = conn
+                    try:
+                        yield conn
+                    finally:
+                        self._local.conn = None
+        except StoreError:
+            raise
+        except exc.StatementError as err:
+            if isinstance(err.orig, StoreError):
+                raise err.orig from None
+            raise self._translate(err) from err
+        except exc.SQLAlchemyError as err:
+            raise self._translate(err) from err
+
+    def _translate(self, err: exc.SQLAlchemyError) -> StoreError:
+        where = masked_url(self.url)
+        message = _first_line(err)
+        if "file is not a database" in message or "file is encrypted" in message:
+            return NotADatabase(f"{where} is not a SQLite database ({message})")
+        if isinstance(err, exc.StatementError) and isinstance(err.orig, (ValueError, TypeError)):
+            return InvalidRecord(f"cannot store a value: {message}")
+        if isinstance(err, (exc.DataError, exc.IntegrityError)):
+            return InvalidRecord(f"the database refused a value: {message}")
+        if isinstance(err, exc.OperationalError) and self.backend != "sqlite":
+            return StoreUnavailable(f"cannot reach the database at {where}: {message}")
+        if isinstance(err, exc.InterfaceError):
+            return StoreUnavailable(f"cannot reach the database at {where}: {message}")
+        return StoreError(f"database error on {where}: {message}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """Group several store calls into one transaction (all or nothing).
+
+        Examples
+        --------
+        >>> from jet_store import Store, Workflow
+        >>> store = Store("sqlite://")
+        >>> with store.transaction():
+        ...     _ = store.add([Workflow(workflow_id=1, version="1.1")])
+        ...     _ = store.add([Workflow(workflow_id=1, version="1.2")])
+        >>> store.count("workflows")
+        2
+        """
+        with self._connection(write=True):
+            yield self
+
+    # -- writing -------------------------------------------------------------------
+
+    def add(self, records: Iterable[Record], *, update: bool = True) -> AddResult:
+        """Add records in bulk, idempotently on their natural keys.
+
+        A record whose key is new is inserted. One whose key exists replaces the stored
+        row when ``update`` is true (and counts as unchanged when every value is
+        already equal), and is left alone when it is false. Records of several kinds may
+        be mixed; within one call a later record with the same key wins. The whole call
+        is one transaction: it is stored completely or not at all.
+        """
+        by_type: dict[type[Record], dict[Any, Record]] = {}
+        for record in records:
+            if not isinstance(record, Record):
+                raise InvalidRecord(f"not a jet_store record: {record!r}")
+            by_type.setdefault(type(record), {})[record.key] = record
+        result = AddResult()
+        if not by_type:
+            return result
+        with self._connection(write=True) as conn:
+            for cls, keyed in by_type.items():
+                rows = [to_row(r) for r in keyed.values()]
+                for start in range(0, len(rows), _BATCH):
+                    result += self._add_rows(conn, cls, rows[start : start + _BATCH], update)
+        return result
+
+    def _add_rows(self, conn: sa.Connection, cls: type[Record], rows: list[dict[str, Any]], update: bool) -> AddResult:
+        table = table_for(cls)
+        keys = [table.c[name] for name in cls.key_fields]
+        insert = postgresql.insert if self.backend == "postgresql" else sqlite.insert
+        fresh = insert(table).on_conflict_do_nothing(index_elements=keys).returning(*keys)
+        added = {tuple(row) for row in conn.execute(fresh, rows)}
+        rest = [row for row in rows if tuple(row[name] for name in cls.key_fields) not in added]
+        if not rest:
+            return AddResult(added=len(added))
+        if not update:
+            return AddResult(added=len(added), unchanged=len(rest))
+        stmt = insert(table)
+        others = [col for col in table.columns if col.name not in cls.key_fields]
+        changed_any = sa.or_(*(col.is_distinct_from(stmt.excluded[col.name]) for col in others))
+        upsert = stmt.on_conflict_do_update(
+            index_elements=keys,
+            set_={col.name: stmt.excluded[col.name] for col in others},
+            where=changed_any,
+        ).returning(*keys)
+        updated = len(conn.execute(upsert, rest).all())
+        return AddResult(added=len(added), updated=updated, unchanged=len(rest) - updated)
+
+    def update(self, kind: Kind, key: Any, **changes: Any) -> Record:
+        """Change some fields of one stored record and return the new record.
+
+        Examples
+        --------
+        >>> from jet_store import Store, Workflow
+        >>> store = Store("sqlite://")
+        >>> _ = store.add([Workflow(workflow_id=7, version="1.0")])
+        >>> store.update("workflows", (7, "1.0"), display_name="Box the jets").display_name
+        'Box the jets'
+        """
+        cls = record_type(kind)
+        with self._connection(write=True):
+            current = self.get(cls, key)
+            if current is None:
+                raise KeyError(f"no {cls.kind} record with key {key!r}")
+            try:
+                new = replace(current, **changes)
+            except TypeError as err:
+                raise InvalidRecord(f"cannot change {cls.kind} {key!r}: {err}") from None
+            self.add([new])
+        return new
+
+    def set_state(self, kind: Kind, keys: Iterable[Any], state: str) -> int:
+        """Set the stage state of the records with these keys; return how many changed."""
+        cls = record_type(kind)
+        if cls.state_field is None:
+            raise UserError(f"{cls.kind} have no stage state")
+        table = table_for(cls)
+        key_list = list(keys)
+        changed = 0
+        with self._connection(write=True) as conn:
+            for start in range(0, len(key_list), _BATCH):
+                chunk = key_list[start : start + _BATCH]
+                stmt = (
+                    sa.update(table)
+                    .where(self._key_clause(cls, chunk))
+                    .values({cls.state_field: str(state)})
+                )
+                changed += conn.execute(stmt).rowcount
+        return changed
+
+    def delete(self, kind: Kind, keys: Iterable[Any]) -> int:
+        """Delete the records with these keys; return how many were deleted."""
+        cls = record_type(kind)
+        table = table_for(cls)
+        key_list = list(keys)
+        deleted = 0
+        with self._connection(write=True) as conn:
+            for start in range(0, len(key_list), _BATCH):
+                chunk = key_list[start : start + _BATCH]
+                deleted += conn.execute(sa.delete(table).where(self._key_clause(cls, chunk))).rowcount
+        return deleted
+
+    @staticmethod
+    def _key_clause(cls: type[Record], keys: Sequence[Any]) -> sa.ColumnElement[bool]:
+        table = table_for(cls)
+        if len(cls.key_fields) == 1:
+            return table.c[cls.key_fields[0]].in_(keys)
+        columns = [table.c[name] for name in cls.key_fields]
+        return sa.or_(*(sa.and_(*(c == v for c, v in zip(columns, key, strict=True))) for key in keys))
+
+    # -- reading -------------------------------------------------------------------
+
+    @overload
+    def get(self, kind: type[R], key: Any) -> R | None: ...
+    @overload
+    def get(self, kind: str, key: Any) -> Record | None: ...
+
+    def get(self, kind: Kind, key: Any) -> Record | None:
+        """The record with this natural key (a tuple for composite keys), or None."""
+        cls = record_type(kind)
+        values = key if len(cls.key_fields) > 1 else (key,)
+        if len(values) != len(cls.key_fields):
+            raise UserError(f"{cls.kind} keys have {len(cls.key_fields)} parts: {', '.join(cls.key_fields)}")
+        table = table_for(cls)
+        where = [table.c[name] == value for name, value in zip(cls.key_fields, values, strict=True)]
+        with self._connection(write=False) as conn:
+            row = conn.execute(sa.select(table).where(*where)).mappings().first()
+        return None if row is None else from_row(cls, row)
+
+    def _select(
+        self,
+        cls: type[Record],
+        where: Iterable[Condition],
+        equal: dict[str, Any],
+        order_by: str | Sequence[str] | None,
+        limit: int | None,
+    ) -> sa.Select[Any]:
+        table = table_for(cls)
+        conditions = list(where) + [(name, "=", value) for name, value in equal.items()]
+        stmt = sa.select(table).where(*build_conditions(cls, conditions))
+        names = [order_by] if isinstance(order_by, str) else list(order_by or cls.key_fields)
+        columns = {spec.name for spec in field_specs(cls)}
+        for name in names:
+            descending = name.startswith("-")
+            bare = name.lstrip("-")
+            if bare not in columns:
+                raise UnknownField(f"{cls.kind} have no field {bare!r} to order by")
+            stmt = stmt.order_by(table.c[bare].desc() if descending else table.c[bare])
+        if limit is not None:
+            if limit < 0:
+                raise UserError(f"limit must be >= 0, not {limit}")
+            stmt = stmt.limit(limit)
+        return stmt
+
+    @overload
+    def filter(
+        self, kind: type[R], *, where: Iterable[Condition] = (), order_by: str | Sequence[str] | None = None,
+        limit: int | None = None, **equal: Any,
+    ) -> list[R]: ...
+    @overload
+    def filter(
+        self, kind: str, *, where: Iterable[Condition] = (), order_by: str | Sequence[str] | None = None,
+        limit: int | None = None, **equal: Any,
+    ) -> list[Record]: ...
+
+    def filter(
+        self,
+        kind: Kind,
+        *,
+        where: Iterable[Condition] = (),
+        order_by: str | Sequence[str] | None = None,
+        limit: int | None = None,
+        **equal: Any,
+    ) -> list[Record]:
+        """Records matching every condition, as a list.
+
+        ``where`` takes ``(field, op, value)`` triples (ops ``= != < <= > >= like``);
+        keyword arguments are equality tests. ``order_by`` names fields (``-field`` for
+        descending); the natural key by default.
+        """
+        return list(self.stream(kind, where=where, order_by=order_by, limit=limit, **equal))
+
+    def stream(
+        self,
+        kind: Kind,
+        *,
+        where: Iterable[Condition] = (),
+        order_by: str | Sequence[str] | None = None,
+        limit: int | None = None,
+        batch_size: int = 1000,
+        **equal: Any,
+    ) -> Iterator[Any]:
+        """Like :meth:`filter`, but yields records while reading in batches.
+
+        The query runs at the first ``next()``; bad field names raise there.
+        """
+        cls = record_type(kind)
+        stmt = self._select(cls, where, equal, order_by, limit)
+        with self._connection(write=False) as conn:
+            result = conn.execution_options(yield_per=batch_size).execute(stmt).mappings()
+            for row in result:
+                yield from_row(cls, row)
+
+    def count(self, kind: Kind, *, where: Iterable[Condition] = (), **equal: Any) -> int:
+        """How many records match (all of them without conditions)."""
+        cls = record_type(kind)
+        table = table_for(cls)
+        conditions = list(where) + [(name, "=", value) for name, value in equal.items()]
+        stmt = sa.select(sa.func.count()).select_from(table).where(*build_conditions(cls, conditions))
+        with self._connection(write=False) as conn:
+            return int(conn.execute(stmt).scalar_one())
+
+    def counts(self) -> dict[str, dict[str, Any]]:
+        """Counts per record kind, and per stage state for kinds that have one.
+
+        Examples
+        --------
+        >>> from jet_store import Store
+        >>> Store("sqlite://").counts()["frames"]
+        {'total': 0, 'states': {}}
+        """
+        summary: dict[str, dict[str, Any]] = {}
+        with self._connection(write=False) as conn:
+            for kind, cls in RECORD_TYPES.items():
+                table = table_for(cls)
+                total = int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+                entry: dict[str, Any] = {"total": total}
+                if cls.state_field is not None:
+                    column = table.c[cls.state_field]
+                    rows = conn.execute(sa.select(column, sa.func.count()).group_by(column).order_by(column))
+                    entry["states"] = {str(state): int(n) for state, n in rows}
+                summary[kind] = entry
+        return summary
