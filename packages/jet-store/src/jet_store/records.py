@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 __all__ = [
     "Record",
     "HekEvent",
+    "HekSearch",
     "CutoutJob",
     "JobState",
     "FitsFrame",
@@ -185,6 +186,35 @@ class HekEvent(Record):
     def coord(self) -> SkyCoord:
         """The event's position as a helioprojective ``SkyCoord`` (Earth observer)."""
         return _hpc_coord(self.hpc_x, self.hpc_y, self.start_time)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HekSearch(Record):
+    """One HEK search over one time window, so a re-run can skip what is covered.
+
+    ``fingerprint`` identifies the query apart from its time range (event types, box,
+    filters, returned fields); ``key`` is the fingerprint plus the window. ``found`` is
+    the number of events HEK returned, ``new`` those not stored before, ``skipped``
+    the malformed ones left out; ``complete`` is true once every page was read.
+    """
+
+    kind: ClassVar[str] = "searches"
+    key_fields: ClassVar[tuple[str, ...]] = ("key",)
+    index_fields: ClassVar[tuple[str, ...]] = ("fingerprint", "start_time")
+
+    key: str  # type: ignore[misc]
+    fingerprint: str
+    start_time: datetime
+    end_time: datetime
+    base_url: str
+    params: JsonDict = field(default_factory=dict)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    pages: int = 0
+    found: int = 0
+    new: int = 0
+    skipped: int = 0
+    complete: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -524,6 +554,7 @@ RECORD_TYPES: dict[str, type[Record]] = {
     cls.kind: cls
     for cls in (
         HekEvent,
+        HekSearch,
         CutoutJob,
         FitsFrame,
         Rendering,

@@ -16,6 +16,7 @@ __all__ = ["register", "run", "where_from_tokens"]
 # what the table view shows of each kind (--json prints every field)
 TABLE_FIELDS: dict[str, tuple[str, ...]] = {
     "events": ("kb_archivid", "sol_standard", "start_time", "channel", "hpc_x", "hpc_y"),
+    "searches": ("key", "start_time", "end_time", "found", "new", "complete"),
     "cutouts": ("key", "backend", "state", "event_id", "wavelengths", "remote_id"),
     "frames": ("url", "state", "obs_time", "wavelength", "path"),
     "renderings": ("path", "format", "width", "height", "frame_url"),

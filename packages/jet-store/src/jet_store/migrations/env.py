@@ -1,8 +1,21 @@
 """Alembic environment: run on the connection jet_store hands over (or offline)."""
 
+from typing import Any
+
+import sqlalchemy as sa
 from alembic import context
 
-from jet_store.schema import metadata
+from jet_store.schema import UTCDateTime, metadata
+
+
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    """Write plain types into revisions, so they never import jet_store.schema."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime()"
+    if type_ == "type" and isinstance(obj, sa.JSON):
+        return "JSON"  # defined in script.py.mako: JSON, JSONB on PostgreSQL
+    return False
+
 
 connection = context.config.attributes.get("connection")
 if connection is None:
@@ -12,11 +25,14 @@ if connection is None:
         target_metadata=metadata,
         literal_binds=True,
         render_as_batch=True,
+        render_item=render_item,
     )
     with context.begin_transaction():
         context.run_migrations()
 else:
     # render_as_batch: later ALTERs must also work on SQLite
-    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+    context.configure(
+        connection=connection, target_metadata=metadata, render_as_batch=True, render_item=render_item
+    )
     with context.begin_transaction():
         context.run_migrations()

@@ -9,14 +9,15 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
-
+from sqlalchemy.dialects import postgresql
 ${imports if imports else ""}
 
 revision: str = ${repr(up_revision)}
 down_revision: str | None = ${repr(down_revision)}
 branch_labels: str | Sequence[str] | None = ${repr(branch_labels)}
 depends_on: str | Sequence[str] | None = ${repr(depends_on)}
+
+JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
 def upgrade() -> None:
