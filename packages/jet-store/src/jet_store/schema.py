@@ -2,7 +2,7 @@
 
 One table per record kind, named after it; one column per field, typed from the
 field's annotation; the natural key is the primary key. Dicts and tuples are stored as
-JSON (JSONB on PostgreSQL), never as one row per key. Datetimes are stored as naive UTC
+JSON text, never as one row per key. Datetimes are stored as naive UTC
 and come back timezone-aware.
 
 The migration scripts in :mod:`jet_store.migrations` create exactly these tables; a
@@ -24,7 +24,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from jet_store.errors import InvalidRecord
 from jet_store.records import RECORD_TYPES, Record
@@ -51,8 +50,9 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=timezone.utc)
 
 
-JSONValue = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
-"""JSON column type: JSONB on PostgreSQL (comparable, compact), JSON text elsewhere."""
+JSONValue = sa.JSON()
+"""JSON column type. On PostgreSQL this is ``json``, not ``jsonb``: jsonb rewrites numbers
+(a float 6.2e16 comes back as an int), and records must come back unchanged."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

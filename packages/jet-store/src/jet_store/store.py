@@ -160,6 +160,13 @@ def _first_line(err: BaseException) -> str:
     return text[0] if text else type(orig).__name__
 
 
+def _differs(column: sa.Column[Any], new: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+    if isinstance(column.type, sa.JSON):
+        # PostgreSQL's json has no equality operator; the serialised text is canonical
+        return sa.cast(column, sa.Text).is_distinct_from(sa.cast(new, sa.Text))
+    return column.is_distinct_from(new)
+
+
 class Store:
     """Typed records in a SQL database.
 
@@ -299,7 +306,10 @@ class Store:
             for cls, keyed in by_type.items():
                 rows = [to_row(r) for r in keyed.values()]
                 for start in range(0, len(rows), _BATCH):
-                    result += self._add_rows(conn, cls, rows[start : start + _BATCH], update)
+                    try:
+                        result += self._add_rows(conn, cls, rows[start : start + _BATCH], update)
+                    except (ValueError, TypeError) as err:  # a value the driver cannot send
+                        raise InvalidRecord(f"cannot store {cls.kind}: {err}") from err
         return result
 
     def _add_rows(self, conn: sa.Connection, cls: type[Record], rows: list[dict[str, Any]], update: bool) -> AddResult:
@@ -315,7 +325,7 @@ class Store:
             return AddResult(added=len(added), unchanged=len(rest))
         stmt = insert(table)
         others = [col for col in table.columns if col.name not in cls.key_fields]
-        changed_any = sa.or_(*(col.is_distinct_from(stmt.excluded[col.name]) for col in others))
+        changed_any = sa.or_(*(_differs(col, stmt.excluded[col.name]) for col in others))
         upsert = stmt.on_conflict_do_update(
             index_elements=keys,
             set_={col.name: stmt.excluded[col.name] for col in others},

@@ -13,7 +13,7 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime()"
     if type_ == "type" and isinstance(obj, sa.JSON):
-        return "JSON"  # defined in script.py.mako: JSON, JSONB on PostgreSQL
+        return "JSON"  # defined in script.py.mako
     return False
 
 

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 ${imports if imports else ""}
 
 revision: str = ${repr(up_revision)}
@@ -17,7 +16,7 @@ down_revision: str | None = ${repr(down_revision)}
 branch_labels: str | Sequence[str] | None = ${repr(branch_labels)}
 depends_on: str | Sequence[str] | None = ${repr(depends_on)}
 
-JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+JSON = sa.JSON()  # json, not jsonb, on PostgreSQL: jsonb rewrites numbers
 
 
 def upgrade() -> None:

@@ -6,8 +6,8 @@ Create Date: 2026-11-23 20:31:28.982054
 
 One table per record kind of jet_store.records. Frozen here on purpose: later
 schema changes are new revisions, never edits of this one. Datetimes are naive UTC
-(jet_store.schema.UTCDateTime adds the zone back); dicts and tuples are JSON (JSONB
-on PostgreSQL).
+(jet_store.schema.UTCDateTime adds the zone back); dicts and tuples are JSON
+text (json, not jsonb, on PostgreSQL).
 """
 
 from collections.abc import Sequence
@@ -15,14 +15,13 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from sqlalchemy.dialects import postgresql
 
 revision: str = '0001'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+JSON = sa.JSON()  # json, not jsonb, on PostgreSQL: jsonb rewrites numbers
 
 
 def upgrade() -> None:

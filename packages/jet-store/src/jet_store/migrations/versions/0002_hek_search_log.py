@@ -9,7 +9,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 
 revision: str = '0002'
@@ -17,7 +16,7 @@ down_revision: str | None = '0001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+JSON = sa.JSON()  # json, not jsonb, on PostgreSQL: jsonb rewrites numbers
 
 
 def upgrade() -> None:
