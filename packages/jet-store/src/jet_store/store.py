@@ -43,7 +43,7 @@ from jet_store.errors import (
     UserError,
 )
 from jet_store.filters import Condition, build_conditions
-from jet_store.migrate import ensure_schema
+from jet_store.migrate import current_revision, ensure_schema, head_revision
 from jet_store.records import RECORD_TYPES, Record, record_type
 from jet_store.schema import field_specs, table_for
 
@@ -203,8 +203,15 @@ class Store:
         except ModuleNotFoundError as err:
             raise UserError(f"no driver for {masked_url(self.url)}: {err}") from None
         self._local = threading.local()
-        with self._connection(write=True) as conn:
-            self.revision = ensure_schema(conn, upgrade=upgrade, create=create)
+        # the common case (schema current) only reads, so opening never waits for writers
+        with self._connection(write=False) as conn:
+            revision = current_revision(conn)
+        if revision != head_revision():
+            with self._connection(write=True) as conn:
+                if self.backend == "postgresql":  # serialise schema changes between processes
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(7452019)"))
+                revision = ensure_schema(conn, upgrade=upgrade, create=create)
+        self.revision: str = revision
 
     # -- connections ---------------------------------------------------------------
 
