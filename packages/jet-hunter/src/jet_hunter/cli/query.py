@@ -41,7 +41,7 @@ def register(commands: Any) -> None:
     parser.add_argument("--where", metavar="FIELD OP VALUE", nargs="+", action="append", default=[],
                         help="filter, e.g. --where state = pending (ops: = != < <= > >= like); repeatable")
     parser.add_argument("--limit", metavar="N", type=int, help="at most N records")
-    parser.add_argument("--order-by", metavar="FIELD", help="sort by FIELD (-FIELD descending)")
+    parser.add_argument("--order-by", metavar="FIELD", help="sort by FIELD; --order-by=-FIELD sorts descending")
     parser.add_argument("--json", action="store_true", help="JSON lines, every field")
     parser.set_defaults(func=run)
 
