@@ -50,8 +50,9 @@ _counter = itertools.count()
 def postgres_url(postgres_server: str) -> str:
     """A URL of a new, empty PostgreSQL database (psycopg 3 driver)."""
     name = f"jh_{os.getpid()}_{next(_counter)}"
-    admin = sa.create_engine(postgres_server.replace("postgresql://", "postgresql+psycopg://"),
-                             isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(
+        postgres_server.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     admin.dispose()

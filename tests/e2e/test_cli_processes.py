@@ -18,15 +18,18 @@ def jet_hunter(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subp
     command = [exe] if exe else [sys.executable, "-m", "jet_hunter"]
     full_env = {**os.environ, **(env or {})}
     full_env.pop("JET_HUNTER_DB", None) if env is None or "JET_HUNTER_DB" not in env else None
-    return subprocess.run([*command, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [*command, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_console_script_and_module(tmp_path: Path) -> None:
     assert shutil.which("jet-hunter", path=str(Path(sys.executable).parent)), "console script not installed"
     out = jet_hunter("--version", cwd=tmp_path)
     assert out.returncode == 0 and out.stdout.strip() == f"jet-hunter {__version__}"
-    module = subprocess.run([sys.executable, "-m", "jet_hunter", "--version"], capture_output=True, text=True,
-                            timeout=60)
+    module = subprocess.run(
+        [sys.executable, "-m", "jet_hunter", "--version"], capture_output=True, text=True, timeout=60
+    )
     assert module.returncode == 0 and module.stdout.strip() == f"jet-hunter {__version__}"
 
 

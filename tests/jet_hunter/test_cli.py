@@ -21,17 +21,45 @@ T0 = datetime(2010, 6, 20, 11, 14, 44, tzinfo=timezone.utc)
 def filled(db_url: str) -> str:
     store = Store(db_url)
     store.add(
-        HekEvent(kb_archivid=f"ivo://x/{n}", event_type="CJ", start_time=T0 + timedelta(days=n),
-                 end_time=T0 + timedelta(days=n, minutes=20), channel=("171", "304")[n % 2],
-                 hpc_x=-500.0 + n, hpc_y=200.0, raw={"n": n})
+        HekEvent(
+            kb_archivid=f"ivo://x/{n}",
+            event_type="CJ",
+            start_time=T0 + timedelta(days=n),
+            end_time=T0 + timedelta(days=n, minutes=20),
+            channel=("171", "304")[n % 2],
+            hpc_x=-500.0 + n,
+            hpc_y=200.0,
+            raw={"n": n},
+        )
         for n in range(6)
     )
-    store.add([
-        CutoutJob(key="ssw:a", backend="ssw", start_time=T0, end_time=T0, center_x=0.0, center_y=0.0,
-                  fov_x=120.0, fov_y=120.0, wavelengths=(304,), state=JobState.SUBMITTED),
-        CutoutJob(key="ssw:b", backend="ssw", start_time=T0, end_time=T0, center_x=0.0, center_y=0.0,
-                  fov_x=120.0, fov_y=120.0, wavelengths=(171, 304)),
-    ])
+    store.add(
+        [
+            CutoutJob(
+                key="ssw:a",
+                backend="ssw",
+                start_time=T0,
+                end_time=T0,
+                center_x=0.0,
+                center_y=0.0,
+                fov_x=120.0,
+                fov_y=120.0,
+                wavelengths=(304,),
+                state=JobState.SUBMITTED,
+            ),
+            CutoutJob(
+                key="ssw:b",
+                backend="ssw",
+                start_time=T0,
+                end_time=T0,
+                center_x=0.0,
+                center_y=0.0,
+                fov_x=120.0,
+                fov_y=120.0,
+                wavelengths=(171, 304),
+            ),
+        ]
+    )
     store.close()
     return db_url
 
@@ -63,8 +91,20 @@ def test_status(filled: str, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_query_json_lines(filled: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "--db", filled, "query", "events", "--where", "channel", "=", "304",
-                         "--where", "hpc_x > -498.5", "--json")
+    code, out, err = run(
+        capsys,
+        "--db",
+        filled,
+        "query",
+        "events",
+        "--where",
+        "channel",
+        "=",
+        "304",
+        "--where",
+        "hpc_x > -498.5",
+        "--json",
+    )
     assert code == 0, err
     docs = [json.loads(line) for line in out.splitlines()]
     assert [d["kb_archivid"] for d in docs] == ["ivo://x/3", "ivo://x/5"]
@@ -83,8 +123,9 @@ def test_query_table_limit_order(filled: str, capsys: pytest.CaptureFixture[str]
 
 
 def test_query_time_filter(filled: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "--db", filled, "query", "events", "--json",
-                       "--where", "start_time", ">=", "2010-06-24")
+    code, out, _ = run(
+        capsys, "--db", filled, "query", "events", "--json", "--where", "start_time", ">=", "2010-06-24"
+    )
     assert code == 0
     assert len(out.splitlines()) == 2
 

@@ -26,8 +26,11 @@ def test_defaults_are_the_real_services() -> None:
 
 
 def test_precedence(tmp_path: Path) -> None:
-    path = write(tmp_path, 'db = "file.db"\ndata_dir = "/data/jh"\n[services]\nhek_url = "http://file/hek"\n'
-                           'jsoc_url = "http://file/jsoc"\n')
+    path = write(
+        tmp_path,
+        'db = "file.db"\ndata_dir = "/data/jh"\n[services]\nhek_url = "http://file/hek"\n'
+        'jsoc_url = "http://file/jsoc"\n',
+    )
     env = {"JET_HUNTER_DB": "env.db", "JET_HUNTER_HEK_URL": "http://env/hek"}
     s = load_settings({"db": "cli.db", "data_dir": None}, env=env, files=[path])
     assert s.db == "cli.db"  # command line beats env beats file
@@ -72,7 +75,11 @@ def test_missing_named_file(tmp_path: Path) -> None:
 
 
 def test_secrets_from_environment_never_shown() -> None:
-    env = {"PANOPTES_USERNAME": "volunteer", "PANOPTES_PASSWORD": "hunter2", "JET_HUNTER_JSOC_EMAIL": "a@b.org"}
+    env = {
+        "PANOPTES_USERNAME": "volunteer",
+        "PANOPTES_PASSWORD": "hunter2",
+        "JET_HUNTER_JSOC_EMAIL": "a@b.org",
+    }
     s = load_settings(env=env, files=[])
     assert s.secrets.panoptes_password == "hunter2"
     assert s.secrets.jsoc_email == "a@b.org"

@@ -98,9 +98,20 @@ def test_large_bulk_add_spans_batches(store: Store) -> None:
 
 
 def test_mixed_kinds_in_one_call(store: Store) -> None:
-    wf = Workflow(workflow_id=19650, version="4.52", display_name="Box the jets", tasks={"T1": {"type": "drawing"}})
-    ann = Annotation(classification_id=1, task="T1", mark_index=0, subject_id=9, workflow_id=19650,
-                     shape="point", x=1.5, y=2.5, frame=3)
+    wf = Workflow(
+        workflow_id=19650, version="4.52", display_name="Box the jets", tasks={"T1": {"type": "drawing"}}
+    )
+    ann = Annotation(
+        classification_id=1,
+        task="T1",
+        mark_index=0,
+        subject_id=9,
+        workflow_id=19650,
+        shape="point",
+        x=1.5,
+        y=2.5,
+        frame=3,
+    )
     assert store.add([event(1), wf, ann]) == AddResult(added=3)
     assert store.get("workflows", (19650, "4.52")) == wf
     assert store.get(Annotation, (1, "T1", 0)) == ann
@@ -147,8 +158,17 @@ def test_unknown_kind(store: Store) -> None:
 
 def test_stage_states(store: Store) -> None:
     jobs = [
-        CutoutJob(key=f"ssw:{n}", backend="ssw", start_time=T0, end_time=T0 + timedelta(minutes=30),
-                  center_x=-500.0, center_y=300.0, fov_x=120.0, fov_y=120.0, wavelengths=(304, 171))
+        CutoutJob(
+            key=f"ssw:{n}",
+            backend="ssw",
+            start_time=T0,
+            end_time=T0 + timedelta(minutes=30),
+            center_x=-500.0,
+            center_y=300.0,
+            fov_x=120.0,
+            fov_y=120.0,
+            wavelengths=(304, 171),
+        )
         for n in range(5)
     ]
     store.add(jobs)
@@ -156,7 +176,9 @@ def test_stage_states(store: Store) -> None:
     assert store.set_state("cutouts", ["ssw:0", "ssw:1"], JobState.SUBMITTED) == 2
     assert store.counts()["cutouts"]["states"] == {"new": 3, "submitted": 2}
     assert store.filter("cutouts", state="submitted")[0].wavelengths == (304, 171)
-    updated = store.update("cutouts", "ssw:2", state=JobState.READY, remote_id="ssw_service_150113_120434_79087")
+    updated = store.update(
+        "cutouts", "ssw:2", state=JobState.READY, remote_id="ssw_service_150113_120434_79087"
+    )
     assert store.get(CutoutJob, "ssw:2") == updated
     assert store.delete("cutouts", ["ssw:3", "ssw:4", "ssw:404"]) == 2
     with pytest.raises(UserError, match="no stage state"):

@@ -127,7 +127,9 @@ def _read_file(path: Path) -> dict[str, Any]:
                 )
             allowed = _TOP_KEYS if section == "" else _SERVICE_KEYS
             if key not in allowed:
-                raise ConfigError(f"{path}: unknown setting {section}{key}; known: {', '.join(sorted(allowed))}")
+                raise ConfigError(
+                    f"{path}: unknown setting {section}{key}; known: {', '.join(sorted(allowed))}"
+                )
             if not isinstance(value, str) or not value:
                 raise ConfigError(f"{path}: {section}{key} must be a non-empty string")
             values[key] = value

@@ -42,7 +42,7 @@ def to_row(record: Record) -> dict[str, Any]:
     return row
 
 
-def from_row(cls: type[R], row: Mapping[str, Any]) -> R:
+def from_row(cls: type[R], row: Mapping[Any, Any]) -> R:
     """Rebuild a record from a database row (JSON lists back to tuples)."""
     values: dict[str, Any] = {}
     for spec in field_specs(cls):

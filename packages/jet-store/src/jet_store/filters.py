@@ -39,7 +39,9 @@ def parse_where(text: str) -> Condition:
     """Split ``"FIELD OP VALUE"`` (spaces optional around symbols) into a condition."""
     match = _WHERE.match(text)
     if not match or match.group(3) == "":
-        raise BadFilter(f"cannot read filter {text!r}: expected FIELD OP VALUE with OP one of {' '.join(OPERATORS)}")
+        raise BadFilter(
+            f"cannot read filter {text!r}: expected FIELD OP VALUE with OP one of {' '.join(OPERATORS)}"
+        )
     return match.group(1), match.group(2).strip().lower(), match.group(3)
 
 
@@ -84,7 +86,9 @@ def coerce_value(spec: FieldSpec, op: str, value: Any) -> Any:
         if kind is str:
             return str(value)
     except (ValueError, TypeError, InvalidRecord):
-        raise BadFilter(f"{spec.name} holds {kind.__name__} values; cannot compare it with {value!r}") from None
+        raise BadFilter(
+            f"{spec.name} holds {kind.__name__} values; cannot compare it with {value!r}"
+        ) from None
     raise BadFilter(f"{spec.name} holds JSON; it cannot be filtered on")
 
 

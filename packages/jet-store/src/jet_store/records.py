@@ -64,7 +64,9 @@ def _astropy_time(value: datetime) -> Time:
     return Time(value, scale="utc")
 
 
-def _hpc_coord(x: float | None, y: float | None, obstime: datetime | None, observer: Any = "earth") -> SkyCoord:
+def _hpc_coord(
+    x: float | None, y: float | None, obstime: datetime | None, observer: Any = "earth"
+) -> SkyCoord:
     """A helioprojective SkyCoord (needs sunpy, imported only here)."""
     if x is None or y is None:
         raise ValueError("this record has no helioprojective position")
@@ -74,9 +76,7 @@ def _hpc_coord(x: float | None, y: float | None, obstime: datetime | None, obser
     try:
         from sunpy.coordinates import frames
     except ImportError as err:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "helioprojective coordinates need sunpy: pip install 'jet-store[astro]'"
-        ) from err
+        raise ImportError("helioprojective coordinates need sunpy: pip install 'jet-store[astro]'") from err
     return SkyCoord(
         x * u.arcsec,
         y * u.arcsec,
@@ -202,7 +202,7 @@ class HekSearch(Record):
     key_fields: ClassVar[tuple[str, ...]] = ("key",)
     index_fields: ClassVar[tuple[str, ...]] = ("fingerprint", "start_time")
 
-    key: str  # type: ignore[misc]
+    key: str
     fingerprint: str
     start_time: datetime
     end_time: datetime
@@ -232,7 +232,7 @@ class CutoutJob(Record):
     index_fields: ClassVar[tuple[str, ...]] = ("event_id", "state", "remote_id")
     state_field: ClassVar[str | None] = "state"
 
-    key: str  # type: ignore[misc]  # a field here, the natural key itself
+    key: str  # a field here: the natural key itself
     backend: str
     start_time: datetime
     end_time: datetime
@@ -373,7 +373,7 @@ class Subject(Record):
     index_fields: ClassVar[tuple[str, ...]] = ("event_id", "state", "zooniverse_id")
     state_field: ClassVar[str | None] = "state"
 
-    key: str  # type: ignore[misc]
+    key: str
     rendering_paths: tuple[str, ...]
     event_id: str | None = None
     sol_standard: str | None = None
@@ -479,7 +479,7 @@ class JetCluster(Record):
     key_fields: ClassVar[tuple[str, ...]] = ("key",)
     index_fields: ClassVar[tuple[str, ...]] = ("subject_id", "jet_id")
 
-    key: str  # type: ignore[misc]
+    key: str
     subject_id: int
     task: str
     shape: str

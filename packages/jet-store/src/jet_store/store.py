@@ -25,9 +25,8 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar, cast, overload
 
 import sqlalchemy as sa
 from sqlalchemy import event, exc
@@ -193,7 +192,12 @@ class Store:
     """
 
     def __init__(
-        self, url: str | Path = DEFAULT_DB_URL, *, upgrade: bool = False, create: bool = True, echo: bool = False
+        self,
+        url: str | Path = DEFAULT_DB_URL,
+        *,
+        upgrade: bool = False,
+        create: bool = True,
+        echo: bool = False,
     ) -> None:
         self.url = normalise_url(url)
         try:
@@ -319,7 +323,9 @@ class Store:
                         raise InvalidRecord(f"cannot store {cls.kind}: {err}") from err
         return result
 
-    def _add_rows(self, conn: sa.Connection, cls: type[Record], rows: list[dict[str, Any]], update: bool) -> AddResult:
+    def _add_rows(
+        self, conn: sa.Connection, cls: type[Record], rows: list[dict[str, Any]], update: bool
+    ) -> AddResult:
         table = table_for(cls)
         keys = [table.c[name] for name in cls.key_fields]
         insert = postgresql.insert if self.backend == "postgresql" else sqlite.insert
@@ -358,7 +364,7 @@ class Store:
             if current is None:
                 raise KeyError(f"no {cls.kind} record with key {key!r}")
             try:
-                new = replace(current, **changes)
+                new: Record = replace(cast(Any, current), **changes)
             except TypeError as err:
                 raise InvalidRecord(f"cannot change {cls.kind} {key!r}: {err}") from None
             self.add([new])
@@ -376,9 +382,7 @@ class Store:
             for start in range(0, len(key_list), _BATCH):
                 chunk = key_list[start : start + _BATCH]
                 stmt = (
-                    sa.update(table)
-                    .where(self._key_clause(cls, chunk))
-                    .values({cls.state_field: str(state)})
+                    sa.update(table).where(self._key_clause(cls, chunk)).values({cls.state_field: str(state)})
                 )
                 changed += conn.execute(stmt).rowcount
         return changed
@@ -449,13 +453,23 @@ class Store:
 
     @overload
     def filter(
-        self, kind: type[R], *, where: Iterable[Condition] = (), order_by: str | Sequence[str] | None = None,
-        limit: int | None = None, **equal: Any,
+        self,
+        kind: type[R],
+        *,
+        where: Iterable[Condition] = (),
+        order_by: str | Sequence[str] | None = None,
+        limit: int | None = None,
+        **equal: Any,
     ) -> list[R]: ...
     @overload
     def filter(
-        self, kind: str, *, where: Iterable[Condition] = (), order_by: str | Sequence[str] | None = None,
-        limit: int | None = None, **equal: Any,
+        self,
+        kind: str,
+        *,
+        where: Iterable[Condition] = (),
+        order_by: str | Sequence[str] | None = None,
+        limit: int | None = None,
+        **equal: Any,
     ) -> list[Record]: ...
 
     def filter(
@@ -466,7 +480,7 @@ class Store:
         order_by: str | Sequence[str] | None = None,
         limit: int | None = None,
         **equal: Any,
-    ) -> list[Record]:
+    ) -> list[Any]:
         """Records matching every condition, as a list.
 
         ``where`` takes ``(field, op, value)`` triples (ops ``= != < <= > >= like``);

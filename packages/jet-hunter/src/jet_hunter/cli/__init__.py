@@ -7,9 +7,11 @@ database), 130 interrupted. Errors print one line on stderr; ``-v`` adds the tra
 Examples
 --------
 >>> from jet_hunter.cli import main
->>> main(["--db", "sqlite://", "status", "--json"])  # doctest: +ELLIPSIS
-{...}
+>>> main(["--db", "sqlite://", "db", "upgrade"])  # doctest: +ELLIPSIS
+sqlite:// is at schema ...
 0
+>>> main(["query", "comets"])  # prints "jet-hunter: error: ..." on stderr
+1
 """
 
 from __future__ import annotations

@@ -31,16 +31,34 @@ def common_options(*, defaults: bool) -> argparse.ArgumentParser:
         return value if defaults else argparse.SUPPRESS
 
     group = parent.add_argument_group("global options")
-    group.add_argument("--db", metavar="URL", default=default(None),
-                       help="database URL or SQLite file (env JET_HUNTER_DB; default ./jet-hunter.db)")
-    group.add_argument("--data-dir", metavar="DIR", default=default(None),
-                       help="data folder (env JET_HUNTER_DATA; default ./jet-hunter-data)")
-    group.add_argument("--config", metavar="FILE", default=default(None),
-                       help="configuration file (env JET_HUNTER_CONFIG; default ./jet-hunter.toml)")
-    group.add_argument("-q", "--quiet", action="store_true", default=default(False),
-                       help="no progress bars, errors only")
-    group.add_argument("-v", "--verbose", action="count", default=default(0),
-                       help="more log output (-vv for debug); tracebacks on errors")
+    group.add_argument(
+        "--db",
+        metavar="URL",
+        default=default(None),
+        help="database URL or SQLite file (env JET_HUNTER_DB; default ./jet-hunter.db)",
+    )
+    group.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=default(None),
+        help="data folder (env JET_HUNTER_DATA; default ./jet-hunter-data)",
+    )
+    group.add_argument(
+        "--config",
+        metavar="FILE",
+        default=default(None),
+        help="configuration file (env JET_HUNTER_CONFIG; default ./jet-hunter.toml)",
+    )
+    group.add_argument(
+        "-q", "--quiet", action="store_true", default=default(False), help="no progress bars, errors only"
+    )
+    group.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=default(0),
+        help="more log output (-vv for debug); tracebacks on errors",
+    )
     return parent
 
 

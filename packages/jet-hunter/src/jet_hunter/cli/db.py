@@ -15,16 +15,22 @@ __all__ = ["register"]
 
 def register(commands: Any) -> None:
     parser = commands.add_parser(
-        "db", help="database schema: info, upgrade",
+        "db",
+        help="database schema: info, upgrade",
         description="Inspect or upgrade the database schema.",
         parents=[common_options(defaults=False)],
     )
     actions = parser.add_subparsers(dest="db_command", metavar="ACTION", parser_class=type(parser))
     actions.required = True
-    upgrade = actions.add_parser("upgrade", help="upgrade (or create) the schema to this version's",
-                                 parents=[common_options(defaults=False)])
+    upgrade = actions.add_parser(
+        "upgrade",
+        help="upgrade (or create) the schema to this version's",
+        parents=[common_options(defaults=False)],
+    )
     upgrade.set_defaults(func=run_upgrade)
-    info = actions.add_parser("info", help="show the schema revision", parents=[common_options(defaults=False)])
+    info = actions.add_parser(
+        "info", help="show the schema revision", parents=[common_options(defaults=False)]
+    )
     info.set_defaults(func=run_info)
 
 

@@ -31,17 +31,30 @@ TABLE_FIELDS: dict[str, tuple[str, ...]] = {
 
 def register(commands: Any) -> None:
     parser = commands.add_parser(
-        "query", help="list records of one kind",
+        "query",
+        help="list records of one kind",
         description="List stored records of one kind, filtered with --where.",
         epilog="Example: jet-hunter query frames --where 'state = pending' --where 'wavelength = 304' --json",
         parents=[common_options(defaults=False)],
     )
-    parser.add_argument("kind", metavar="KIND", choices=sorted(RECORD_TYPES),
-                        help="one of: " + ", ".join(sorted(RECORD_TYPES)))
-    parser.add_argument("--where", metavar="FIELD OP VALUE", nargs="+", action="append", default=[],
-                        help="filter, e.g. --where state = pending (ops: = != < <= > >= like); repeatable")
+    parser.add_argument(
+        "kind",
+        metavar="KIND",
+        choices=sorted(RECORD_TYPES),
+        help="one of: " + ", ".join(sorted(RECORD_TYPES)),
+    )
+    parser.add_argument(
+        "--where",
+        metavar="FIELD OP VALUE",
+        nargs="+",
+        action="append",
+        default=[],
+        help="filter, e.g. --where state = pending (ops: = != < <= > >= like); repeatable",
+    )
     parser.add_argument("--limit", metavar="N", type=int, help="at most N records")
-    parser.add_argument("--order-by", metavar="FIELD", help="sort by FIELD; --order-by=-FIELD sorts descending")
+    parser.add_argument(
+        "--order-by", metavar="FIELD", help="sort by FIELD; --order-by=-FIELD sorts descending"
+    )
     parser.add_argument("--json", action="store_true", help="JSON lines, every field")
     parser.set_defaults(func=run)
 

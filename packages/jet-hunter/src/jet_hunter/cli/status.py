@@ -14,7 +14,8 @@ __all__ = ["register", "run"]
 
 def register(commands: Any) -> None:
     parser = commands.add_parser(
-        "status", help="counts per record kind and stage state",
+        "status",
+        help="counts per record kind and stage state",
         description="Show how many records of each kind the store holds, per stage state.",
         parents=[common_options(defaults=False)],
     )

@@ -1,14 +1,13 @@
 """Alembic environment: run on the connection jet_store hands over (or offline)."""
 
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from alembic import context
-
 from jet_store.schema import UTCDateTime, metadata
 
 
-def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
     """Write plain types into revisions, so they never import jet_store.schema."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime()"
