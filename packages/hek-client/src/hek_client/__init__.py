@@ -1,17 +1,64 @@
 """hek-client: query the Heliophysics Event Knowledgebase (HEK) for solar events.
 
-The client itself arrives with issue 3; this release holds the service address.
+Build a :class:`HekQuery` (what to ask), run it with a :class:`HekClient` (paging,
+time windows, bounded concurrency, retries), get a :class:`HekResult` of
+:class:`jet_store.HekEvent` records (or an astropy table), or save straight into a
+:class:`jet_store.Store` with :func:`search_and_save`, which skips windows already
+searched.
 
 Examples
 --------
 >>> import hek_client
 >>> hek_client.HEK_URL
 'https://www.lmsal.com/hek/her'
+>>> q = hek_client.HekQuery("2010-06-01", "2020-06-01", channel=304)
+>>> len(hek_client.HekClient().plan(q))
+122
+
+A search needs the service (or ``jet_sandbox.hek.HekServer``, a local replica)::
+
+    with hek_client.HekClient() as client:
+        result = client.search(q)
+    table = result.to_table()
 """
+
+from hek_client.client import DEFAULT_TIMEOUT, DEFAULT_WINDOW, HEK_URL, HekClient, RetryPolicy, WindowResult
+from hek_client.errors import BadAnswer, HekError, HekQueryError, HekRejected, HekUnavailable, TooManyPages
+from hek_client.parse import ParsedAnswer, ParsedEvents, decode_body, parse_answer, parse_event, parse_events
+from hek_client.query import DEFAULT_BOX, AttrFilter, HekQuery, as_utc
+from hek_client.result import HekResult, events_table
+from hek_client.store import SaveSummary, asearch_and_save, plan_windows, search_and_save
 
 __version__ = "0.1.0"
 
-HEK_URL = "https://www.lmsal.com/hek/her"
-"""The HEK search endpoint (GET only)."""
-
-__all__ = ["__version__", "HEK_URL"]
+__all__ = [
+    "__version__",
+    "HEK_URL",
+    "DEFAULT_BOX",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_WINDOW",
+    "HekQuery",
+    "AttrFilter",
+    "as_utc",
+    "HekClient",
+    "RetryPolicy",
+    "WindowResult",
+    "HekResult",
+    "events_table",
+    "ParsedAnswer",
+    "ParsedEvents",
+    "decode_body",
+    "parse_answer",
+    "parse_event",
+    "parse_events",
+    "SaveSummary",
+    "search_and_save",
+    "asearch_and_save",
+    "plan_windows",
+    "HekError",
+    "HekQueryError",
+    "HekRejected",
+    "HekUnavailable",
+    "TooManyPages",
+    "BadAnswer",
+]

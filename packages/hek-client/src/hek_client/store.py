@@ -1,0 +1,254 @@
+"""Search HEK and save into a :class:`jet_store.Store`, window by window, resumably.
+
+Each time window is one unit of work: its events are added (idempotently, on
+``kb_archivid``) together with a :class:`jet_store.HekSearch` row recording the
+window, the query's parameters and counts, in one transaction. A later run skips the
+windows that complete searches with the same query fingerprint and base URL already
+cover (``refresh=True`` fetches them again), so an interrupted ten-year search resumes
+where it stopped and a repeated one costs no request at all.
+
+Examples
+--------
+>>> import httpx
+>>> from jet_store import Store
+>>> from hek_client import HekClient, HekQuery, search_and_save
+>>> rows = [{"kb_archivid": "ivo://x/1", "event_type": "CJ",
+...          "event_starttime": "2010-06-01T10:00:00", "event_endtime": "2010-06-01T10:20:00"}]
+>>> transport = httpx.MockTransport(lambda request: httpx.Response(200, json={"result": rows}))
+>>> store, query = Store("sqlite://"), HekQuery("2010-06-01", "2010-06-03")
+>>> with HekClient(transport=transport, window=None) as client:
+...     print(search_and_save(client, store, query, progress=False).line())
+...     print(search_and_save(client, store, query, progress=False).line())
+found 1, new 1, skipped 0 (windows: fetched 1, skipped 0)
+found 0, new 0, skipped 0 (windows: fetched 0, skipped 1)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from jet_store import HekSearch, Store
+
+from hek_client.client import HekClient, WindowResult
+from hek_client.query import HekQuery
+
+__all__ = ["SaveSummary", "search_and_save", "asearch_and_save", "plan_windows", "search_key"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SaveSummary:
+    """What a search-and-save run did.
+
+    Attributes
+    ----------
+    found : int
+        Distinct events HEK returned in the windows fetched.
+    new, updated, unchanged : int
+        How the store took them (new rows, changed rows, rows already identical).
+    skipped : int
+        Malformed rows left out (``skip_reasons`` says why).
+    windows_fetched, windows_skipped : int
+        Windows asked from HEK, and windows skipped because an earlier search covers them.
+    pages : int
+        Pages read.
+    """
+
+    found: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    windows_fetched: int = 0
+    windows_skipped: int = 0
+    pages: int = 0
+    skip_reasons: list[str] = field(default_factory=list)
+    _ids: set[str] = field(default_factory=set, repr=False)
+
+    def line(self) -> str:
+        """The one-line summary the command line prints."""
+        return (
+            f"found {self.found}, new {self.new}, skipped {self.skipped} "
+            f"(windows: fetched {self.windows_fetched}, skipped {self.windows_skipped})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as a JSON-compatible dict."""
+        return {
+            "found": self.found,
+            "new": self.new,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "windows_fetched": self.windows_fetched,
+            "windows_skipped": self.windows_skipped,
+            "pages": self.pages,
+            "skip_reasons": list(self.skip_reasons),
+        }
+
+
+def _url_tag(base_url: str) -> str:
+    return hashlib.sha256(base_url.encode("utf-8")).hexdigest()[:8]
+
+
+def search_key(window: HekQuery, base_url: str) -> str:
+    """The :class:`jet_store.HekSearch` key of a window: fingerprint, window, and service.
+
+    Examples
+    --------
+    >>> search_key(HekQuery("2010-06-01", "2010-07-01"), "https://www.lmsal.com/hek/her")
+    '43e3efd7052be6e4/20100601T000000-20100701T000000@59af7be1'
+    """
+    return (
+        f"{window.fingerprint}/{window.start:%Y%m%dT%H%M%S}-{window.end:%Y%m%dT%H%M%S}@{_url_tag(base_url)}"
+    )
+
+
+def _covered_intervals(store: Store, query: HekQuery, base_url: str) -> list[tuple[datetime, datetime]]:
+    """Merged time intervals that complete searches of this query (and URL) cover."""
+    searches = store.filter(
+        HekSearch,
+        where=[
+            ("fingerprint", "=", query.fingerprint),
+            ("complete", "=", True),
+            ("start_time", "<", query.end),
+            ("end_time", ">", query.start),
+        ],
+        order_by="start_time",
+    )
+    merged: list[tuple[datetime, datetime]] = []
+    for search in searches:
+        if search.base_url != base_url:
+            continue
+        if merged and search.start_time <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], search.end_time))
+        else:
+            merged.append((search.start_time, search.end_time))
+    return merged
+
+
+def plan_windows(
+    client: HekClient, store: Store, query: HekQuery, *, refresh: bool = False
+) -> tuple[list[HekQuery], list[HekQuery]]:
+    """Split ``query`` into the windows to fetch and those already covered in ``store``.
+
+    A window is covered when complete searches with the same fingerprint and base URL
+    together span it. With ``refresh`` every window is fetched.
+    """
+    windows = client.plan(query)
+    if refresh:
+        return windows, []
+    covered = _covered_intervals(store, query, client.base_url)
+    todo: list[HekQuery] = []
+    done: list[HekQuery] = []
+    for window in windows:
+        inside = any(lo <= window.start and window.end <= hi for lo, hi in covered)
+        (done if inside else todo).append(window)
+    return todo, done
+
+
+def _save_window(store: Store, client: HekClient, done: WindowResult, summary: SaveSummary) -> None:
+    window, result = done.window, done.result
+    with store.transaction():
+        added = store.add(result.events)
+        store.add(
+            [
+                HekSearch(
+                    key=search_key(window, client.base_url),
+                    fingerprint=window.fingerprint,
+                    start_time=window.start,
+                    end_time=window.end,
+                    base_url=client.base_url,
+                    params=window.params(result_limit=client.page_size),
+                    started_at=done.started_at,
+                    finished_at=done.finished_at,
+                    pages=result.pages,
+                    found=len(result.events),
+                    new=added.added,
+                    skipped=len(result.skipped),
+                    complete=True,
+                )
+            ]
+        )
+    summary._ids.update(ev.kb_archivid for ev in result.events)
+    summary.found = len(summary._ids)
+    summary.new += added.added
+    summary.updated += added.updated
+    summary.unchanged += added.unchanged
+    summary.skipped += len(result.skipped)
+    summary.skip_reasons.extend(result.skipped)
+    summary.windows_fetched += 1
+    summary.pages += result.pages
+    log.debug(
+        "saved HEK window %s..%s: %d events (%d new), %d pages",
+        window.start,
+        window.end,
+        len(result.events),
+        added.added,
+        result.pages,
+    )
+
+
+def _start(
+    client: HekClient, store: Store, query: HekQuery, refresh: bool
+) -> tuple[list[HekQuery], SaveSummary]:
+    todo, covered = plan_windows(client, store, query, refresh=refresh)
+    if covered:
+        log.info(
+            "%d of %d HEK windows already searched; skipping them", len(covered), len(todo) + len(covered)
+        )
+    return todo, SaveSummary(windows_skipped=len(covered))
+
+
+def search_and_save(
+    client: HekClient, store: Store, query: HekQuery, *, refresh: bool = False, progress: bool = True
+) -> SaveSummary:
+    """Search HEK window by window and save each window's events and its search record.
+
+    Parameters
+    ----------
+    client : HekClient
+        How to ask (base URL, window length, concurrency, retries).
+    store : jet_store.Store
+        Where events (:class:`jet_store.HekEvent`) and searches
+        (:class:`jet_store.HekSearch`) go.
+    query : HekQuery
+        What to ask.
+    refresh : bool
+        Fetch windows again even when an earlier complete search covers them.
+    progress : bool
+        Show a progress bar on stderr when it is a terminal.
+
+    Returns
+    -------
+    SaveSummary
+        Counts; ``line()`` is the one-line summary.
+
+    Notes
+    -----
+    Windows are saved as they complete, each in one transaction, so an error or a kill
+    loses at most the windows in flight; the error is raised after the windows that
+    completed were saved.
+    """
+    todo, summary = _start(client, store, query, refresh)
+    if todo:
+        for done in client.iter_windows(query, windows=todo, progress=progress):
+            _save_window(store, client, done, summary)
+    return summary
+
+
+async def asearch_and_save(
+    client: HekClient, store: Store, query: HekQuery, *, refresh: bool = False, progress: bool = True
+) -> SaveSummary:
+    """Async :func:`search_and_save`; the store is written from a worker thread."""
+    todo, summary = await asyncio.to_thread(_start, client, store, query, refresh)
+    if todo:
+        async for done in client.aiter_windows(query, windows=todo, progress=progress):
+            await asyncio.to_thread(_save_window, store, client, done, summary)
+    return summary

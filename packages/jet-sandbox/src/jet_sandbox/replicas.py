@@ -1,0 +1,44 @@
+"""The replicas by name, for the CLI (``jet-hunter sandbox serve NAME``) and scripts.
+
+Examples
+--------
+>>> from jet_sandbox.replicas import REPLICAS, replica
+>>> sorted(REPLICAS)
+['hek']
+>>> replica("hek").label
+'HEK replica'
+"""
+
+from __future__ import annotations
+
+from jet_sandbox.errors import SandboxError
+from jet_sandbox.hek import HekServer
+from jet_sandbox.server import SandboxServer
+
+__all__ = ["REPLICAS", "replica"]
+
+REPLICAS: dict[str, type[SandboxServer]] = {
+    HekServer.name: HekServer,
+}
+"""Every replica class, by its short name."""
+
+
+def replica(name: str) -> type[SandboxServer]:
+    """The replica class called ``name``.
+
+    Raises
+    ------
+    SandboxError
+        If there is no such replica.
+
+    Examples
+    --------
+    >>> replica("nope")
+    Traceback (most recent call last):
+    ...
+    jet_sandbox.errors.SandboxError: no replica 'nope'; known: hek
+    """
+    try:
+        return REPLICAS[name]
+    except KeyError:
+        raise SandboxError(f"no replica {name!r}; known: {', '.join(sorted(REPLICAS))}") from None
