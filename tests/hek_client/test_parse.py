@@ -216,7 +216,8 @@ def test_non_utf8_bytes_are_decoded_not_fatal() -> None:
 def test_nan_nul_and_surrogates_are_made_storable() -> None:
     body = (
         '{"result": [{"kb_archivid": "ivo://x/1", "event_type": "CJ", '
-        '"event_starttime": "2010-06-01T00:00:00", "event_endtime": "2010-06-01T01:00:00", "hpc_x": NaN, "a": "nul\\u0000here", "b": "\\ud800", '
+        '"event_starttime": "2010-06-01T00:00:00", "event_endtime": "2010-06-01T01:00:00", "hpc_x": NaN, '
+        '"a": "nul\\u0000here", "b": "\\ud800", '
         '"c": [Infinity, {"d": -Infinity}]}]}'
     )
     ev = parse_answer(body).events[0]

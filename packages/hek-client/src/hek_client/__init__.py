@@ -12,8 +12,8 @@ Examples
 >>> hek_client.HEK_URL
 'https://www.lmsal.com/hek/her'
 >>> q = hek_client.HekQuery("2010-06-01", "2020-06-01", channel=304)
->>> len(hek_client.HekClient().plan(q))
-122
+>>> len(hek_client.HekClient().plan(q))  # 90-day windows
+41
 
 A search needs the service (or ``jet_sandbox.hek.HekServer``, a local replica)::
 

@@ -1,6 +1,6 @@
 """How to ask HEK: :class:`HekClient` (HTTP, paging, time windows, retries).
 
-One search is split into time windows (``window``, 30 days by default), fetched with
+One search is split into time windows (``window``, 90 days by default), fetched with
 at most ``concurrency`` windows in flight; each window is read page by page
 (``result_limit`` and a 1-based ``page``) while HEK says ``overmax``; events are
 deduplicated on ``kb_archivid`` across pages and windows. Every page request is
@@ -74,6 +74,7 @@ __all__ = [
     "WindowResult",
     "DEFAULT_TIMEOUT",
     "DEFAULT_WINDOW",
+    "DEFAULT_RETRY",
     "parse_retry_after",
 ]
 
@@ -85,8 +86,10 @@ HEK_URL = "https://www.lmsal.com/hek/her"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 """Per-request timeouts: 10 s to connect, 60 s for each read/write/pool wait."""
 
-DEFAULT_WINDOW = timedelta(days=30)
-"""Default length of one time window."""
+DEFAULT_WINDOW = timedelta(days=90)
+"""Default length of one time window: sparse event types (coronal jets, about 25 reports a
+month) fit one page per window, so windows are fetched in parallel; dense ones (flares)
+page within each window."""
 
 
 def _user_agent() -> str:
@@ -170,6 +173,10 @@ class RetryPolicy:
             # the server said how long; add a little jitter so clients do not return in step
             return min(float(retry_after), self.max_retry_after) + random.uniform(0, self.base_delay)
         return float(backoff)
+
+
+DEFAULT_RETRY = RetryPolicy()
+"""Retry policy of a client made without one: 5 attempts, backoff from 1 s up to 60 s."""
 
 
 class _Transient(Exception):
@@ -300,7 +307,7 @@ class HekClient:
         page_size: int = 500,
         max_pages: int = 100,
         window: timedelta | None = DEFAULT_WINDOW,
-        concurrency: int = 4,
+        concurrency: int = 8,
         retry: RetryPolicy | None = None,
     ) -> None:
         try:
@@ -320,7 +327,7 @@ class HekClient:
         self.max_pages = max_pages
         self.window = window
         self.concurrency = concurrency
-        self.retry = retry or RetryPolicy()
+        self.retry = retry or DEFAULT_RETRY
         self._client: httpx.Client | None = None
         self._aclient: httpx.AsyncClient | None = None
 

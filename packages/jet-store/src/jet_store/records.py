@@ -193,7 +193,8 @@ class HekSearch(Record):
     """One HEK search over one time window, so a re-run can skip what is covered.
 
     ``fingerprint`` identifies the query apart from its time range (event types, box,
-    filters, returned fields); ``key`` is the fingerprint plus the window. ``found`` is
+    filters, returned fields); ``key`` combines the fingerprint, the window and the
+    service (``base_url``), so searches of a replica never count as coverage of HEK. ``found`` is
     the number of events HEK returned, ``new`` those not stored before, ``skipped``
     the malformed ones left out; ``complete`` is true once every page was read.
     """

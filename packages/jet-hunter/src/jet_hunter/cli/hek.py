@@ -1,0 +1,150 @@
+"""``jet-hunter hek search``: find events in HEK and save them in the store.
+
+A thin layer over :func:`hek_client.search_and_save`: it reads the options, builds a
+:class:`hek_client.HekQuery`, runs the search window by window (windows already searched
+with the same query are skipped unless ``--refresh``), and prints one line::
+
+    found 16, new 16, skipped 0 (windows: fetched 1, skipped 0)
+
+or, with ``--json``, the same summary as one JSON document.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import timedelta
+from typing import Any
+
+from hek_client import DEFAULT_BOX, HekClient, HekQuery, search_and_save
+
+from jet_hunter.cli.app import App, CliUsageError, common_options
+
+__all__ = ["register", "run_search"]
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, not {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, not {text}")
+    return value
+
+
+def register(commands: Any) -> None:
+    """Add ``hek`` and its sub-command ``search`` to the command parsers."""
+    hek = commands.add_parser(
+        "hek",
+        help="search the Heliophysics Event Knowledgebase",
+        description="Search HEK for events and save them in the store.",
+        parents=[common_options(defaults=False)],
+    )
+    actions = hek.add_subparsers(dest="hek_command", metavar="ACTION", parser_class=type(hek))
+    actions.required = True
+    search = actions.add_parser(
+        "search",
+        help="find events and save them (idempotent, resumable)",
+        description=(
+            "Find HEK events in a time range and save them in the store. The range is searched in "
+            "windows; windows already searched with the same query are skipped unless --refresh."
+        ),
+        epilog=(
+            "Example: jet-hunter hek search --start 2010-06-01 --end 2020-06-01 --type cj --channel 304 "
+            "--filter frm_name like %Schrijver%"
+        ),
+        parents=[common_options(defaults=False)],
+    )
+    search.add_argument("--start", required=True, metavar="TIME", help="start (UTC, ISO 8601: 2010-06-01)")
+    search.add_argument("--end", required=True, metavar="TIME", help="end (UTC, ISO 8601)")
+    search.add_argument("--type", default="cj", metavar="TYPES", help="event types, comma list (default cj)")
+    search.add_argument("--channel", metavar="CHANNEL", help="only reports made in this channel, e.g. 304")
+    search.add_argument(
+        "--box",
+        nargs=4,
+        type=float,
+        metavar=("X1", "Y1", "X2", "Y2"),
+        help="helioprojective box in arcsec (default +-5000: the disk and far off-limb)",
+    )
+    search.add_argument(
+        "--filter",
+        nargs=3,
+        action="append",
+        default=[],
+        metavar=("PARAM", "OP", "VALUE"),
+        help="attribute filter, e.g. --filter event_importance '>=' 0.4 (= != < <= > >= like); repeatable",
+    )
+    search.add_argument("--url", metavar="URL", help="HEK search URL (default: the configured hek_url)")
+    search.add_argument(
+        "--window-days",
+        type=_positive_float,
+        default=None,
+        metavar="DAYS",
+        help="length of one search window in days (default 90)",
+    )
+    search.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="windows fetched at once (default 8)",
+    )
+    search.add_argument(
+        "--page-size", type=_positive_int, default=None, metavar="N", help="events per page (default 500)"
+    )
+    search.add_argument(
+        "--refresh", action="store_true", help="search windows again even if already searched"
+    )
+    search.add_argument("--json", action="store_true", help="print the summary as one JSON document")
+    search.set_defaults(func=run_search)
+
+
+def run_search(app: App, args: argparse.Namespace) -> int:
+    """Run ``hek search``; return the exit code."""
+    if args.start is None or args.end is None:  # pragma: no cover - argparse requires them
+        raise CliUsageError("--start and --end are required")
+    query = HekQuery(
+        args.start,
+        args.end,
+        event_types=args.type,
+        box=args.box if args.box is not None else DEFAULT_BOX,
+        filters=[tuple(f) for f in args.filter],
+        channel=args.channel,
+    )
+    options: dict[str, Any] = {}
+    if args.window_days is not None:
+        options["window"] = timedelta(days=args.window_days)
+    if args.concurrency is not None:
+        options["concurrency"] = args.concurrency
+    if args.page_size is not None:
+        options["page_size"] = args.page_size
+    store = app.store()
+    with HekClient(args.url or app.settings.hek_url, **options) as client:
+        summary = search_and_save(client, store, query, refresh=args.refresh, progress=app.progress)
+    if args.json:
+        app.emit_json(
+            {
+                **summary.to_dict(),
+                "windows": {"fetched": summary.windows_fetched, "skipped": summary.windows_skipped},
+                "query": {
+                    "start": query.start.isoformat(),
+                    "end": query.end.isoformat(),
+                    "fingerprint": query.fingerprint,
+                    **query.describe(),
+                },
+                "url": client.base_url,
+            }
+        )
+    else:
+        app.echo(summary.line())
+    return 0
