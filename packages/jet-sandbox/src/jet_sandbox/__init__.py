@@ -4,7 +4,8 @@ Each replica is a real HTTP server on 127.0.0.1 (ephemeral port), started from P
 (``with HekServer(...) as srv: srv.url``) or from the CLI (``jet-hunter sandbox serve
 hek``). It serves recorded and synthetic data with the shapes of the real service and
 takes a :class:`FaultPlan` (latency, 5xx, 429 + Retry-After, HTML on 200, resets,
-truncated bodies, non-UTF-8 bytes, ...). Available: the HEK replica (:mod:`jet_sandbox.hek`).
+truncated bodies, non-UTF-8 bytes, ...). Available: the HEK replica (:mod:`jet_sandbox.hek`) and synthetic AIA
+cutouts with known jets (:mod:`jet_sandbox.aia`).
 
 Examples
 --------
@@ -16,6 +17,24 @@ Examples
 True
 """
 
+from jet_sandbox.aia import (
+    CutoutSpec,
+    CutoutTruth,
+    FrameTruth,
+    JetTruth,
+    Observer,
+    SyntheticAiaError,
+    cutout_filename,
+    frame,
+    frame_bytes,
+    list_filename,
+    load_truth,
+    make_jet,
+    observer_at,
+    random_jet,
+    random_spec,
+    write_cutout,
+)
 from jet_sandbox.errors import BadQuery, FaultSpecError, SandboxError
 from jet_sandbox.faults import Fault, FaultDecision, FaultPlan, FaultSchedule
 from jet_sandbox.hek import HekServer
@@ -47,4 +66,20 @@ __all__ = [
     "SandboxError",
     "FaultSpecError",
     "BadQuery",
+    "CutoutSpec",
+    "CutoutTruth",
+    "FrameTruth",
+    "JetTruth",
+    "Observer",
+    "SyntheticAiaError",
+    "cutout_filename",
+    "frame",
+    "frame_bytes",
+    "list_filename",
+    "load_truth",
+    "make_jet",
+    "observer_at",
+    "random_jet",
+    "random_spec",
+    "write_cutout",
 ]

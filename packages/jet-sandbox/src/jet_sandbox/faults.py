@@ -37,7 +37,7 @@ Triggers
     fire on every K-th eligible request (K, 2K, ...; counted after ``after``);
 ``p=P``
     fire with probability P, drawn from a random generator seeded by the plan's seed
-    and the fault's position, so it is reproducible;
+    and the fault's spec, so it is reproducible (and other faults do not change it);
 ``after=M``
     ignore the first M eligible requests.
 
@@ -106,8 +106,12 @@ KINDS: frozenset[str] = TRANSPORT_KINDS | DATA_KINDS
 """Every fault kind."""
 
 _ALIASES = {
-    "bad-utf8": "bad_utf8", "latin1": "bad_utf8", "non-utf8": "bad_utf8",
-    "mixed-keys": "mixed_keys", "hang": "delay", "slow": "delay",
+    "bad-utf8": "bad_utf8",
+    "latin1": "bad_utf8",
+    "non-utf8": "bad_utf8",
+    "mixed-keys": "mixed_keys",
+    "hang": "delay",
+    "slow": "delay",
 }
 _ITEM_ALIASES = {"retry-after": "retry_after", "retry_after": "retry_after", "prob": "p", "n": "times"}
 
@@ -197,8 +201,15 @@ class Fault:
     # -- constructors ----------------------------------------------------------------
 
     @classmethod
-    def status(cls, code: int, *, times: int | None = None, every: int | None = None,
-               p: float | None = None, after: int = 0) -> Fault:
+    def status(
+        cls,
+        code: int,
+        *,
+        times: int | None = None,
+        every: int | None = None,
+        p: float | None = None,
+        after: int = 0,
+    ) -> Fault:
         """Answer with HTTP ``code`` and a small HTML error page.
 
         Examples
@@ -209,8 +220,16 @@ class Fault:
         return cls("status", code=code, times=times, every=every, p=p, after=after)
 
     @classmethod
-    def retry_after(cls, code: int = 429, *, seconds: float = 1.0, times: int | None = None,
-                    every: int | None = None, p: float | None = None, after: int = 0) -> Fault:
+    def retry_after(
+        cls,
+        code: int = 429,
+        *,
+        seconds: float = 1.0,
+        times: int | None = None,
+        every: int | None = None,
+        p: float | None = None,
+        after: int = 0,
+    ) -> Fault:
         """Answer with HTTP ``code`` (429 by default) and ``Retry-After: seconds``.
 
         Examples
@@ -221,8 +240,9 @@ class Fault:
         return cls("status", code=code, seconds=seconds, times=times, every=every, p=p, after=after)
 
     @classmethod
-    def html(cls, *, times: int | None = None, every: int | None = None, p: float | None = None,
-             after: int = 0) -> Fault:
+    def html(
+        cls, *, times: int | None = None, every: int | None = None, p: float | None = None, after: int = 0
+    ) -> Fault:
         """Answer 200 with an HTML outage page instead of the data.
 
         Examples
@@ -233,8 +253,9 @@ class Fault:
         return cls("html", times=times, every=every, p=p, after=after)
 
     @classmethod
-    def reset(cls, *, times: int | None = None, every: int | None = None, p: float | None = None,
-              after: int = 0) -> Fault:
+    def reset(
+        cls, *, times: int | None = None, every: int | None = None, p: float | None = None, after: int = 0
+    ) -> Fault:
         """Close the connection without answering.
 
         Examples
@@ -245,8 +266,15 @@ class Fault:
         return cls("reset", times=times, every=every, p=p, after=after)
 
     @classmethod
-    def truncate(cls, keep: float = 0.5, *, times: int | None = None, every: int | None = None,
-                 p: float | None = None, after: int = 0) -> Fault:
+    def truncate(
+        cls,
+        keep: float = 0.5,
+        *,
+        times: int | None = None,
+        every: int | None = None,
+        p: float | None = None,
+        after: int = 0,
+    ) -> Fault:
         """Promise the whole body in ``Content-Length``, send the fraction ``keep``, close.
 
         Examples
@@ -257,8 +285,15 @@ class Fault:
         return cls("truncate", keep=keep, times=times, every=every, p=p, after=after)
 
     @classmethod
-    def delay(cls, seconds: float, *, times: int | None = None, every: int | None = None,
-              p: float | None = None, after: int = 0) -> Fault:
+    def delay(
+        cls,
+        seconds: float,
+        *,
+        times: int | None = None,
+        every: int | None = None,
+        p: float | None = None,
+        after: int = 0,
+    ) -> Fault:
         """Wait ``seconds`` before answering (a slow or hanging service).
 
         Examples
@@ -269,8 +304,9 @@ class Fault:
         return cls("delay", seconds=seconds, times=times, every=every, p=p, after=after)
 
     @classmethod
-    def bad_utf8(cls, *, times: int | None = None, every: int | None = None, p: float | None = None,
-                 after: int = 0) -> Fault:
+    def bad_utf8(
+        cls, *, times: int | None = None, every: int | None = None, p: float | None = None, after: int = 0
+    ) -> Fault:
         """Put a latin-1 byte inside a text value of an otherwise valid answer.
 
         Examples
@@ -281,8 +317,9 @@ class Fault:
         return cls("bad_utf8", times=times, every=every, p=p, after=after)
 
     @classmethod
-    def mixed_keys(cls, *, times: int | None = None, every: int | None = None, p: float | None = None,
-                   after: int = 0) -> Fault:
+    def mixed_keys(
+        cls, *, times: int | None = None, every: int | None = None, p: float | None = None, after: int = 0
+    ) -> Fault:
         """Let some rows of the answer lack some keys and others carry extra ones.
 
         Examples
@@ -293,8 +330,9 @@ class Fault:
         return cls("mixed_keys", times=times, every=every, p=p, after=after)
 
     @classmethod
-    def empty(cls, *, times: int | None = None, every: int | None = None, p: float | None = None,
-              after: int = 0) -> Fault:
+    def empty(
+        cls, *, times: int | None = None, every: int | None = None, p: float | None = None, after: int = 0
+    ) -> Fault:
         """Answer an empty result although there is data.
 
         Examples
@@ -492,8 +530,10 @@ class FaultPlan:
         unknown = set(doc) - {"faults", "latency", "seed"}
         if unknown:
             raise FaultSpecError(f"unknown fault plan field(s): {', '.join(sorted(unknown))}")
-        faults = [Fault.from_dict(f) if isinstance(f, Mapping) else Fault.parse(str(f))
-                  for f in doc.get("faults", ())]
+        faults = [
+            Fault.from_dict(f) if isinstance(f, Mapping) else Fault.parse(str(f))
+            for f in doc.get("faults", ())
+        ]
         return cls(faults, latency=float(doc.get("latency", 0.0)), seed=int(doc.get("seed", 0)))
 
     def with_latency(self, latency: float) -> FaultPlan:
@@ -578,7 +618,12 @@ class FaultSchedule:
         n = len(plan.faults)
         self._seen = [0] * n
         self._fired = [0] * n
-        self._rngs = [random.Random(f"jet-sandbox-faults:{plan.seed}:{i}") for i in range(n)]
+        specs = [f.spec() for f in plan.faults]
+        # keyed by the fault itself (not its position), so that adding a fault leaves the others' draws alone
+        self._rngs = [
+            random.Random(f"jet-sandbox-faults:{plan.seed}:{spec}:{specs[:i].count(spec)}")
+            for i, spec in enumerate(specs)
+        ]
 
     def decide(self, accepts: Collection[str] = KINDS) -> FaultDecision:
         """Count one request to an endpoint that accepts the fault kinds ``accepts``.
@@ -621,5 +666,6 @@ class FaultSchedule:
         transforms = frozenset(f.kind for f in chosen if f.kind in DATA_KINDS)
         if chosen:
             logger.debug("faults fired: %s", ", ".join(f.spec() for f in chosen))
-        return FaultDecision(delay=delay, response=response, truncate=truncate,
-                             transforms=transforms, fired=tuple(chosen))
+        return FaultDecision(
+            delay=delay, response=response, truncate=truncate, transforms=transforms, fired=tuple(chosen)
+        )

@@ -83,9 +83,22 @@ _POST_PAGE = """<!DOCTYPE html>
 _LATIN1_NAME = "Lema\udceetre"  # "Lemaître" with the î as the latin-1 byte 0xEE (surrogate-escaped)
 _TEXT_FIELDS = ("event_description", "event_title", "frm_contact", "frm_name", "frm_institute")
 _DROPPABLE = (
-    "event_peaktime", "gs_thumburl", "gs_imageurl", "gs_movieurl", "gs_galleryid", "hgc_bbox", "hgs_bbox",
-    "hrc_bbox", "refs", "event_probability", "obs_meanwavel", "search_channelid", "comment_count",
-    "hpc_geom", "frm_identifier", "event_avg_rating",
+    "event_peaktime",
+    "gs_thumburl",
+    "gs_imageurl",
+    "gs_movieurl",
+    "gs_galleryid",
+    "hgc_bbox",
+    "hgs_bbox",
+    "hrc_bbox",
+    "refs",
+    "event_probability",
+    "obs_meanwavel",
+    "search_channelid",
+    "comment_count",
+    "hpc_geom",
+    "frm_identifier",
+    "event_avg_rating",
 )
 _EXTRA_KEYS: dict[str, Any] = {
     "frm_specificid2": "",
@@ -128,15 +141,25 @@ class HekServer(SandboxServer):
     env_var: ClassVar[str | None] = "JET_HUNTER_HEK_URL"
     entry_path: ClassVar[str] = HEK_PATH
 
-    def __init__(self, events: Iterable[Mapping[str, Any]] | None = None, *, synthetic: bool = True,
-                 seed: int = 0, jets_per_week: float = DEFAULT_JETS_PER_WEEK,
-                 recorded_span: tuple[Any, Any] | Literal["auto"] | None = "auto",
-                 default_limit: int = DEFAULT_LIMIT, max_limit: int | None = None,
-                 faults: FaultPlan | Iterable[Fault | str] | None = None, latency: float | None = None,
-                 host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        events: Iterable[Mapping[str, Any]] | None = None,
+        *,
+        synthetic: bool = True,
+        seed: int = 0,
+        jets_per_week: float = DEFAULT_JETS_PER_WEEK,
+        recorded_span: tuple[Any, Any] | Literal["auto"] | None = "auto",
+        default_limit: int = DEFAULT_LIMIT,
+        max_limit: int | None = None,
+        faults: FaultPlan | Iterable[Fault | str] | None = None,
+        latency: float | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
         super().__init__(faults=faults, latency=latency, host=host, port=port)
-        self.catalog = HekCatalog(events, synthetic=synthetic, seed=seed, jets_per_week=jets_per_week,
-                                  recorded_span=recorded_span)
+        self.catalog = HekCatalog(
+            events, synthetic=synthetic, seed=seed, jets_per_week=jets_per_week, recorded_span=recorded_span
+        )
         self.default_limit = default_limit
         self.max_limit = max_limit
 
@@ -144,9 +167,15 @@ class HekServer(SandboxServer):
         """``/hek/her`` (GET searches, POST gets an HTML page); every fault kind applies."""
         return [Route(HEK_PATH, self._her, methods=frozenset({"GET", "POST"}), accepts=KINDS)]
 
-    def expected(self, start: Any, end: Any, *, event_types: str | Sequence[str] = "**",
-                 box: Sequence[float] | None = None,
-                 filters: Iterable[AttributeFilter | Sequence[str]] = ()) -> set[str]:
+    def expected(
+        self,
+        start: Any,
+        end: Any,
+        *,
+        event_types: str | Sequence[str] = "**",
+        box: Sequence[float] | None = None,
+        filters: Iterable[AttributeFilter | Sequence[str]] = (),
+    ) -> set[str]:
         """The ``kb_archivid`` set a query returns over all its pages (see :meth:`HekCatalog.expected`).
 
         Examples
@@ -165,15 +194,14 @@ class HekServer(SandboxServer):
         if request.method == "POST":
             return Response.html(_POST_PAGE)
         try:
-            query = HekQuery.from_params(request.params, default_limit=self.default_limit,
-                                         max_limit=self.max_limit)
+            query = HekQuery.from_params(
+                request.params, default_limit=self.default_limit, max_limit=self.max_limit
+            )
         except BadQuery as err:
             logger.info("bad HEK query %s: %s", request.params, err)
             return Response.text(f"Error: {err}\n", status=400)
-        if "empty" in request.transforms:
-            answer = HekAnswer([], False, 0)
-        else:
-            answer = self.catalog.search(query)
+        empty = "empty" in request.transforms
+        answer = HekAnswer([], False, 0) if empty else self.catalog.search(query)
         rows = answer.result
         if "mixed_keys" in request.transforms:
             rows = _mix_keys(rows)

@@ -98,16 +98,23 @@ class HekCatalog:
     (5, True, True)
     """
 
-    def __init__(self, events: Iterable[Mapping[str, Any]] | None = None, *, synthetic: bool = True,
-                 seed: int = 0, jets_per_week: float = DEFAULT_JETS_PER_WEEK,
-                 recorded_span: tuple[Any, Any] | Literal["auto"] | None = "auto") -> None:
+    def __init__(
+        self,
+        events: Iterable[Mapping[str, Any]] | None = None,
+        *,
+        synthetic: bool = True,
+        seed: int = 0,
+        jets_per_week: float = DEFAULT_JETS_PER_WEEK,
+        recorded_span: tuple[Any, Any] | Literal["auto"] | None = "auto",
+    ) -> None:
         if isinstance(recorded_span, str):  # "auto"
             recorded_span = RECORDED_SPAN if events is None else None
         self.synthetic = synthetic
         self.seed = seed
         self.jets_per_week = jets_per_week
-        self.recorded_span = (None if recorded_span is None
-                              else (to_utc(recorded_span[0]), to_utc(recorded_span[1])))
+        self.recorded_span = (
+            None if recorded_span is None else (to_utc(recorded_span[0]), to_utc(recorded_span[1]))
+        )
         source = recorded_events() if events is None else [dict(e) for e in events]
         recorded = []
         for event in source:
@@ -131,7 +138,9 @@ class HekCatalog:
                 found.append((rec.key, functools.partial(_identity, rec.event)))
         if self.synthetic and query.wants_type("CJ"):
             gap = self.recorded_span
-            for jet in synthetic_jets(query.start, query.end, seed=self.seed, jets_per_week=self.jets_per_week):
+            for jet in synthetic_jets(
+                query.start, query.end, seed=self.seed, jets_per_week=self.jets_per_week
+            ):
                 if gap is not None and jet.start <= gap[1] and jet.end >= gap[0]:
                     continue
                 if not query.in_box(jet.hpc_x, jet.hpc_y):
@@ -160,16 +169,22 @@ class HekCatalog:
         """
         found = self._candidates(query)
         first = (query.page - 1) * query.limit
-        page = [query.project(get()) for _, get in found[first:first + query.limit]]
+        page = [query.project(get()) for _, get in found[first : first + query.limit]]
         return HekAnswer(page, len(found) > query.page * query.limit, len(found))
 
     def count(self, query: HekQuery) -> int:
         """Number of events matching ``query`` over all pages."""
         return len(self._candidates(query))
 
-    def expected(self, start: Any, end: Any, *, event_types: str | Sequence[str] = "**",
-                 box: Sequence[float] | None = None,
-                 filters: Iterable[AttributeFilter | Sequence[str]] = ()) -> set[str]:
+    def expected(
+        self,
+        start: Any,
+        end: Any,
+        *,
+        event_types: str | Sequence[str] = "**",
+        box: Sequence[float] | None = None,
+        filters: Iterable[AttributeFilter | Sequence[str]] = (),
+    ) -> set[str]:
         """The ``kb_archivid`` of every event a query would return over all its pages.
 
         Parameters
@@ -191,10 +206,18 @@ class HekCatalog:
         >>> catalog.expected("2010-06-01", "2010-07-01", event_types="fl")
         set()
         """
-        types = tuple(t.strip() for t in event_types.split(",")) if isinstance(event_types, str) \
+        types = (
+            tuple(t.strip() for t in event_types.split(","))
+            if isinstance(event_types, str)
             else tuple(event_types)
-        query = HekQuery(to_utc(start), to_utc(end), types,
-                         None if box is None else (box[0], box[1], box[2], box[3]), filters_from(filters))
+        )
+        query = HekQuery(
+            to_utc(start),
+            to_utc(end),
+            types,
+            None if box is None else (box[0], box[1], box[2], box[3]),
+            filters_from(filters),
+        )
         return {key[1] for key, _ in self._candidates(query)}
 
 

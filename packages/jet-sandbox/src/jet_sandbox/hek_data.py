@@ -26,7 +26,14 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["RECORDED_FILE", "RECORDED_SPAN", "recorded_bytes", "recorded_answer", "recorded_events", "template_event"]
+__all__ = [
+    "RECORDED_FILE",
+    "RECORDED_SPAN",
+    "recorded_bytes",
+    "recorded_answer",
+    "recorded_events",
+    "template_event",
+]
 
 RECORDED_FILE = "her_cj_2010-06.json"
 """File name of the recorded answer inside ``jet_sandbox/data``."""

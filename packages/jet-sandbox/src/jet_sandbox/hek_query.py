@@ -35,7 +35,14 @@ from typing import Any
 from jet_sandbox.errors import BadQuery
 
 __all__ = [
-    "HekQuery", "AttributeFilter", "OPS", "DEFAULT_LIMIT", "filters_from", "to_utc", "format_time", "event_times",
+    "HekQuery",
+    "AttributeFilter",
+    "OPS",
+    "DEFAULT_LIMIT",
+    "filters_from",
+    "to_utc",
+    "format_time",
+    "event_times",
 ]
 
 OPS: tuple[str, ...] = ("=", "!=", "<", "<=", ">", ">=", "like")
@@ -272,8 +279,9 @@ class HekQuery:
         object.__setattr__(self, "start", to_utc(self.start))
         object.__setattr__(self, "end", to_utc(self.end))
         if self.end < self.start:
-            raise BadQuery(f"event_endtime {format_time(self.end)} is before event_starttime "
-                           f"{format_time(self.start)}")
+            raise BadQuery(
+                f"event_endtime {format_time(self.end)} is before event_starttime {format_time(self.start)}"
+            )
         if self.event_types is not None:
             types = tuple(t.lower() for t in self.event_types)
             object.__setattr__(self, "event_types", None if "**" in types else types)
@@ -285,8 +293,9 @@ class HekQuery:
             raise BadQuery("result_limit and page must be positive")
 
     @classmethod
-    def from_params(cls, params: Mapping[str, str], *, default_limit: int = DEFAULT_LIMIT,
-                    max_limit: int | None = None) -> HekQuery:
+    def from_params(
+        cls, params: Mapping[str, str], *, default_limit: int = DEFAULT_LIMIT, max_limit: int | None = None
+    ) -> HekQuery:
         """Read a query from HEK request parameters (first value of each).
 
         Parameters
@@ -360,10 +369,14 @@ class HekQuery:
         (('cj',), 50, 1)
         """
         params = {
-            "cmd": "search", "type": "column", "cosec": "2",
+            "cmd": "search",
+            "type": "column",
+            "cosec": "2",
             "event_type": ",".join(self.event_types) if self.event_types else "**",
-            "event_starttime": format_time(self.start), "event_endtime": format_time(self.end),
-            "result_limit": str(self.limit), "page": str(self.page),
+            "event_starttime": format_time(self.start),
+            "event_endtime": format_time(self.end),
+            "result_limit": str(self.limit),
+            "page": str(self.page),
         }
         if self.box is not None:
             params["event_coordsys"] = "helioprojective"
@@ -435,4 +448,3 @@ def filters_from(items: Iterable[AttributeFilter | Sequence[str]]) -> tuple[Attr
             param, op, value = item
             out.append(AttributeFilter(str(param), str(op), str(value)))
     return tuple(out)
-

@@ -34,7 +34,7 @@ import logging
 import math
 import random
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -240,7 +240,9 @@ class SyntheticJet:
 
 
 @lru_cache(maxsize=32768)
-def jets_on_day(seed: int, day: int, jets_per_week: float = DEFAULT_JETS_PER_WEEK) -> tuple[SyntheticJet, ...]:
+def jets_on_day(
+    seed: int, day: int, jets_per_week: float = DEFAULT_JETS_PER_WEEK
+) -> tuple[SyntheticJet, ...]:
     """The jets that start on ``day`` (days since 1970-01-01 UTC), in time order.
 
     Examples
@@ -262,8 +264,13 @@ def jets_on_day(seed: int, day: int, jets_per_week: float = DEFAULT_JETS_PER_WEE
         used.add(second)
         start = day_start + timedelta(seconds=second)
         kind = rng.random()
-        minutes = (_uniform(rng, 5, 60) if kind < 0.7 else _uniform(rng, 60, 180) if kind < 0.95
-                   else _uniform(rng, 180, 359))
+        minutes = (
+            _uniform(rng, 5, 60)
+            if kind < 0.7
+            else _uniform(rng, 60, 180)
+            if kind < 0.95
+            else _uniform(rng, 180, 359)
+        )
         end = start + timedelta(seconds=round(minutes * 60))
         radius, b0, _ = sun_geometry(start)
         lon, lat, height, x, y = _position(rng, b0)
@@ -274,14 +281,29 @@ def jets_on_day(seed: int, day: int, jets_per_week: float = DEFAULT_JETS_PER_WEE
         pool = list(CHANNELS)
         channels = sorted(pool.pop(_index(rng, len(pool))) for _ in range(n_channels))
         annotator = _index(rng, len(ANNOTATORS))
-        jets.append(SyntheticJet(seed, day, number, start, end, round(lon, 6), round(lat, 6),
-                                 round(height, 4), hpc_x, hpc_y, tuple(channels), annotator))
+        jets.append(
+            SyntheticJet(
+                seed,
+                day,
+                number,
+                start,
+                end,
+                round(lon, 6),
+                round(lat, 6),
+                round(height, 4),
+                hpc_x,
+                hpc_y,
+                tuple(channels),
+                annotator,
+            )
+        )
     jets.sort(key=lambda j: j.start)
     return tuple(jets)
 
 
-def synthetic_jets(start: Any, end: Any, *, seed: int = 0,
-                   jets_per_week: float = DEFAULT_JETS_PER_WEEK) -> Iterator[SyntheticJet]:
+def synthetic_jets(
+    start: Any, end: Any, *, seed: int = 0, jets_per_week: float = DEFAULT_JETS_PER_WEEK
+) -> Iterator[SyntheticJet]:
     """The synthetic jets overlapping ``start..end`` (both inclusive), in time order.
 
     Parameters
@@ -310,11 +332,15 @@ def synthetic_jets(start: Any, end: Any, *, seed: int = 0,
                 yield jet
 
 
-def synthetic_events(start: Any, end: Any, *, seed: int = 0,
-                     jets_per_week: float = DEFAULT_JETS_PER_WEEK) -> list[dict[str, Any]]:
+def synthetic_events(
+    start: Any, end: Any, *, seed: int = 0, jets_per_week: float = DEFAULT_JETS_PER_WEEK
+) -> list[dict[str, Any]]:
     """The HEK reports of :func:`synthetic_jets` (fresh dicts), in time order."""
-    return [report for jet in synthetic_jets(start, end, seed=seed, jets_per_week=jets_per_week)
-            for report in jet.reports()]
+    return [
+        report
+        for jet in synthetic_jets(start, end, seed=seed, jets_per_week=jets_per_week)
+        for report in jet.reports()
+    ]
 
 
 # -- the full reports -------------------------------------------------------------------
@@ -327,12 +353,12 @@ def _num(value: float, digits: int = 6) -> str:
     return f"{value:.{digits}f}".rstrip("0").rstrip(".")
 
 
-def _polygon(points: list[tuple[float, float]], digits: int = 6) -> str:
+def _polygon(points: Sequence[tuple[float, float]], digits: int = 6) -> str:
     ring = [*points, points[0]]
     return "POLYGON((" + ",".join(f"{_num(x, digits)} {_num(y, digits)}" for x, y in ring) + "))"
 
 
-def _wkb_polygon(points: list[tuple[float, float]]) -> str:
+def _wkb_polygon(points: Sequence[tuple[float, float]]) -> str:
     ring = [*points, points[0]]
     blob = struct.pack("<BIII", 1, 3, 1, len(ring)) + b"".join(struct.pack("<dd", x, y) for x, y in ring)
     return blob.hex().upper()
@@ -352,16 +378,61 @@ def _empty_keys() -> tuple[str, ...]:
     return tuple(k for k, v in template.items() if v in ("", None) and k not in _SET_KEYS)
 
 
-_SET_KEYS = frozenset({
-    "gs_thumburl", "hpc_bbox", "hgc_coord", "hpc_coord", "gs_imageurl", "hrc_coord", "event_starttime",
-    "event_type", "obs_meanwavel", "hpc_geom", "hgc_bbox", "obs_channelid", "SOL_standard",
-    "event_avg_rating", "frm_name", "frm_identifier", "event_description", "boundbox_c2ur", "boundbox_c2ll",
-    "frm_institute", "hrc_bbox", "gs_movieurl", "event_probability", "frm_daterun", "hpc_y", "hpc_x",
-    "kb_archivdate", "kb_archivist", "kb_archivid", "boundbox_c1ur", "boundbox_c1ll", "event_c2error",
-    "hrc_r", "hgs_y", "hgs_x", "event_title", "event_c1error", "hpc_radius", "event_endtime",
-    "event_importance", "event_coord2", "event_coord1", "hgc_x", "hrc_a", "event_peaktime", "hgc_y",
-    "gs_galleryid", "hgs_coord", "search_channelid", "hgs_bbox", "refs",
-})
+_SET_KEYS = frozenset(
+    {
+        "gs_thumburl",
+        "hpc_bbox",
+        "hgc_coord",
+        "hpc_coord",
+        "gs_imageurl",
+        "hrc_coord",
+        "event_starttime",
+        "event_type",
+        "obs_meanwavel",
+        "hpc_geom",
+        "hgc_bbox",
+        "obs_channelid",
+        "SOL_standard",
+        "event_avg_rating",
+        "frm_name",
+        "frm_identifier",
+        "event_description",
+        "boundbox_c2ur",
+        "boundbox_c2ll",
+        "frm_institute",
+        "hrc_bbox",
+        "gs_movieurl",
+        "event_probability",
+        "frm_daterun",
+        "hpc_y",
+        "hpc_x",
+        "kb_archivdate",
+        "kb_archivist",
+        "kb_archivid",
+        "boundbox_c1ur",
+        "boundbox_c1ll",
+        "event_c2error",
+        "hrc_r",
+        "hgs_y",
+        "hgs_x",
+        "event_title",
+        "event_c1error",
+        "hpc_radius",
+        "event_endtime",
+        "event_importance",
+        "event_coord2",
+        "event_coord1",
+        "hgc_x",
+        "hrc_a",
+        "event_peaktime",
+        "hgc_y",
+        "gs_galleryid",
+        "hgs_coord",
+        "search_channelid",
+        "hgs_bbox",
+        "refs",
+    }
+)
 
 
 def jet_reports(jet: SyntheticJet) -> tuple[dict[str, Any], ...]:
@@ -394,8 +465,12 @@ def _reports(jet: SyntheticJet) -> tuple[dict[str, Any], ...]:
     hgc_lon = round(_wrap180(jet.hgs_lon + l0), 6)
     dlon = math.degrees(width / 2 / radius) / max(math.cos(math.radians(lat)), 0.2)
     dlat = math.degrees(height / 2 / radius)
-    hgs_box = [(jet.hgs_lon - dlon, max(lat - dlat, -90.0)), (jet.hgs_lon + dlon, max(lat - dlat, -90.0)),
-               (jet.hgs_lon + dlon, min(lat + dlat, 90.0)), (jet.hgs_lon - dlon, min(lat + dlat, 90.0))]
+    hgs_box = [
+        (jet.hgs_lon - dlon, max(lat - dlat, -90.0)),
+        (jet.hgs_lon + dlon, max(lat - dlat, -90.0)),
+        (jet.hgs_lon + dlon, min(lat + dlat, 90.0)),
+        (jet.hgs_lon - dlon, min(lat + dlat, 90.0)),
+    ]
     hgc_box = [(_wrap180(lon + l0), la) for lon, la in hgs_box]
     hrc_r, hrc_a = _hrc(x, y, radius)
     hrc_box = [_hrc(cx, cy, radius) for cx, cy in corners]
@@ -411,12 +486,16 @@ def _reports(jet: SyntheticJet) -> tuple[dict[str, Any], ...]:
     gallery_time = archive - timedelta(hours=7, seconds=round(_uniform(rng, 0, 600)))
     gallery = f"pod_{who.archivist}_{gallery_time:%Y%m%dT%H:%M:%S}.{_index(rng, 1000):03d}"
     channels_desc = list(reversed(jet.channels))
-    panorama = (f"panorama_{who.frm_name}_{'_'.join(f'AIA-{c}' for c in channels_desc)}_"
-                f"{jet.start:%Y%m%dT%H%M%S}_at_{archive - timedelta(seconds=65):%Y%m%dT%H%M%S}.jpg")
+    panorama = (
+        f"panorama_{who.frm_name}_{'_'.join(f'AIA-{c}' for c in channels_desc)}_"
+        f"{jet.start:%Y%m%dT%H%M%S}_at_{archive - timedelta(seconds=65):%Y%m%dT%H%M%S}.jpg"
+    )
     pod_url = f"http://www.lmsal.com/hpkb/podimages/{quote(gallery, safe='')}"
-    movie = (f"http://sdowww.lmsal.com/sdomedia/h264/{jet.start:%Y/%m/%d}/AVC_{who.display}_"
-             f"{jet.start:%Y%m%dT%H%M%S}-{jet.end:%Y%m%dT%H%M%S}_SDO_{'-'.join(map(str, channels_desc))}_"
-             f"{_uniform(rng, 150, 400):.1f}_{archive:%Y%m%d_%H%M%S}.mov")
+    movie = (
+        f"http://sdowww.lmsal.com/sdomedia/h264/{jet.start:%Y/%m/%d}/AVC_{who.display}_"
+        f"{jet.start:%Y%m%dT%H%M%S}-{jet.end:%Y%m%dT%H%M%S}_SDO_{'-'.join(map(str, channels_desc))}_"
+        f"{_uniform(rng, 150, 400):.1f}_{archive:%Y%m%d_%H%M%S}.mov"
+    )
     shared = {
         "gs_thumburl": f"{pod_url}/thumb/{panorama}",
         "hpc_bbox": _polygon(corners),
@@ -475,8 +554,11 @@ def _reports(jet: SyntheticJet) -> tuple[dict[str, Any], ...]:
         report["obs_meanwavel"] = float(f"{channel}e-8")
         report["event_peaktime"] = "" if rng.random() < 0.8 else None
         report["refs"] = [
-            *({"ref_name": "CJ:  HER Entry", "ref_type": "ivorn", "ref_url": other}
-              for other in ids if other != ids[k]),
+            *(
+                {"ref_name": "CJ:  HER Entry", "ref_type": "ivorn", "ref_url": other}
+                for other in ids
+                if other != ids[k]
+            ),
             {"ref_name": "Movie", "ref_type": "movie", "ref_url": movie},
             {"ref_name": "Event_MapURL", "ref_type": "unknown", "ref_url": ""},
             {"ref_name": "FRM_URL", "ref_type": "unknown", "ref_url": "n/a"},

@@ -28,6 +28,7 @@ b'hi sun'
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import html
 import itertools
@@ -53,7 +54,9 @@ logger = logging.getLogger(__name__)
 _NO_FAULTS = FaultDecision()
 
 
-def as_fault_plan(faults: FaultPlan | Iterable[Fault | str] | None, latency: float | None = None) -> FaultPlan:
+def as_fault_plan(
+    faults: FaultPlan | Iterable[Fault | str] | None, latency: float | None = None
+) -> FaultPlan:
     """A :class:`FaultPlan` from a plan, a list of faults or spec strings, or None.
 
     ``latency``, when given, replaces the plan's latency.
@@ -283,9 +286,29 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         self.server.sandbox._dispatch(self)
 
-    do_GET = do_POST = do_HEAD = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _dispatch
+    # the names BaseHTTPRequestHandler dispatches to
+    def do_GET(self) -> None:
+        self._dispatch()
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib signature)
+    def do_HEAD(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def do_PUT(self) -> None:
+        self._dispatch()
+
+    def do_DELETE(self) -> None:
+        self._dispatch()
+
+    def do_PATCH(self) -> None:
+        self._dispatch()
+
+    def do_OPTIONS(self) -> None:
+        self._dispatch()
+
+    def log_message(self, format: str, *args: Any) -> None:
         logger.debug("%s %s", self.address_string(), format % args)
 
 
@@ -319,18 +342,26 @@ class SandboxServer:
     env_var: ClassVar[str | None] = None
     entry_path: ClassVar[str] = "/"
 
-    def __init__(self, *, faults: FaultPlan | Iterable[Fault | str] | None = None,
-                 latency: float | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        faults: FaultPlan | Iterable[Fault | str] | None = None,
+        latency: float | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
         self.fault_plan = as_fault_plan(faults, latency)
         self.host = host
         self._requested_port = port
         self._httpd: _HTTPServer | None = None
+        self._port: int | None = None
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
         self._stopped.set()
         self._lock = threading.Condition()
         self._log: list[LoggedRequest] = []
         self._counter = itertools.count(1)
+        self._received = 0
         self._schedule: FaultSchedule = self.fault_plan.schedule()
         self._connections: set[socket.socket] = set()
         self._routes: tuple[Route, ...] = ()
@@ -351,9 +382,14 @@ class SandboxServer:
         self._schedule = self.fault_plan.schedule()
         httpd = _HTTPServer((self.host, self._requested_port), self)
         self._httpd = httpd
+        self._port = int(httpd.server_address[1])
         self._stopped.clear()
-        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"jet-sandbox-{self.name}-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"jet-sandbox-{self.name}-{self.port}",
+            daemon=True,
+        )
         self._thread.start()
         logger.info("%s listening at %s (%s)", self.label, self.url, self.fault_plan.describe())
         return self
@@ -369,10 +405,8 @@ class SandboxServer:
         with self._lock:
             connections = list(self._connections)
         for conn in connections:  # wakes threads blocked on idle keep-alive connections
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         if self._thread is not None:
             self._thread.join(timeout=5)
         logger.info("%s stopped after %d requests", self.label, len(self._log))
@@ -389,18 +423,19 @@ class SandboxServer:
     def __enter__(self) -> Self:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     # -- addresses ---------------------------------------------------------------------
 
     @property
     def port(self) -> int:
-        """The port the server listens on."""
-        if self._httpd is None:
-            raise RuntimeError(f"the {self.label} is not running; call start() or use it in a with block")
-        return int(self._httpd.server_address[1])
+        """The port the server listens on (or listened on, once stopped)."""
+        if self._port is None:
+            raise RuntimeError(f"the {self.label} was never started; call start() or use it in a with block")
+        return self._port
 
     @property
     def base_url(self) -> str:
@@ -419,6 +454,12 @@ class SandboxServer:
         """A copy of the request log, oldest first."""
         with self._lock:
             return list(self._log)
+
+    @property
+    def received(self) -> int:
+        """How many requests were read so far, including those not answered yet."""
+        with self._lock:
+            return self._received
 
     def clear_requests(self) -> None:
         """Empty the request log (request numbers and fault counters go on)."""
@@ -477,14 +518,21 @@ class SandboxServer:
             body = handler.rfile.read(int(length))
         elif handler.headers.get("Transfer-Encoding"):
             handler.close_connection = True  # chunked uploads are not supported; don't reuse
-        index = next(self._counter)
+        with self._lock:
+            index = next(self._counter)
+            self._received = index
         route = self._route(path)
         decision = _NO_FAULTS
         if route is None:
             response = Response.text(f"{path} not found on this {self.label}\n", status=404)
-        elif handler.command not in route.methods and not (handler.command == "HEAD" and "GET" in route.methods):
-            response = Response.text(f"{handler.command} not allowed on {path}\n", status=405,
-                                     headers=[("Allow", ", ".join(sorted(route.methods)))])
+        elif handler.command not in route.methods and not (
+            handler.command == "HEAD" and "GET" in route.methods
+        ):
+            response = Response.text(
+                f"{handler.command} not allowed on {path}\n",
+                status=405,
+                headers=[("Allow", ", ".join(sorted(route.methods)))],
+            )
         else:
             if route.accepts:
                 decision = self._schedule.decide(route.accepts)
@@ -510,8 +558,18 @@ class SandboxServer:
             sent = int(len(payload) * decision.truncate.keep)
         if handler.command == "HEAD":
             sent = 0
-        self._record(index, handler.command, path, query, response.status, decision, received, started,
-                     sent, len(payload))
+        self._record(
+            index,
+            handler.command,
+            path,
+            query,
+            response.status,
+            decision,
+            received,
+            started,
+            sent,
+            len(payload),
+        )
         handler.send_response(response.status)
         handler.send_header("Content-Type", response.content_type)
         handler.send_header("Content-Length", str(len(payload)))
@@ -529,11 +587,31 @@ class SandboxServer:
         except OSError:  # the client went away
             handler.close_connection = True
 
-    def _record(self, index: int, method: str, path: str, query: Mapping[str, list[str]],
-                status: int | None, decision: FaultDecision, received: float, started: float,
-                sent: int, size: int) -> None:
-        entry = LoggedRequest(index, method, path, query, status, decision.labels, received,
-                              time.monotonic() - started, sent, size)
+    def _record(
+        self,
+        index: int,
+        method: str,
+        path: str,
+        query: Mapping[str, list[str]],
+        status: int | None,
+        decision: FaultDecision,
+        received: float,
+        started: float,
+        sent: int,
+        size: int,
+    ) -> None:
+        entry = LoggedRequest(
+            index,
+            method,
+            path,
+            query,
+            status,
+            decision.labels,
+            received,
+            time.monotonic() - started,
+            sent,
+            size,
+        )
         with self._lock:
             self._log.append(entry)
             self._lock.notify_all()
@@ -547,8 +625,6 @@ def _seconds_header(seconds: float) -> str:
 def _reset(handler: _Handler) -> None:
     """Drop the connection with a TCP reset instead of an answer."""
     handler.close_connection = True
-    try:
+    with contextlib.suppress(OSError):
         handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         handler.connection.close()
-    except OSError:
-        pass

@@ -38,14 +38,31 @@ class ServeSpec:
 
 def _hek_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("HEK data")
-    group.add_argument("--no-synthetic", dest="synthetic", action="store_false",
-                       help="serve only the recorded events, no synthetic jets")
-    group.add_argument("--jets-per-week", type=float, default=3.0, metavar="N",
-                       help="mean number of synthetic jets per week (default 3)")
-    group.add_argument("--events", type=Path, metavar="FILE",
-                       help="serve the events of this HEK answer (JSON) instead of the June-2010 recording")
-    group.add_argument("--max-limit", type=int, metavar="N",
-                       help="cap result_limit at N events per page, as a busy server might")
+    group.add_argument(
+        "--no-synthetic",
+        dest="synthetic",
+        action="store_false",
+        help="serve only the recorded events, no synthetic jets",
+    )
+    group.add_argument(
+        "--jets-per-week",
+        type=float,
+        default=3.0,
+        metavar="N",
+        help="mean number of synthetic jets per week (default 3)",
+    )
+    group.add_argument(
+        "--events",
+        type=Path,
+        metavar="FILE",
+        help="serve the events of this HEK answer (JSON) instead of the June-2010 recording",
+    )
+    group.add_argument(
+        "--max-limit",
+        type=int,
+        metavar="N",
+        help="cap result_limit at N events per page, as a busy server might",
+    )
 
 
 def _read_events(path: Path) -> list[dict[str, Any]]:
@@ -61,13 +78,24 @@ def _read_events(path: Path) -> list[dict[str, Any]]:
 
 def _build_hek(args: argparse.Namespace, plan: FaultPlan) -> SandboxServer:
     events = None if args.events is None else _read_events(args.events)
-    return HekServer(events, synthetic=args.synthetic, seed=args.seed, jets_per_week=args.jets_per_week,
-                     max_limit=args.max_limit, faults=plan, host=args.host, port=args.port)
+    return HekServer(
+        events,
+        synthetic=args.synthetic,
+        seed=args.seed,
+        jets_per_week=args.jets_per_week,
+        max_limit=args.max_limit,
+        faults=plan,
+        host=args.host,
+        port=args.port,
+    )
 
 
 SERVE: dict[str, ServeSpec] = {
-    "hek": ServeSpec("the HEK event search (/hek/her): recorded June-2010 jets plus synthetic ones",
-                     _hek_arguments, _build_hek),
+    "hek": ServeSpec(
+        "the HEK event search (/hek/her): recorded June-2010 jets plus synthetic ones",
+        _hek_arguments,
+        _build_hek,
+    ),
 }
 """The replicas ``sandbox serve`` knows, by name."""
 
@@ -78,31 +106,43 @@ def _serve_options() -> argparse.ArgumentParser:
     group.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     group.add_argument("--port", type=int, default=0, help="port to listen on (default: any free port)")
     group.add_argument("--seed", type=int, default=0, help="seed of the synthetic data and of random faults")
-    group.add_argument("--fault", action="append", default=[], metavar="SPEC",
-                       help="add a fault, e.g. 503:2, 429:retry_after=0.5, html:every=7, truncate:p=0.1, "
-                            "reset:1, delay=3:1, bad_utf8:every=3, mixed_keys:every=1, empty:1 (repeatable)")
-    group.add_argument("--latency", type=float, default=0.0, metavar="SEC",
-                       help="seconds to wait before every answer")
+    group.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="add a fault, e.g. 503:2, 429:retry_after=0.5, html:every=7, truncate:p=0.1, "
+        "reset:1, delay=3:1, bad_utf8:every=3, mixed_keys:every=1, empty:1 (repeatable)",
+    )
+    group.add_argument(
+        "--latency", type=float, default=0.0, metavar="SEC", help="seconds to wait before every answer"
+    )
     return parent
 
 
 def register(commands: Any) -> None:
     parser = commands.add_parser(
-        "sandbox", help="local replicas of the remote services (offline tests, demos)",
+        "sandbox",
+        help="local replicas of the remote services (offline tests, demos)",
         description="Run local replicas of HEK and the other services, with fault injection.",
         parents=[common_options(defaults=False)],
     )
     actions = parser.add_subparsers(dest="sandbox_action", metavar="ACTION")
     actions.required = True
     serve = actions.add_parser(
-        "serve", help="serve one replica in the foreground until Ctrl-C",
+        "serve",
+        help="serve one replica in the foreground until Ctrl-C",
         description="Serve one replica on loopback, print its URL, and serve until Ctrl-C.",
     )
     replicas = serve.add_subparsers(dest="replica", metavar="REPLICA")
     replicas.required = True
     for name, spec in SERVE.items():
-        sub = replicas.add_parser(name, help=spec.help, description=spec.help,
-                                  parents=[common_options(defaults=False), _serve_options()])
+        sub = replicas.add_parser(
+            name,
+            help=spec.help,
+            description=spec.help,
+            parents=[common_options(defaults=False), _serve_options()],
+        )
         spec.add_arguments(sub)
         sub.set_defaults(func=run)
 
