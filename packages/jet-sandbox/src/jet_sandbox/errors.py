@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from jet_store.errors import JetHunterError, UserError
 
-__all__ = ["SandboxError", "FaultSpecError", "BadQuery"]
+__all__ = ["SandboxError", "FaultSpecError", "BadQuery", "RangeNotSatisfiable"]
 
 
 class SandboxError(JetHunterError):
@@ -29,3 +29,7 @@ class BadQuery(SandboxError, UserError, ValueError):
 
     The replica answers it with HTTP 400 and the message as plain text.
     """
+
+
+class RangeNotSatisfiable(SandboxError, ValueError):
+    """A ``Range`` header asks for bytes a file does not have (the replica answers 416)."""

@@ -15,16 +15,21 @@ Fault kinds
     Answer ``200`` with an HTML "service unavailable" page instead of the data.
 ``reset``
     Close the connection without answering (TCP reset).
-``truncate``
-    Send ``Content-Length`` of the full answer but only a part (``keep``) of its bytes,
-    then close the connection.
+``truncate`` (alias ``cut``)
+    Send ``Content-Length`` of the full answer but only a part of its bytes (the
+    fraction ``keep``, or the first ``bytes``), then close the connection: a body cut
+    mid-stream.
+``length``
+    Announce a wrong ``Content-Length``: ``delta`` bytes more (then send the whole body
+    and close, so the client waits for bytes that never come) or fewer (send only that
+    many bytes, then close, so the answer looks complete but is short).
 ``delay``
     Wait ``seconds`` before answering (on top of the plan's ``latency``).
 ``bad_utf8``, ``mixed_keys``, ``empty``
     Data faults, applied only by endpoints that know how: a latin-1 byte inside an
     otherwise valid JSON answer, rows with different key sets, an empty result.
 
-``status``, ``html``, ``reset`` and ``truncate`` are failures: at most one fires per
+``status``, ``html``, ``reset``, ``truncate`` and ``length`` are failures: at most one fires per
 request (the first in plan order that triggers; the others neither fire nor use up
 their ``times``). The data faults combine with each other, on answers that did not
 fail. ``delay`` combines with anything.
@@ -52,6 +57,8 @@ code or a kind name and ``ITEM`` is a number (times) or ``key=value``::
     429:retry_after=0.2    one 429 with "Retry-After: 0.2"
     html:every=7           200 + HTML on every 7th request
     truncate:keep=0.3:p=0.1
+    cut:bytes=65536:2      two answers cut after 64 KiB
+    length:delta=-100      one answer announcing 100 bytes fewer than it has
     delay=2:after=5        one request waits 2 s, after five normal ones
     bad_utf8:every=1       a latin-1 byte in every answer
 
@@ -96,7 +103,7 @@ logger = logging.getLogger(__name__)
 
 REPLACING_KINDS: frozenset[str] = frozenset({"status", "html", "reset"})
 """Kinds that replace the answer (at most one fires per request)."""
-FAILURE_KINDS: frozenset[str] = REPLACING_KINDS | {"truncate"}
+FAILURE_KINDS: frozenset[str] = REPLACING_KINDS | {"truncate", "length"}
 """Kinds that make the request fail (at most one fires per request)."""
 TRANSPORT_KINDS: frozenset[str] = FAILURE_KINDS | {"delay"}
 """Kinds that any endpoint accepts: they need no knowledge of the answer's content."""
@@ -112,6 +119,9 @@ _ALIASES = {
     "mixed-keys": "mixed_keys",
     "hang": "delay",
     "slow": "delay",
+    "cut": "truncate",
+    "content-length": "length",
+    "content_length": "length",
 }
 _ITEM_ALIASES = {"retry-after": "retry_after", "retry_after": "retry_after", "prob": "p", "n": "times"}
 
@@ -137,8 +147,8 @@ class Fault:
     """One kind of failure and when it happens (see the module docstring).
 
     Build faults with the class methods (:meth:`status`, :meth:`retry_after`,
-    :meth:`html`, :meth:`reset`, :meth:`truncate`, :meth:`delay`, :meth:`bad_utf8`,
-    :meth:`mixed_keys`, :meth:`empty`) or from a spec string with :meth:`parse`.
+    :meth:`html`, :meth:`reset`, :meth:`truncate`, :meth:`length`, :meth:`delay`,
+    :meth:`bad_utf8`, :meth:`mixed_keys`, :meth:`empty`) or from a spec string with :meth:`parse`.
 
     Parameters
     ----------
@@ -152,15 +162,23 @@ class Fault:
         Fraction of the body bytes that a ``truncate`` fault sends (0 <= keep < 1).
     times, every, p, after
         The trigger. Without ``times``, ``every`` and ``p`` the fault fires once.
+    nbytes
+        Number of body bytes that a ``truncate`` fault sends (instead of ``keep``;
+        ``bytes=`` in a spec).
+    delta
+        Bytes that a ``length`` fault adds to (or, negative, takes from) the true
+        ``Content-Length``.
 
     Examples
     --------
-    >>> Fault.html(every=7)
-    Fault(kind='html', code=None, seconds=None, keep=None, times=None, every=7, p=None, after=0)
+    >>> Fault.html(every=7)  # doctest: +NORMALIZE_WHITESPACE
+    Fault(kind='html', code=None, seconds=None, keep=None, times=None, every=7, p=None, after=0,
+          nbytes=None, delta=None)
     >>> str(Fault.status(500, p=0.25))
     '500:p=0.25'
-    >>> Fault.parse("truncate:keep=0.25:2")
-    Fault(kind='truncate', code=None, seconds=None, keep=0.25, times=2, every=None, p=None, after=0)
+    >>> Fault.parse("truncate:keep=0.25:2")  # doctest: +NORMALIZE_WHITESPACE
+    Fault(kind='truncate', code=None, seconds=None, keep=0.25, times=2, every=None, p=None, after=0,
+          nbytes=None, delta=None)
     """
 
     kind: str
@@ -171,6 +189,8 @@ class Fault:
     every: int | None = None
     p: float | None = None
     after: int = 0
+    nbytes: int | None = None
+    delta: int | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -191,12 +211,22 @@ class Fault:
             if not math.isfinite(self.seconds) or self.seconds < 0:
                 raise FaultSpecError(f"seconds must be >= 0, not {self.seconds}")
         if self.kind == "truncate":
-            if self.keep is None:
+            if self.keep is not None and self.nbytes is not None:
+                raise FaultSpecError("a truncate fault takes keep or bytes, not both")
+            if self.nbytes is not None:
+                if self.nbytes < 0:
+                    raise FaultSpecError(f"bytes must be >= 0, not {self.nbytes}")
+            elif self.keep is None:
                 object.__setattr__(self, "keep", 0.5)
             elif not 0.0 <= self.keep < 1.0:
                 raise FaultSpecError(f"keep must be in [0, 1), not {self.keep}")
-        elif self.keep is not None:
-            raise FaultSpecError(f"only truncate faults take keep (got it for {self.kind})")
+        elif self.keep is not None or self.nbytes is not None:
+            raise FaultSpecError(f"only truncate faults take keep or bytes (got one for {self.kind})")
+        if self.kind == "length":
+            if not self.delta:
+                raise FaultSpecError("a length fault needs a non-zero delta (e.g. 'length:delta=-100')")
+        elif self.delta is not None:
+            raise FaultSpecError(f"only length faults take delta (got it for {self.kind})")
 
     # -- constructors ----------------------------------------------------------------
 
@@ -268,21 +298,46 @@ class Fault:
     @classmethod
     def truncate(
         cls,
-        keep: float = 0.5,
+        keep: float | None = None,
+        *,
+        nbytes: int | None = None,
+        times: int | None = None,
+        every: int | None = None,
+        p: float | None = None,
+        after: int = 0,
+    ) -> Fault:
+        """Promise the whole body in ``Content-Length``, send the fraction ``keep`` (0.5
+        by default) or the first ``nbytes`` bytes, close.
+
+        Examples
+        --------
+        >>> Fault.truncate(every=5).spec()
+        'truncate:keep=0.5:every=5'
+        >>> Fault.truncate(nbytes=65536, times=2).spec()
+        'truncate:bytes=65536:times=2'
+        """
+        return cls("truncate", keep=keep, nbytes=nbytes, times=times, every=every, p=p, after=after)
+
+    @classmethod
+    def length(
+        cls,
+        delta: int,
         *,
         times: int | None = None,
         every: int | None = None,
         p: float | None = None,
         after: int = 0,
     ) -> Fault:
-        """Promise the whole body in ``Content-Length``, send the fraction ``keep``, close.
+        """Announce ``delta`` bytes more (or fewer) in ``Content-Length`` than the body has.
 
         Examples
         --------
-        >>> Fault.truncate(every=5).spec()
-        'truncate:keep=0.5:every=5'
+        >>> Fault.length(-100).spec()
+        'length:delta=-100:times=1'
+        >>> Fault.parse("content-length:delta=+4096:every=3").delta
+        4096
         """
-        return cls("truncate", keep=keep, times=times, every=every, p=p, after=after)
+        return cls("length", delta=delta, times=times, every=every, p=p, after=after)
 
     @classmethod
     def delay(
@@ -355,8 +410,9 @@ class Fault:
 
         Examples
         --------
-        >>> Fault.parse("429:retry-after=0.5:after=1")
-        Fault(kind='status', code=429, seconds=0.5, keep=None, times=1, every=None, p=None, after=1)
+        >>> Fault.parse("429:retry-after=0.5:after=1")  # doctest: +NORMALIZE_WHITESPACE
+        Fault(kind='status', code=429, seconds=0.5, keep=None, times=1, every=None, p=None, after=1,
+              nbytes=None, delta=None)
         >>> Fault.parse("delay=1.5:every=4").seconds
         1.5
         """
@@ -374,7 +430,9 @@ class Fault:
                     fields["seconds"] = float(head_value)
             else:
                 fields["kind"] = name
-                if head_value:
+                if head_value and name == "length":
+                    fields["delta"] = int(head_value)
+                elif head_value:
                     fields["keep" if name == "truncate" else "seconds"] = float(head_value)
             for raw in items:
                 item = raw.strip()
@@ -385,7 +443,9 @@ class Fault:
                 key = _ITEM_ALIASES.get(key.lower(), key.lower())
                 if key == "retry_after":
                     key = "seconds"
-                if key in ("times", "every", "after", "code"):
+                if key == "bytes":
+                    key = "nbytes"
+                if key in ("times", "every", "after", "code", "nbytes", "delta"):
                     fields[key] = int(value)
                 elif key in ("p", "seconds", "keep"):
                     fields[key] = float(value)
@@ -413,6 +473,10 @@ class Fault:
             parts.append(f"{'retry_after' if self.kind == 'status' else 'seconds'}={_number(self.seconds)}")
         if self.keep is not None:
             parts.append(f"keep={_number(self.keep)}")
+        if self.nbytes is not None:
+            parts.append(f"bytes={self.nbytes}")
+        if self.delta is not None:
+            parts.append(f"delta={self.delta}")
         if self.times is not None:
             parts.append(f"times={self.times}")
         if self.every is not None:
@@ -459,7 +523,7 @@ class Fault:
 
     @property
     def fails(self) -> bool:
-        """Whether this fault makes the request fail (the replacing kinds and ``truncate``)."""
+        """Whether this fault makes the request fail (the replacing kinds, ``truncate``, ``length``)."""
         return self.kind in FAILURE_KINDS
 
 
@@ -580,6 +644,8 @@ class FaultDecision:
         The answer-replacing fault (``status``, ``html`` or ``reset``), if any.
     truncate
         The ``truncate`` fault to apply to the normal answer, if any.
+    length
+        The ``length`` fault (wrong ``Content-Length``) to apply to the normal answer, if any.
     transforms
         The data fault kinds the endpoint should apply to its answer.
     fired
@@ -591,6 +657,7 @@ class FaultDecision:
     truncate: Fault | None = None
     transforms: frozenset[str] = frozenset()
     fired: tuple[Fault, ...] = ()
+    length: Fault | None = None
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -662,10 +729,16 @@ class FaultSchedule:
         chosen = [f for i, f in enumerate(self.plan.faults) if i in fired]
         response = failure if failure is not None and failure.replaces_answer else None
         truncate = failure if failure is not None and failure.kind == "truncate" else None
+        length = failure if failure is not None and failure.kind == "length" else None
         delay = self.plan.latency + sum(f.seconds or 0.0 for f in chosen if f.kind == "delay")
         transforms = frozenset(f.kind for f in chosen if f.kind in DATA_KINDS)
         if chosen:
             logger.debug("faults fired: %s", ", ".join(f.spec() for f in chosen))
         return FaultDecision(
-            delay=delay, response=response, truncate=truncate, transforms=transforms, fired=tuple(chosen)
+            delay=delay,
+            response=response,
+            truncate=truncate,
+            transforms=transforms,
+            fired=tuple(chosen),
+            length=length,
         )

@@ -6,6 +6,14 @@ class binds 127.0.0.1 on an ephemeral port, serves in a daemon thread (one threa
 connection, keep-alive with exact ``Content-Length``), applies the fault plan before
 the endpoint runs, and keeps a log of every request for tests to inspect.
 
+Large bodies (files) are answered with a :class:`StreamBody` (:meth:`Response.streamed`):
+known length, sent chunk by chunk, optionally paced (seconds per MB), with the
+``truncate`` and ``length`` faults applied to the bytes on the wire; the log then
+records the bytes really sent. A route may carry its own fault plan
+(:attr:`Route.faults`, e.g. faults for file downloads only), and a replica may refuse a
+request before routing (:meth:`SandboxServer.admit`, e.g. a per-client connection limit,
+with :meth:`SandboxServer.in_flight`).
+
 Examples
 --------
 >>> import urllib.request
@@ -38,7 +46,8 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -47,7 +56,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from jet_sandbox.faults import TRANSPORT_KINDS, Fault, FaultDecision, FaultPlan, FaultSchedule
 
-__all__ = ["SandboxServer", "Route", "Request", "Response", "LoggedRequest", "as_fault_plan"]
+__all__ = ["SandboxServer", "Route", "Request", "Response", "StreamBody", "LoggedRequest", "as_fault_plan"]
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +100,8 @@ class Request:
     transforms
         Data fault kinds (``bad_utf8``, ``mixed_keys``, ``empty``) the endpoint must
         apply to its answer.
+    client
+        The client's IP address (``127.0.0.1``).
     """
 
     method: str
@@ -100,6 +111,7 @@ class Request:
     body: bytes = b""
     index: int = 0
     transforms: frozenset[str] = frozenset()
+    client: str = ""
 
     def param(self, name: str, default: str | None = None) -> str | None:
         """The first value of query parameter ``name``, or ``default``.
@@ -124,8 +136,36 @@ class Request:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class StreamBody:
+    """A body of known length sent chunk by chunk (a file, or a part of one).
+
+    Parameters
+    ----------
+    length
+        Number of bytes the chunks add up to (the ``Content-Length``).
+    chunks
+        Called once per answer (never for HEAD); yields the bytes in order. A generator
+        is closed when the answer stops early (fault, client gone, server stopped).
+    seconds_per_mb
+        Pacing: the body takes at least this many seconds per 10**6 bytes, so that
+        throughput is bounded like a real link's.
+
+    Examples
+    --------
+    >>> body = StreamBody(6, lambda: iter([b"abc", b"def"]))
+    >>> b"".join(body.chunks()), body.length
+    (b'abcdef', 6)
+    """
+
+    length: int
+    chunks: Callable[[], Iterator[bytes]]
+    seconds_per_mb: float = 0.0
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Response:
-    """What an endpoint answers; build it with :meth:`json`, :meth:`text` or :meth:`html`.
+    """What an endpoint answers; build it with :meth:`json`, :meth:`text`, :meth:`html`
+    or (large bodies, files) :meth:`streamed`.
 
     Examples
     --------
@@ -133,12 +173,32 @@ class Response:
     b'{"a": 1}'
     >>> Response.text("no such thing", status=404).status
     404
+    >>> Response.streamed(StreamBody(3, lambda: iter([b"abc"]))).length
+    3
     """
 
     status: int = 200
     body: bytes = b""
     content_type: str = "text/plain; charset=utf-8"
     headers: tuple[tuple[str, str], ...] = ()
+    stream: StreamBody | None = None
+
+    @property
+    def length(self) -> int:
+        """Length of the body (of the stream when there is one)."""
+        return self.stream.length if self.stream is not None else len(self.body)
+
+    @classmethod
+    def streamed(
+        cls,
+        stream: StreamBody,
+        *,
+        status: int = 200,
+        content_type: str = "application/octet-stream",
+        headers: Iterable[tuple[str, str]] = (),
+    ) -> Response:
+        """An answer whose body is sent in chunks (see :class:`StreamBody`)."""
+        return cls(status, b"", content_type, tuple(headers), stream)
 
     @classmethod
     def json(cls, doc: Any, *, status: int = 200, headers: Iterable[tuple[str, str]] = ()) -> Response:
@@ -178,6 +238,11 @@ class Route:
         endpoint out of the fault plan (and out of its request counts).
     prefix
         Match every path that starts with ``path``.
+    faults
+        A fault plan of this route's own, used instead of the server's (its own
+        counters and latency); routes given the same plan object share its counters.
+    match
+        A predicate on the path that replaces the ``path``/``prefix`` test.
     """
 
     path: str
@@ -185,6 +250,8 @@ class Route:
     methods: frozenset[str] = frozenset({"GET"})
     accepts: frozenset[str] = TRANSPORT_KINDS
     prefix: bool = False
+    faults: FaultPlan | None = None
+    match: Callable[[str], bool] | None = None
 
     def matches(self, path: str) -> bool:
         """Whether this route serves ``path``.
@@ -193,7 +260,11 @@ class Route:
         --------
         >>> Route("/files/", print, prefix=True).matches("/files/a.fits")
         True
+        >>> Route("/d/", print, match=lambda p: p.endswith(".fts")).matches("/d/a.list")
+        False
         """
+        if self.match is not None:
+            return self.match(path)
         return path.startswith(self.path) if self.prefix else path == self.path
 
 
@@ -216,7 +287,14 @@ class LoggedRequest:
     duration
         Seconds from reading the request to sending the answer's head.
     sent_bytes, body_bytes
-        Body bytes sent, and the full body length announced in ``Content-Length``.
+        Body bytes sent, and the full body length (what ``Content-Length`` announces,
+        unless a ``length`` fault lied about it). For streamed bodies ``sent_bytes`` is
+        corrected, once the answer ends, to what really went out (a client that went
+        away, a stopped server).
+    headers
+        The request headers.
+    client
+        The client's IP address.
     """
 
     index: int
@@ -229,11 +307,36 @@ class LoggedRequest:
     duration: float
     sent_bytes: int = 0
     body_bytes: int = 0
+    headers: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    client: str = ""
 
     @property
     def params(self) -> dict[str, str]:
         """The query parameters, first value of each."""
         return {name: values[0] for name, values in self.query.items() if values}
+
+    def header(self, name: str, default: str | None = None) -> str | None:
+        """A request header, looked up case-insensitively."""
+        lower = name.lower()
+        return next((v for k, v in self.headers.items() if k.lower() == lower), default)
+
+    @property
+    def range(self) -> str | None:
+        """The ``Range`` header the client sent (``bytes=1000-``), or None."""
+        return self.header("Range")
+
+    @property
+    def full_body(self) -> bool:
+        """Whether this was a GET answered 200 whose whole body went out (a complete download).
+
+        Examples
+        --------
+        >>> LoggedRequest(1, "GET", "/a.fts", {}, 200, (), 0.0, 0.0, 10, 10).full_body
+        True
+        >>> LoggedRequest(2, "GET", "/a.fts", {}, 206, (), 0.0, 0.0, 4, 4).full_body
+        False
+        """
+        return self.method == "GET" and self.status == 200 and self.sent_bytes == self.body_bytes
 
 
 _ERROR_PAGE = """<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">
@@ -365,12 +468,34 @@ class SandboxServer:
         self._schedule: FaultSchedule = self.fault_plan.schedule()
         self._connections: set[socket.socket] = set()
         self._routes: tuple[Route, ...] = ()
+        self._route_schedules: dict[int, FaultSchedule] = {}
+        self._in_flight: Counter[str] = Counter()
 
     # -- to be provided by replicas ----------------------------------------------------
 
     def routes(self) -> Sequence[Route]:
         """The endpoints of this replica."""
         raise NotImplementedError
+
+    def admit(self, request: Request) -> Response | None:
+        """Answer ``request`` before routing and faults, or None to let it through.
+
+        The default lets every request through; a replica overrides it for a
+        per-client limit (see :meth:`in_flight`). The answer is logged like any other.
+        """
+        return None
+
+    def environment(self) -> dict[str, str]:
+        """The environment variables that point jet-hunter at this replica (for the CLI).
+
+        Examples
+        --------
+        >>> from jet_sandbox.hek import HekServer
+        >>> with HekServer() as srv:
+        ...     list(srv.environment()) == ["JET_HUNTER_HEK_URL"]
+        True
+        """
+        return {} if self.env_var is None else {self.env_var: self.url}
 
     # -- life cycle --------------------------------------------------------------------
 
@@ -380,6 +505,7 @@ class SandboxServer:
             return self
         self._routes = tuple(self.routes())
         self._schedule = self.fault_plan.schedule()
+        self._route_schedules = {}
         httpd = _HTTPServer((self.host, self._requested_port), self)
         self._httpd = httpd
         self._port = int(httpd.server_address[1])
@@ -461,6 +587,20 @@ class SandboxServer:
         with self._lock:
             return self._received
 
+    def in_flight(self, client: str | None = None) -> int:
+        """Requests being answered now (body still being sent included), from ``client`` or all.
+
+        Examples
+        --------
+        >>> from jet_sandbox.hek import HekServer
+        >>> HekServer().in_flight()
+        0
+        """
+        with self._lock:
+            if client is None:
+                return sum(self._in_flight.values())
+            return self._in_flight.get(client, 0)
+
     def clear_requests(self) -> None:
         """Empty the request log (request numbers and fault counters go on)."""
         with self._lock:
@@ -506,6 +646,18 @@ class SandboxServer:
         return Response.html(self._error_page(fault.code), status=fault.code, headers=headers)
 
     def _dispatch(self, handler: _Handler) -> None:
+        client = str(handler.client_address[0]) if handler.client_address else ""
+        with self._lock:
+            self._in_flight[client] += 1
+        try:
+            self._answer(handler, client)
+        finally:
+            with self._lock:
+                self._in_flight[client] -= 1
+                if self._in_flight[client] <= 0:
+                    del self._in_flight[client]
+
+    def _answer(self, handler: _Handler, client: str) -> None:
         started = time.monotonic()
         received = time.time()
         split = urlsplit(handler.path)
@@ -521,9 +673,13 @@ class SandboxServer:
         with self._lock:
             index = next(self._counter)
             self._received = index
+        request = Request(handler.command, path, query, headers, body, index, frozenset(), client)
         route = self._route(path)
         decision = _NO_FAULTS
-        if route is None:
+        refusal = self.admit(request)
+        if refusal is not None:
+            response = refusal
+        elif route is None:
             response = Response.text(f"{path} not found on this {self.label}\n", status=404)
         elif handler.command not in route.methods and not (
             handler.command == "HEAD" and "GET" in route.methods
@@ -535,51 +691,58 @@ class SandboxServer:
             )
         else:
             if route.accepts:
-                decision = self._schedule.decide(route.accepts)
+                decision = self._schedule_for(route).decide(route.accepts)
             if decision.delay > 0 and self._stopped.wait(decision.delay):
                 handler.close_connection = True
                 return
             if decision.response is not None and decision.response.kind == "reset":
-                self._record(index, handler.command, path, query, None, decision, received, started, 0, 0)
+                self._record(request, None, decision, received, started, 0, 0)
                 _reset(handler)
                 return
             if decision.response is not None:
                 response = self._fault_response(decision.response)
             else:
-                request = Request(handler.command, path, query, headers, body, index, decision.transforms)
+                request = dataclasses.replace(request, transforms=decision.transforms)
                 try:
                     response = route.handler(request)
                 except Exception as err:  # a bug in a replica must not look like a hang
                     logger.exception("%s failed on %s", self.label, handler.path)
                     response = Response.text(f"internal error in the {self.label}: {err!r}\n", status=500)
         payload = response.body
-        sent = len(payload)
-        if decision.truncate is not None and decision.truncate.keep is not None:
-            sent = int(len(payload) * decision.truncate.keep)
+        size = response.length
+        sent = size
+        announced = size
+        if decision.truncate is not None:
+            cut = decision.truncate
+            sent = min(cut.nbytes, size) if cut.nbytes is not None else int(size * (cut.keep or 0.0))
+        if decision.length is not None:
+            announced = max(0, size + (decision.length.delta or 0))
+            sent = min(size, announced)
         if handler.command == "HEAD":
             sent = 0
-        self._record(
-            index,
-            handler.command,
-            path,
-            query,
-            response.status,
-            decision,
-            received,
-            started,
-            sent,
-            len(payload),
-        )
+        self._record(request, response.status, decision, received, started, sent, size)
         handler.send_response(response.status)
         handler.send_header("Content-Type", response.content_type)
-        handler.send_header("Content-Length", str(len(payload)))
+        handler.send_header("Content-Length", str(announced))
         for name, value in response.headers:
             handler.send_header(name, value)
-        if decision.truncate is not None:
+        if decision.truncate is not None or decision.length is not None:
             handler.close_connection = True  # without saying so: the client finds out
         elif handler.close_connection:
             handler.send_header("Connection", "close")
-        handler.end_headers()
+        try:
+            handler.end_headers()
+        except OSError:  # the client went away
+            handler.close_connection = True
+            if sent:
+                self._amend(index, 0)
+            return
+        if response.stream is not None and sent:
+            written = self._write_stream(handler, response.stream, sent)
+            if written != sent:
+                handler.close_connection = True
+                self._amend(index, written)
+            return
         try:
             if sent:
                 handler.wfile.write(payload[:sent])
@@ -587,12 +750,59 @@ class SandboxServer:
         except OSError:  # the client went away
             handler.close_connection = True
 
+    def _schedule_for(self, route: Route) -> FaultSchedule:
+        if route.faults is None:
+            return self._schedule
+        with self._lock:
+            schedule = self._route_schedules.get(id(route.faults))
+            if schedule is None:
+                schedule = self._route_schedules[id(route.faults)] = route.faults.schedule()
+            return schedule
+
+    def _write_stream(self, handler: _Handler, stream: StreamBody, limit: int) -> int:
+        """Send up to ``limit`` bytes of ``stream``, paced; return how many went out."""
+        written = 0
+        began = time.monotonic()
+        pace = max(stream.seconds_per_mb, 0.0) / 1e6
+        chunks = stream.chunks()
+        try:
+            for chunk in chunks:
+                if written >= limit:
+                    break
+                piece = chunk[: limit - written]
+                if not piece:
+                    continue
+                if pace:
+                    ahead = began + (written + len(piece)) * pace - time.monotonic()
+                    if ahead > 0 and self._stopped.wait(ahead):
+                        break
+                try:
+                    handler.wfile.write(piece)
+                except OSError:  # the client went away (or reset the connection)
+                    break
+                written += len(piece)
+            with contextlib.suppress(OSError):
+                handler.wfile.flush()
+        except Exception:  # a broken body source must not look like a hang
+            logger.exception("%s failed while sending %s", self.label, handler.path)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        return written
+
+    def _amend(self, index: int, sent: int) -> None:
+        """Correct the bytes sent by request ``index`` once its body has ended."""
+        with self._lock:
+            for i in range(len(self._log) - 1, -1, -1):
+                if self._log[i].index == index:
+                    self._log[i] = dataclasses.replace(self._log[i], sent_bytes=sent)
+                    self._lock.notify_all()
+                    break
+
     def _record(
         self,
-        index: int,
-        method: str,
-        path: str,
-        query: Mapping[str, list[str]],
+        request: Request,
         status: int | None,
         decision: FaultDecision,
         received: float,
@@ -601,16 +811,18 @@ class SandboxServer:
         size: int,
     ) -> None:
         entry = LoggedRequest(
-            index,
-            method,
-            path,
-            query,
+            request.index,
+            request.method,
+            request.path,
+            request.query,
             status,
             decision.labels,
             received,
             time.monotonic() - started,
             sent,
             size,
+            request.headers,
+            request.client,
         )
         with self._lock:
             self._log.append(entry)

@@ -1,12 +1,27 @@
 """sdo-cutout: SDO/AIA cutout jobs and a verifying, resumable FITS downloader.
 
-This release holds the services' addresses; the jobs and downloader arrive with issue 4.
+Cutout jobs: build them from HEK events (:func:`requests_for_events`, one job per
+distinct jet) or explicit parameters (:class:`CutoutParams`), add them to a
+:class:`jet_store.Store` (:func:`add_jobs`), and run them on the LMSAL SSW cutout
+service (:class:`SswClient`) or JSOC's export with ``im_patch`` (:class:`JsocClient`)
+with :func:`submit_jobs`, :func:`poll_jobs` or :func:`run_jobs`; a finished job adds
+one pending :class:`jet_store.FitsFrame` per file URL.
 
 Examples
 --------
 >>> import sdo_cutout
 >>> sdo_cutout.JSOC_URL
 'http://jsoc.stanford.edu'
+>>> p = sdo_cutout.CutoutParams.build("2010-06-20T11:14:44", "2010-06-20T11:54:26", center=(813, -683))
+>>> p.max_frames, p.key
+(199, 'ssw:6afad99ba54cd163')
+
+Running jobs needs the services (or the replicas of ``jet_sandbox``)::
+
+    store = jet_store.Store("jets.db")
+    sdo_cutout.add_jobs(store, sdo_cutout.requests_for_events(store.filter("events")))
+    summary = sdo_cutout.run_jobs(store, [sdo_cutout.SswClient(), sdo_cutout.JsocClient()])
+    print(summary.line())
 """
 
 __version__ = "0.1.0"
@@ -18,4 +33,82 @@ SSW_DATA_URL = "https://www.lmsal.com/solarsoft//archive/sdo/media/ssw/ssw_clien
 JSOC_URL = "http://jsoc.stanford.edu"
 """The JSOC site root (``/cgi-bin/ajax/jsoc_fetch`` and the export folders live below it)."""
 
-__all__ = ["__version__", "SSW_URL", "SSW_DATA_URL", "JSOC_URL"]
+# -- cutout jobs (request, ssw, jsoc, jobs) -------------------------------------------
+from sdo_cutout.errors import (  # noqa: E402 (the addresses above come first: the clients read them)
+    CutoutError,
+    CutoutRequestError,
+    CutoutServiceError,
+    CutoutUnavailable,
+    JsocAddressError,
+    JsocAnswerError,
+    JsocStatusError,
+    SswAnswerError,
+)
+from sdo_cutout.jobs import (  # noqa: E402
+    CutoutBackend,
+    FileRef,
+    JobsAdded,
+    JobSummary,
+    Outcome,
+    RetryPolicy,
+    ServiceClient,
+    add_jobs,
+    apoll_jobs,
+    arun_jobs,
+    asubmit_jobs,
+    poll_jobs,
+    run_jobs,
+    submit_jobs,
+)
+from sdo_cutout.jsoc import JsocClient  # noqa: E402
+from sdo_cutout.request import (  # noqa: E402
+    AIA_EUV_CADENCE,
+    BACKENDS,
+    DEFAULT_WAVES,
+    CutoutParams,
+    jet_group_key,
+    request_for_event,
+    requests_for_events,
+)
+from sdo_cutout.ssw import SswClient  # noqa: E402
+
+__all__ = [
+    "__version__",
+    "SSW_URL",
+    "SSW_DATA_URL",
+    "JSOC_URL",
+    # cutout jobs
+    "BACKENDS",
+    "DEFAULT_WAVES",
+    "AIA_EUV_CADENCE",
+    "CutoutParams",
+    "request_for_event",
+    "requests_for_events",
+    "jet_group_key",
+    "SswClient",
+    "JsocClient",
+    "CutoutBackend",
+    "ServiceClient",
+    "RetryPolicy",
+    "Outcome",
+    "FileRef",
+    "JobsAdded",
+    "JobSummary",
+    "add_jobs",
+    "submit_jobs",
+    "asubmit_jobs",
+    "poll_jobs",
+    "apoll_jobs",
+    "run_jobs",
+    "arun_jobs",
+    "CutoutError",
+    "CutoutRequestError",
+    "CutoutServiceError",
+    "CutoutUnavailable",
+    "SswAnswerError",
+    "JsocAnswerError",
+    "JsocStatusError",
+    "JsocAddressError",
+]
+
+# -- downloader (download, fitsmeta, names, verify): exports added below ---------------

@@ -1,0 +1,393 @@
+"""The downloader against a file replica over real HTTP, with faults on; a run killed midway.
+
+Must show (issue 4): every frame of every wavelength arrives with the right bytes, no
+``.part`` or truncated file remains, the store matches the disk; a run SIGKILLed midway
+and run again leaves every file complete, none fetched twice in full, no duplicate
+rows; a malicious listing writes nothing outside the data folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from email.utils import formatdate
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import pytest
+from jet_sandbox.aia import CutoutSpec, write_cutout
+from jet_sandbox.server import LoggedRequest, Request, Response, Route, SandboxServer
+from jet_store import FitsFrame, FrameState, Store
+from sdo_cutout.download import download_frames
+from sdo_cutout.jobs import RetryPolicy
+from sdo_cutout.verify import verify_frames
+
+FAULTS = [
+    "503:retry_after=0.02:p=0.05",
+    "429:retry_after=0.01:p=0.03",
+    "reset:p=0.05",
+    "truncate:keep=0.4:p=0.12",
+]
+JOB = "ssw:6afad99ba54cd163"
+WAVES = (171, 193, 304)
+
+
+class FileReplica(SandboxServer):
+    """Files of a folder under ``/files/`` with ETag, Last-Modified, Range and If-Range.
+
+    ``any_name`` serves the first file for every path (a listing may name anything).
+    """
+
+    name = "files-test"
+    label = "file replica (test)"
+    entry_path = "/files/"
+
+    def __init__(self, root: Path, *, any_name: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.root = root.resolve()
+        self.any_name = any_name
+        self._cache: dict[Path, tuple[bytes, str, str]] = {}
+
+    def routes(self) -> list[Route]:
+        return [Route("/files/", self._serve, prefix=True)]
+
+    def _file(self, rel: str) -> Path | None:
+        if self.any_name:
+            return min(self.root.rglob("*.fts"))
+        path = (self.root / unquote(rel)).resolve()
+        return path if path.is_relative_to(self.root) and path.is_file() else None
+
+    def _serve(self, request: Request) -> Response:
+        path = self._file(request.path[len("/files/") :])
+        if path is None:
+            return Response.text("not found", status=404)
+        if path not in self._cache:
+            blob = path.read_bytes()
+            etag = '"' + hashlib.sha256(blob).hexdigest()[:16] + '"'
+            self._cache[path] = (blob, etag, formatdate(path.stat().st_mtime, usegmt=True))
+        blob, etag, modified = self._cache[path]
+        headers = [("ETag", etag), ("Last-Modified", modified), ("Accept-Ranges", "bytes")]
+        wanted, validator = request.header("Range"), request.header("If-Range")
+        if wanted and wanted.startswith("bytes=") and validator in (None, etag, modified):
+            first_text, _, last_text = wanted[6:].partition("-")
+            first = int(first_text)
+            last = int(last_text) if last_text else len(blob) - 1
+            if first >= len(blob):
+                return Response(416, b"", "text/plain", (*headers, ("Content-Range", f"bytes */{len(blob)}")))
+            span = ("Content-Range", f"bytes {first}-{last}/{len(blob)}")
+            return Response(206, blob[first : last + 1], "application/fits", (*headers, span))
+        return Response(200, blob, "application/fits", tuple(headers))
+
+
+@dataclass
+class Cutout:
+    folder: Path
+    files: dict[str, bytes]  # relative path under /files/ -> bytes
+
+    def frames(self, base: str) -> list[FitsFrame]:
+        return [
+            FitsFrame(url=f"{base}/files/{rel}", job_key=JOB, wavelength=float(rel.split("_AIA_")[1].split("_")[0]))
+            for rel in sorted(self.files)
+        ]
+
+
+@pytest.fixture(scope="module")
+def cutout(tmp_path_factory: pytest.TempPathFactory) -> Cutout:
+    """Synthetic AIA cutout files: 3 wavelengths x 8 frames of 300x250 float32 (about 300 kB each)."""
+    folder = tmp_path_factory.mktemp("remote") / "job"
+    spec = CutoutSpec(
+        center_x=-420.0,
+        center_y=310.0,
+        shape=(300, 250),
+        waves=WAVES,
+        start_time="2012-07-08T13:05:00",
+        end_time="2012-07-08T13:06:36",
+    )
+    paths = write_cutout(spec, None, folder)
+    files = {f"job/{p.name}": p.read_bytes() for p in paths}
+    assert len(files) == 24 and {int(rel.split("_AIA_")[1].split("_")[0]) for rel in files} == set(WAVES)
+    return Cutout(folder.parent, files)
+
+
+def fast(attempts: int = 12) -> RetryPolicy:
+    return RetryPolicy(attempts=attempts, base_delay=0.005, max_delay=0.02, max_retry_after=0.05)
+
+
+def leftovers(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.name.endswith((".part", ".part.json", ".tmp")))
+
+
+def assert_store_matches_disk(store: Store, data: Path, cutout: Cutout) -> None:
+    frames = store.filter(FitsFrame)
+    assert len(frames) == len(cutout.files)  # no duplicate rows
+    assert len({f.path for f in frames}) == len(frames)
+    by_name = {rel.rsplit("/", 1)[1]: blob for rel, blob in cutout.files.items()}
+    for frame in frames:
+        assert frame.state == FrameState.DOWNLOADED, frame.url
+        assert frame.path is not None
+        blob = (data / frame.path).read_bytes()
+        assert blob == by_name[Path(frame.path).name]
+        assert (frame.size_bytes, frame.sha256) == (len(blob), hashlib.sha256(blob).hexdigest())
+        assert frame.obs_time is not None and frame.naxis1 == 300 and frame.ctype1 == "HPLN-TAN"
+    assert {int(f.wavelength or 0) for f in frames} == set(WAVES)
+    assert leftovers(data) == []
+    on_disk = sorted(p.relative_to(data).as_posix() for p in data.rglob("*") if p.is_file())
+    assert on_disk == sorted(f.path for f in frames if f.path)
+    check = verify_frames(store, data, refetch=False, progress=False)
+    assert (check.ok, check.missing, check.corrupt, check.parts, check.untracked) == (len(frames), 0, 0, [], [])
+    assert check.clean
+
+
+def test_every_frame_of_every_wavelength_arrives_intact_through_faults(tmp_path: Path, cutout: Cutout) -> None:
+    data = tmp_path / "data"
+    store = Store(tmp_path / "s.db")
+    with FileReplica(cutout.folder, faults=FAULTS, latency=0.002) as srv:
+        store.add(cutout.frames(srv.base_url))
+        summary = download_frames(store, data, workers=4, progress=False, retry=fast())
+        log = srv.requests
+    assert (summary.downloaded, summary.failed, summary.errors) == (24, 0, 0), summary.messages
+    assert_store_matches_disk(store, data, cutout)
+    faults = {label.split(":")[0] for entry in log for label in entry.faults}
+    assert {"truncate", "reset"} <= faults  # the faults did fire
+    cut = [e for e in log if any(label.startswith("truncate") for label in e.faults)]
+    assert summary.resumed >= 1 and any(e.status == 206 for e in log)
+    # every byte of a cut answer was kept: the bytes fetched are the files plus nothing twice
+    total = sum(len(b) for b in cutout.files.values())
+    assert summary.bytes == total, (summary.bytes, total, len(cut))
+
+
+SCRIPT = """
+import logging, sys
+import astropy.io.fits  # imported before the run starts, as the command line has it
+from jet_store import Store
+from sdo_cutout.download import download_frames
+from sdo_cutout.jobs import RetryPolicy
+logging.basicConfig(level=logging.ERROR)
+policy = RetryPolicy(attempts=100, base_delay=0.3, max_delay=0.6, max_retry_after=0.3)
+download_frames(Store(sys.argv[1]), sys.argv[2], workers=3, progress=False, retry=policy)
+print("finished", flush=True)
+"""
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.002)  # polling, not waiting for something to happen by itself
+
+
+def _by_file(entries: list[LoggedRequest]) -> dict[str, list[LoggedRequest]]:
+    out: dict[str, list[LoggedRequest]] = {}
+    for entry in entries:
+        out.setdefault(entry.path.rsplit("/", 1)[1], []).append(entry)
+    return out
+
+
+def _full(entry: LoggedRequest) -> bool:
+    """A 200 answer that sent the whole file."""
+    return entry.status == 200 and entry.sent_bytes == entry.body_bytes and entry.body_bytes > 0
+
+
+def test_a_run_killed_midway_resumes_without_fetching_a_complete_file_twice(
+    tmp_path: Path, cutout: Cutout
+) -> None:
+    data, db = tmp_path / "data", tmp_path / "s.db"
+    store = Store(db)
+    folder = data / "cutouts"
+    sizes = {rel.rsplit("/", 1)[1]: len(blob) for rel, blob in cutout.files.items()}
+
+    def state() -> tuple[list[Path], dict[str, int]]:
+        finals = [p for p in folder.rglob("*.fts")] if folder.exists() else []
+        parts = {p.name[: -len(".part")]: p.stat().st_size for p in folder.rglob("*.part")} if folder.exists() else {}
+        return finals, parts
+
+    def midway() -> bool:
+        try:
+            finals, parts = state()
+        except FileNotFoundError:  # a .part renamed while we looked
+            return False
+        return len(finals) >= 3 and any(0 < size < sizes[name] for name, size in parts.items())
+
+    with FileReplica(cutout.folder, faults=["truncate:keep=0.5:p=0.35"], latency=0.01) as srv:
+        store.add(cutout.frames(srv.base_url))
+        proc = subprocess.Popen(
+            [sys.executable, "-c", SCRIPT, str(db), str(data)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        try:
+            _wait_for(lambda: midway() or proc.poll() is not None, 60, "files and a .part on disk")
+            proc.send_signal(signal.SIGKILL)
+        finally:
+            proc.kill()
+            out, err = proc.communicate(timeout=30)
+        assert proc.returncode == -signal.SIGKILL, (out, err)
+        finals, parts = state()
+        done_at_kill = {p.name for p in finals}
+        recorded_at_kill = store.count(FitsFrame, state="downloaded")
+        assert 3 <= len(done_at_kill) < len(cutout.files)
+        assert any(0 < size < sizes[name] for name, size in parts.items())
+        first_run = len(srv.requests)
+
+        summary = download_frames(store, data, workers=3, progress=False, retry=fast(30))
+        second = _by_file(srv.requests[first_run:])
+
+    assert summary.frames == len(cutout.files) - recorded_at_kill
+    assert summary.downloaded == summary.frames and summary.errors == summary.failed == 0
+    assert_store_matches_disk(store, data, cutout)
+    # a file complete at the kill is never asked for again (adopted from disk if not yet recorded)
+    assert not set(second) & done_at_kill
+    # a .part with bytes is resumed: never a whole 200 again
+    for name, size in parts.items():
+        if size > 0:
+            assert not [e for e in second.get(name, []) if e.status == 200], (name, second[name])
+            assert any(e.status in (206, 416) for e in second.get(name, [])), name
+    # and nothing is fetched in full twice within the second run
+    assert all(sum(_full(e) for e in entries) <= 1 for entries in second.values())
+    assert summary.resumed >= sum(1 for size in parts.values() if size > 0) - summary.adopted
+
+
+def _tree(root: Path, skip: Path) -> dict[str, bytes]:
+    """Every file under ``root`` but those in ``skip`` and the database's."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and not p.is_relative_to(skip) and not p.name.startswith("s.db")
+    }
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Iterator[Path]:
+    """A folder beside the data folder with a file in it; the test checks it is never touched."""
+    folder = tmp_path / "outside"
+    folder.mkdir()
+    (folder / "keep.txt").write_text("do not touch")
+    yield folder
+
+
+def test_a_malicious_listing_writes_nothing_outside_the_data_folder(
+    tmp_path: Path, cutout: Cutout, outside: Path
+) -> None:
+    data = tmp_path / "work" / "data"
+    data.mkdir(parents=True)
+    names = [
+        "..%2F..%2F..%2Foutside%2Fx1.fts",
+        "%2Ftmp%2Fx2.fts",
+        "C:%5CWindows%5Cx3.fts",
+        "..%5C..%5Cx4.fts",
+        "%5C%5Chost%5Cshare%5Cx5.fts",
+        "con.fts",
+        "x6.fts%00.png",
+        ".hidden.fts",
+        "x7.fts.part",
+        "%2e%2e",
+    ]
+    store = Store(tmp_path / "s.db")
+    before = _tree(tmp_path, data)
+    with FileReplica(cutout.folder, any_name=True) as srv:
+        frames = [FitsFrame(url=f"{srv.base_url}/files/{n}", job_key="../../../outside") for n in names]
+        frames.append(FitsFrame(url=f"{srv.base_url}/files/y.fts", job_key="/abs/job"))
+        frames.append(FitsFrame(url=f"{srv.base_url}/files/z.fts", path="../../../outside/z.fts", state="missing"))
+        store.add(frames)
+        summary = download_frames(store, data, progress=False, retry=fast())
+    after = _tree(tmp_path, data)
+    assert after == before
+    # the plain-enough names were fetched inside the data folder; the rest refused
+    written = [p for p in data.rglob("*") if p.is_file()]
+    assert written and all(p.resolve().is_relative_to(data.resolve()) for p in written)
+    assert {p.parent.parent.name for p in written} == {"cutouts"}
+    # refused: "%2e%2e" names no file, and a stored path that climbs out
+    assert (summary.downloaded, len(written), summary.refused, summary.failed) == (10, 10, 2, 2)
+    assert leftovers(data) == []
+
+
+def test_a_symlinked_job_folder_pointing_out_is_refused(tmp_path: Path, cutout: Cutout, outside: Path) -> None:
+    data = tmp_path / "data"
+    (data / "cutouts").mkdir(parents=True)
+    (data / "cutouts" / "evil").symlink_to(outside, target_is_directory=True)
+    store = Store("sqlite://")
+    with FileReplica(cutout.folder) as srv:
+        url = srv.base_url + "/files/" + sorted(cutout.files)[0]
+        store.add([FitsFrame(url=url, job_key="evil")])
+        summary = download_frames(store, data, progress=False, retry=fast())
+        assert srv.requests == []
+    assert summary.failed == 1 and [p.name for p in outside.iterdir()] == ["keep.txt"]
+    frame = store.get(FitsFrame, url)
+    assert frame is not None and frame.state == "failed"
+
+
+def test_verify_finds_missing_and_corrupt_files_and_fetches_them_again(tmp_path: Path, cutout: Cutout) -> None:
+    data = tmp_path / "data"
+    store = Store(tmp_path / "s.db")
+    with FileReplica(cutout.folder) as srv:
+        store.add(cutout.frames(srv.base_url))
+        download_frames(store, data, progress=False, retry=fast())
+        frames = store.filter(FitsFrame)
+        gone, flipped, cut = (data / frames[i].path for i in (0, 5, 10))  # type: ignore[operator]
+        gone.unlink()
+        blob = bytearray(flipped.read_bytes())
+        blob[-3000] ^= 0x01
+        flipped.write_bytes(bytes(blob))
+        cut.write_bytes(cut.read_bytes()[:1000])
+        (data / "cutouts" / "stray.fts").write_bytes(b"x")
+        quick = verify_frames(store, data, refetch=False, checksum=False, progress=False)
+        assert (quick.missing, quick.corrupt, quick.untracked) == (1, 1, ["cutouts/stray.fts"])
+        # back as they were, for the full check
+        assert store.set_state(FitsFrame, [frames[0].url, frames[10].url], "downloaded") == 2
+        before = len(srv.requests)
+        summary = verify_frames(store, data, progress=False, retry=fast())
+        refetched = srv.requests[before:]
+    assert (summary.ok, summary.missing, summary.corrupt) == (21, 1, 2)
+    assert summary.refetch is not None and summary.refetch.downloaded == 3 and summary.clean
+    assert len({e.path for e in refetched}) == 3
+    (data / "cutouts" / "stray.fts").unlink()
+    assert_store_matches_disk(store, data, cutout)
+
+
+# -- the command line -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch) -> Any:
+    from jet_hunter import cli as jet_cli
+    from jet_hunter.cli import download
+
+    if download not in jet_cli.COMMAND_MODULES:
+        monkeypatch.setattr(jet_cli, "COMMAND_MODULES", (*jet_cli.COMMAND_MODULES, download))
+    return jet_cli
+
+
+def test_cli_download_and_verify(
+    tmp_path: Path, cutout: Cutout, cli: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, data = str(tmp_path / "s.db"), tmp_path / "data"
+    store = Store(db)
+    with FileReplica(cutout.folder, faults=["503:2"]) as srv:
+        store.add(cutout.frames(srv.base_url))
+        store.close()
+        assert cli.main(["--db", db, "--data-dir", str(data), "download", "--workers", "3"]) == 0
+        line = capsys.readouterr().out.strip()
+        assert line.startswith("downloaded 24 of 24 frames (0 resumed, 0 adopted), failed 0, errors 0; ")
+        assert cli.main(["--db", db, "--data-dir", str(data), "download", "--json"]) == 0
+        doc = __import__("json").loads(capsys.readouterr().out)
+        assert (doc["frames"], doc["downloaded"], doc["data_dir"]) == (0, 0, str(data))
+        next(data.rglob("*.fts")).unlink()
+        assert cli.main(["--db", db, "--data-dir", str(data), "verify", "--no-refetch"]) == 3
+        assert "1 missing" in capsys.readouterr().out
+        assert cli.main(["verify", "--db", db, "--data-dir", str(data)]) == 0
+        out = capsys.readouterr().out
+        assert "re-fetch: downloaded 1 of 1 frames" in out
+    assert cli.main(["--db", db, "--data-dir", str(data), "verify", "--json"]) == 0
+    doc = __import__("json").loads(capsys.readouterr().out)
+    assert doc["ok"] == 24 and doc["clean"] is True and doc["refetch"] is None
+    assert cli.main(["--db", db, "download", "--workers", "0"]) == 1
+    assert "between 1 and 64" in capsys.readouterr().err

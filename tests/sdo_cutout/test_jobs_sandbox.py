@@ -1,0 +1,150 @@
+"""Cutout jobs over real HTTP against the jet_sandbox replicas of the SSW service and JSOC.
+
+Must show (issue 4): several events (three channel reports of one jet -> one job), both
+backends, pending polls, faults on, every wavelength's list read; a job resumed by its
+remote id in a new process without a second submission (the replica's request log
+shows one submit per job); jobs idempotent on a re-run.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jet_store import CutoutJob, FitsFrame, FrameState, HekEvent, JobState, Store
+from sdo_cutout import (
+    JsocClient,
+    RetryPolicy,
+    SswClient,
+    add_jobs,
+    poll_jobs,
+    requests_for_events,
+    run_jobs,
+    submit_jobs,
+)
+
+ssw_replica = pytest.importorskip("jet_sandbox.ssw", reason="the SSW replica is not written yet")
+jsoc_replica = pytest.importorskip("jet_sandbox.jsoc", reason="the JSOC replica is not written yet")
+SswServer: Any = ssw_replica.SswServer
+JsocServer: Any = jsoc_replica.JsocServer
+
+SOL = "SOL2010-06-20T11:14:44L031C130"
+EMAIL = "jane.doe@example.org"
+FAST: dict[str, Any] = {"poll_interval": 0.005, "max_poll_interval": 0.02, "timeout": 30.0, "progress": False}
+SSW_FAULTS = ["503:2", "429:retry_after=0.01:after=3", "reset:after=5", "html:every=11", "500:p=0.05"]
+JSOC_FAULTS = ["503:1", "429:retry_after=0.01:after=2", "reset:after=6", "html:every=13"]
+
+
+def retry() -> RetryPolicy:
+    return RetryPolicy(attempts=6, base_delay=0.002, max_delay=0.01, max_retry_after=0.05)
+
+
+def five_jets(events: list[HekEvent]) -> list[HekEvent]:
+    """Eleven reports of five jets, with the three channel reports of the 2010-06-20 jet."""
+    sols = sorted({e.sol_standard for e in events if e.sol_standard})[:5]
+    assert SOL in sols
+    return [e for e in events if e.sol_standard in sols]
+
+
+def submits(srv: Any) -> list[Any]:
+    """Submissions the replica answered normally (faults excluded)."""
+    path = srv.submit_url.split("://", 1)[1].split("/", 1)[1]
+    return [r for r in srv.requests if r.path == "/" + path and r.status == 200 and not r.faults]
+
+
+def test_ssw_jobs_with_faults_and_pending_polls(june_events: list[HekEvent], tmp_path: Path) -> None:
+    events = five_jets(june_events)
+    store = Store(tmp_path / "jets.db")
+    jobs = requests_for_events(events, waves=[171, 193, 304])
+    assert len(jobs) == 5 and sum(len(j.params["kb_archivids"]) for j in jobs) == len(events) == 11
+    add_jobs(store, jobs)
+    with SswServer(pending_polls=2, faults=SSW_FAULTS, seed=0) as srv:
+        summary = run_jobs(store, [SswClient(srv.submit_url, srv.data_url, retry=retry())], **FAST)
+        assert (summary.ready, summary.failed, summary.errors) == (5, 0, 0), summary.messages
+        assert len(submits(srv)) == 5
+        lists = [r for r in srv.requests if r.path.endswith(".list") and r.status == 200]
+        assert {r.path.rsplit("/", 1)[1].split("_AIA_")[1][:3] for r in lists} >= {"171", "193", "304"}
+        for job in store.filter(CutoutJob):
+            assert job.state == JobState.READY
+            frames = store.filter(FitsFrame, job_key=job.key)
+            assert {f.wavelength for f in frames} == {171.0, 193.0, 304.0}  # every wavelength's list
+            assert all(f.url.startswith(f"{srv.data_url}{job.remote_id}/") for f in frames)
+            assert {f.state for f in frames} == {FrameState.PENDING}
+        # idempotent: asking again adds nothing and sends nothing
+        n_requests = len(srv.requests)
+        assert add_jobs(store, requests_for_events(events, waves=[171, 193, 304])).new == 0
+        assert run_jobs(store, [SswClient(srv.submit_url, srv.data_url, retry=retry())], **FAST).jobs == 0
+        assert len(srv.requests) == n_requests
+
+
+def test_ssw_resume_in_a_new_process(june_events: list[HekEvent], tmp_path: Path) -> None:
+    """Submit and start polling in a child process, kill it, finish in this one: one submit per job."""
+    db = tmp_path / "jets.db"
+    store = Store(db)
+    add_jobs(store, requests_for_events(five_jets(june_events), waves=[304]))
+    with SswServer(pending_polls=40, seed=1) as srv:
+        script = textwrap.dedent(
+            f"""
+            from jet_store import Store
+            from sdo_cutout import SswClient, run_jobs
+            run_jobs(Store({str(db)!r}), [SswClient({srv.submit_url!r}, {srv.data_url!r})],
+                     poll_interval=0.05, max_poll_interval=0.05, timeout=120, progress=False)
+            """
+        )
+        child = subprocess.Popen([sys.executable, "-c", script], env=os.environ.copy())
+        try:
+            deadline = time.monotonic() + 60
+            while store.count(CutoutJob, state="submitted") < 5:  # every job submitted, polling
+                assert child.poll() is None, "the child ended early"
+                assert time.monotonic() < deadline, "the child did not submit in time"
+                srv.wait_for_requests(len(srv.requests) + 1, timeout=30)
+            srv.wait_for_requests(len(srv.requests) + 5, timeout=30)  # and polled some
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait(timeout=10)
+        assert len(submits(srv)) == 5
+        remote_ids = {j.key: j.remote_id for j in store.filter(CutoutJob)}
+        summary = poll_jobs(store, [SswClient(srv.submit_url, srv.data_url, retry=retry())], **FAST)
+        assert (summary.resumed, summary.ready, summary.submitted) == (5, 5, 0)
+        assert len(submits(srv)) == 5  # nothing submitted twice
+        assert {j.key: j.remote_id for j in store.filter(CutoutJob)} == remote_ids
+
+
+def jsoc_server(**kwargs: Any) -> Any:
+    kwargs.setdefault("seed", 0)
+    return JsocServer(emails=[EMAIL], **kwargs)
+
+
+def test_jsoc_jobs_with_faults(june_events: list[HekEvent], tmp_path: Path) -> None:
+    store = Store(tmp_path / "jets.db")
+    add_jobs(store, requests_for_events(five_jets(june_events)[:6], backend="jsoc", waves=[171, 304]))
+    n = store.count(CutoutJob)
+    with jsoc_server(faults=JSOC_FAULTS) as srv:
+        client = JsocClient(srv.url, email=EMAIL, retry=retry())
+        summary = run_jobs(store, [client], **FAST)
+        assert (summary.ready, summary.errors, summary.failed) == (n, 0, 0), summary.messages
+        for job in store.filter(CutoutJob):
+            frames = store.filter(FitsFrame, job_key=job.key)
+            assert frames and {f.wavelength for f in frames} == {171.0, 304.0}
+            assert all(f.url.startswith(srv.url.rstrip("/") + "/") for f in frames)
+        assert EMAIL not in str([j.params for j in store.filter(CutoutJob)])
+
+
+def test_jsoc_submit_then_resume(june_events: list[HekEvent], tmp_path: Path) -> None:
+    store = Store(tmp_path / "jets.db")
+    add_jobs(store, requests_for_events(five_jets(june_events)[:6], backend="jsoc"))
+    n = store.count(CutoutJob)
+    with jsoc_server() as srv:
+        first = submit_jobs(store, [JsocClient(srv.url, email=EMAIL, retry=retry())], progress=False)
+        assert (first.submitted, first.waiting) == (1, n - 1)
+        summary = run_jobs(store, [JsocClient(srv.url, email=EMAIL, retry=retry())], **FAST)
+        assert (summary.resumed, summary.ready) == (1, n)
+        requests = [r for r in srv.requests if r.params.get("op") == "exp_request" and r.status == 200]
+        assert len(requests) == n
