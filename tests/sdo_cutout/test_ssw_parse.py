@@ -153,6 +153,19 @@ def test_list_lines() -> None:
     assert any("passwd" in r for r in listed.rejected) and any("win.ini" in r for r in listed.rejected)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<!DOCTYPE html>\n<html><body>Service unavailable</body></html>",
+        "  <HTML>\n<p>maintenance</p>",
+        '<?xml version="1.0"?><error/>',
+    ],
+)
+def test_an_html_page_is_not_an_empty_list(body: str) -> None:
+    with pytest.raises(SswAnswerError, match="HTML page instead of a list"):
+        parse_list(body, FOLDER, 171)
+
+
 def test_safe_fits_names() -> None:
     assert safe_fits_name("a/b/AIA.fits.gz") == "AIA.fits.gz"
     for bad in ("", "   ", "x.fts\x00", "/", "..", ".hidden.fts", "x.fts?y", "x%2f.fts", "x.txt", "x.fts/"):
@@ -204,7 +217,11 @@ def test_index_parser_never_leaves_the_job_folder(body: bytes | str) -> None:
 @given(lines)
 def test_list_parser_never_leaves_the_job_folder(items: list[str]) -> None:
     text = "\n".join(items)
-    listed = parse_list(text, FOLDER, None)
+    try:
+        listed = parse_list(text, FOLDER, None)
+    except SswAnswerError:
+        assert text.lstrip()[:1] == "<"  # only an HTML page is refused as a whole
+        return
     for ref in listed.files:
         assert ref.url.startswith(FOLDER)
         name = ref.url[len(FOLDER) :]

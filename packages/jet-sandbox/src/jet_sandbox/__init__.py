@@ -4,8 +4,10 @@ Each replica is a real HTTP server on 127.0.0.1 (ephemeral port), started from P
 (``with HekServer(...) as srv: srv.url``) or from the CLI (``jet-hunter sandbox serve
 hek``). It serves recorded and synthetic data with the shapes of the real service and
 takes a :class:`FaultPlan` (latency, 5xx, 429 + Retry-After, HTML on 200, resets,
-truncated bodies, non-UTF-8 bytes, ...). Available: the HEK replica (:mod:`jet_sandbox.hek`) and synthetic AIA
-cutouts with known jets (:mod:`jet_sandbox.aia`).
+truncated bodies, non-UTF-8 bytes, ...). Available: the HEK replica (:mod:`jet_sandbox.hek`), the
+SSW cutout service (:mod:`jet_sandbox.ssw`), JSOC export (:mod:`jet_sandbox.jsoc`), a file server
+with Range/ETag and download faults (:mod:`jet_sandbox.files`), and synthetic AIA cutouts with
+known jets (:mod:`jet_sandbox.aia`).
 
 Examples
 --------
@@ -35,13 +37,16 @@ from jet_sandbox.aia import (
     random_spec,
     write_cutout,
 )
-from jet_sandbox.errors import BadQuery, FaultSpecError, SandboxError
+from jet_sandbox.errors import BadQuery, FaultSpecError, RangeNotSatisfiable, SandboxError
 from jet_sandbox.faults import Fault, FaultDecision, FaultPlan, FaultSchedule
+from jet_sandbox.files import DirectorySource, FileServer, FileSource, FileStore, ServedFile, full_downloads
 from jet_sandbox.hek import HekServer
 from jet_sandbox.hek_catalog import HekAnswer, HekCatalog
 from jet_sandbox.hek_query import AttributeFilter, HekQuery
+from jet_sandbox.jsoc import JsocExport, JsocServer
 from jet_sandbox.replicas import REPLICAS, replica
-from jet_sandbox.server import LoggedRequest, Request, Response, Route, SandboxServer
+from jet_sandbox.server import LoggedRequest, Request, Response, Route, SandboxServer, StreamBody
+from jet_sandbox.ssw import SswJob, SswServer
 
 __version__ = "0.1.0"
 
@@ -51,12 +56,23 @@ __all__ = [
     "Route",
     "Request",
     "Response",
+    "StreamBody",
     "LoggedRequest",
     "Fault",
     "FaultPlan",
     "FaultSchedule",
     "FaultDecision",
     "HekServer",
+    "SswServer",
+    "SswJob",
+    "JsocServer",
+    "JsocExport",
+    "FileServer",
+    "FileSource",
+    "FileStore",
+    "DirectorySource",
+    "ServedFile",
+    "full_downloads",
     "HekCatalog",
     "HekAnswer",
     "HekQuery",
@@ -66,6 +82,7 @@ __all__ = [
     "SandboxError",
     "FaultSpecError",
     "BadQuery",
+    "RangeNotSatisfiable",
     "CutoutSpec",
     "CutoutTruth",
     "FrameTruth",

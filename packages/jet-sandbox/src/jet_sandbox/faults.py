@@ -22,7 +22,7 @@ Fault kinds
 ``length``
     Announce a wrong ``Content-Length``: ``delta`` bytes more (then send the whole body
     and close, so the client waits for bytes that never come) or fewer (send only that
-    many bytes, then close, so the answer looks complete but is short).
+    many bytes with ``Connection: close``, so the answer looks complete but is short).
 ``delay``
     Wait ``seconds`` before answering (on top of the plan's ``latency``).
 ``bad_utf8``, ``mixed_keys``, ``empty``

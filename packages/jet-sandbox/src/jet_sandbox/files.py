@@ -30,7 +30,7 @@ CLI's ``--fault``) that matter for downloads:
 ``reset:2``                the connection is dropped (TCP reset) without an answer
 ``truncate:keep=0.3``      the full ``Content-Length`` is announced, 30 % of the body sent, close
 ``cut:bytes=65536``        the same, after exactly 64 KiB (``cut`` is ``truncate``)
-``length:delta=-100``      ``Content-Length`` 100 bytes short; that many bytes sent, then close
+``length:delta=-100``      ``Content-Length`` 100 short; that many sent, ``Connection: close``
 ``length:delta=4096``      ``Content-Length`` 4096 bytes too long; the body sent, then close
 ``429:retry_after=0.2``    ``429`` with ``Retry-After: 0.2`` (also ``503:retry_after=1``)
 ``delay=2:after=5``        one slow answer after five normal ones
@@ -327,7 +327,7 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
         return None
     first_text, dash, last_text = spec.strip().partition("-")
     first_text, last_text = first_text.strip(), last_text.strip()
-    if not dash or not (first_text.isdigit() or first_text == "") or not (last_text.isdigit() or last_text == ""):
+    if not dash or not all(text.isdigit() or not text for text in (first_text, last_text)):
         return None
     if not first_text:
         if not last_text:

@@ -4,7 +4,7 @@ Examples
 --------
 >>> from jet_sandbox.replicas import REPLICAS, replica
 >>> sorted(REPLICAS)
-['hek']
+['files', 'hek', 'jsoc', 'ssw']
 >>> replica("hek").label
 'HEK replica'
 """
@@ -12,13 +12,19 @@ Examples
 from __future__ import annotations
 
 from jet_sandbox.errors import SandboxError
+from jet_sandbox.files import FileServer
 from jet_sandbox.hek import HekServer
+from jet_sandbox.jsoc import JsocServer
 from jet_sandbox.server import SandboxServer
+from jet_sandbox.ssw import SswServer
 
 __all__ = ["REPLICAS", "replica"]
 
 REPLICAS: dict[str, type[SandboxServer]] = {
     HekServer.name: HekServer,
+    SswServer.name: SswServer,
+    JsocServer.name: JsocServer,
+    FileServer.name: FileServer,
 }
 """Every replica class, by its short name."""
 
@@ -36,7 +42,7 @@ def replica(name: str) -> type[SandboxServer]:
     >>> replica("nope")
     Traceback (most recent call last):
     ...
-    jet_sandbox.errors.SandboxError: no replica 'nope'; known: hek
+    jet_sandbox.errors.SandboxError: no replica 'nope'; known: files, hek, jsoc, ssw
     """
     try:
         return REPLICAS[name]

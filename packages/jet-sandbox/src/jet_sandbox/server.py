@@ -649,15 +649,25 @@ class SandboxServer:
         client = str(handler.client_address[0]) if handler.client_address else ""
         with self._lock:
             self._in_flight[client] += 1
-        try:
-            self._answer(handler, client)
-        finally:
+        done = threading.Event()
+
+        def release() -> None:
+            # called just before the last bytes of the answer go out, so that a client that has
+            # the whole answer never finds its request still counted as in flight
             with self._lock:
+                if done.is_set():
+                    return
+                done.set()
                 self._in_flight[client] -= 1
                 if self._in_flight[client] <= 0:
                     del self._in_flight[client]
 
-    def _answer(self, handler: _Handler, client: str) -> None:
+        try:
+            self._answer(handler, client, release)
+        finally:
+            release()
+
+    def _answer(self, handler: _Handler, client: str, release: Callable[[], None]) -> None:
         started = time.monotonic()
         received = time.time()
         split = urlsplit(handler.path)
@@ -726,10 +736,14 @@ class SandboxServer:
         handler.send_header("Content-Length", str(announced))
         for name, value in response.headers:
             handler.send_header(name, value)
-        if decision.truncate is not None or decision.length is not None:
+        short = decision.length is not None and announced < size
+        if decision.truncate is not None or (decision.length is not None and not short):
             handler.close_connection = True  # without saying so: the client finds out
-        elif handler.close_connection:
+        elif handler.close_connection or short:
+            handler.close_connection = True  # a short answer: the rest is never sent, so say so
             handler.send_header("Connection", "close")
+        if not sent:
+            release()
         try:
             handler.end_headers()
         except OSError:  # the client went away
@@ -738,13 +752,14 @@ class SandboxServer:
                 self._amend(index, 0)
             return
         if response.stream is not None and sent:
-            written = self._write_stream(handler, response.stream, sent)
+            written = self._write_stream(handler, response.stream, sent, release)
             if written != sent:
                 handler.close_connection = True
                 self._amend(index, written)
             return
         try:
             if sent:
+                release()
                 handler.wfile.write(payload[:sent])
             handler.wfile.flush()
         except OSError:  # the client went away
@@ -759,7 +774,9 @@ class SandboxServer:
                 schedule = self._route_schedules[id(route.faults)] = route.faults.schedule()
             return schedule
 
-    def _write_stream(self, handler: _Handler, stream: StreamBody, limit: int) -> int:
+    def _write_stream(
+        self, handler: _Handler, stream: StreamBody, limit: int, release: Callable[[], None]
+    ) -> int:
         """Send up to ``limit`` bytes of ``stream``, paced; return how many went out."""
         written = 0
         began = time.monotonic()
@@ -776,6 +793,8 @@ class SandboxServer:
                     ahead = began + (written + len(piece)) * pace - time.monotonic()
                     if ahead > 0 and self._stopped.wait(ahead):
                         break
+                if written + len(piece) >= limit:
+                    release()
                 try:
                     handler.wfile.write(piece)
                 except OSError:  # the client went away (or reset the connection)

@@ -1065,7 +1065,16 @@ async def asubmit_jobs(
     max_attempts: int = 3,
     progress: bool = True,
 ) -> JobSummary:
-    """Coroutine of :func:`submit_jobs`."""
+    """Coroutine of :func:`submit_jobs` (same arguments and result).
+
+    Examples
+    --------
+    >>> import asyncio
+    >>> from jet_store import Store
+    >>> from sdo_cutout import SswClient
+    >>> asyncio.run(asubmit_jobs(Store("sqlite://"), [SswClient()], progress=False)).jobs
+    0
+    """
     stage = _Stage(
         store,
         _backend_map(backends),
@@ -1116,6 +1125,32 @@ def submit_jobs(
     Returns
     -------
     JobSummary
+
+    Examples
+    --------
+    An SSW cutout service answered in-process (tests use ``jet_sandbox.ssw.SswServer``):
+
+    >>> import httpx
+    >>> from jet_store import CutoutJob, Store
+    >>> from sdo_cutout import CutoutParams, SswClient
+    >>> def service(request):
+    ...     if request.url.path.endswith(".sh"):
+    ...         return httpx.Response(200, text='<param name="JobID">ssw_1</param>')
+    ...     if request.url.path.endswith("/ssw_1/"):
+    ...         return httpx.Response(200, text='Per-Wave file lists <a href="c_AIA_304_.list">304</a>')
+    ...     return httpx.Response(200, text="/disk/ssw_1/c_0001_AIA_304_.fts\\n")
+    >>> ssw = SswClient("http://ssw.test/cgi-ssw/ssw_service_track_fov.sh", "http://ssw.test/data/",
+    ...                 transport=httpx.MockTransport(service))
+    >>> store = Store("sqlite://")
+    >>> job = CutoutParams.build("2010-06-20T11:14", "2010-06-20T11:20", center=(0, 0)).to_job()
+    >>> _ = add_jobs(store, [job])
+    >>> submit_jobs(store, [ssw], progress=False).submitted
+    1
+    >>> store.get(CutoutJob, job.key).remote_id
+    'ssw_1'
+    >>> summary = poll_jobs(store, [ssw], poll_interval=0.001, progress=False)
+    >>> summary.ready, summary.frames, store.get(CutoutJob, job.key).state
+    (1, 1, 'ready')
     """
     return _run_sync(
         lambda: asubmit_jobs(
@@ -1135,7 +1170,16 @@ async def apoll_jobs(
     timeout: float | None = 3600.0,
     progress: bool = True,
 ) -> JobSummary:
-    """Coroutine of :func:`poll_jobs`."""
+    """Coroutine of :func:`poll_jobs` (same arguments and result).
+
+    Examples
+    --------
+    >>> import asyncio
+    >>> from jet_store import Store
+    >>> from sdo_cutout import SswClient
+    >>> asyncio.run(apoll_jobs(Store("sqlite://"), [SswClient()], progress=False)).jobs
+    0
+    """
     stage = _Stage(
         store,
         _backend_map(backends),
@@ -1182,6 +1226,15 @@ def poll_jobs(
     Returns
     -------
     JobSummary
+
+    Examples
+    --------
+    See :func:`submit_jobs`; with nothing submitted there is nothing to poll:
+
+    >>> from jet_store import Store
+    >>> from sdo_cutout import SswClient
+    >>> poll_jobs(Store("sqlite://"), [SswClient()], progress=False).line()
+    '0 jobs: 0 submitted, 0 ready, 0 pending, 0 waiting, 0 failed, 0 errors; 0 frames'
     """
     return _run_sync(
         lambda: apoll_jobs(
@@ -1209,7 +1262,16 @@ async def arun_jobs(
     max_attempts: int = 3,
     progress: bool = True,
 ) -> JobSummary:
-    """Coroutine of :func:`run_jobs`."""
+    """Coroutine of :func:`run_jobs` (same arguments and result).
+
+    Examples
+    --------
+    >>> import asyncio
+    >>> from jet_store import Store
+    >>> from sdo_cutout import SswClient
+    >>> asyncio.run(arun_jobs(Store("sqlite://"), [SswClient()], progress=False)).jobs
+    0
+    """
     stage = _Stage(
         store,
         _backend_map(backends),
@@ -1247,6 +1309,15 @@ def run_jobs(
     Returns
     -------
     JobSummary
+
+    Examples
+    --------
+    See the module docstring; both services at once, nothing to do in an empty store:
+
+    >>> from jet_store import Store
+    >>> from sdo_cutout import JsocClient, SswClient
+    >>> run_jobs(Store("sqlite://"), [SswClient(), JsocClient()], progress=False).jobs
+    0
     """
     return _run_sync(
         lambda: arun_jobs(

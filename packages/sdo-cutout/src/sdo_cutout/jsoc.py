@@ -149,7 +149,15 @@ def _check_job(job: CutoutJob) -> None:
 
 
 def record_set(job: CutoutJob) -> str:
-    """The DRMS record set of a job: ``aia.lev1_euv_12s[<start>/<duration>][<waves>]{image}``."""
+    """The DRMS record set of a job: ``aia.lev1_euv_12s[<start>/<duration>][<waves>]{image}``.
+
+    Examples
+    --------
+    >>> from sdo_cutout.request import CutoutParams
+    >>> record_set(CutoutParams.build("2010-06-20T11:14:44", "2010-06-20T11:54:26", center=(0, 0),
+    ...                               backend="jsoc", waves=[304, 171]).to_job())
+    'aia.lev1_euv_12s[2010-06-20T11:14:44Z/2382s][171,304]{image}'
+    """
     _check_job(job)
     start = job.start_time.strftime("%Y-%m-%dT%H:%M:%SZ")
     duration = duration_text((job.end_time - job.start_time).total_seconds())
@@ -158,7 +166,15 @@ def record_set(job: CutoutJob) -> str:
 
 
 def im_patch(job: CutoutJob) -> str:
-    """The ``process`` argument: ``n=0|im_patch,...`` (no tracking unless ``job.track``)."""
+    """The ``process`` argument: ``n=0|im_patch,...`` (``t=1``: no tracking, unless ``job.track``).
+
+    Examples
+    --------
+    >>> from sdo_cutout.request import CutoutParams
+    >>> im_patch(CutoutParams.build("2010-06-20T11:14:44", "2010-06-20T11:54:26", center=(813, -683),
+    ...                             backend="jsoc", track=True).to_job())  # doctest: +NORMALIZE_WHITESPACE
+    'n=0|im_patch,t_ref=2010-06-20T11:14:44,t=0,r=0,c=0,locunits=arcsec,boxunits=arcsec,x=813,y=-683,width=120,height=120'
+    """
     _check_job(job)
     parts = [
         f"t_ref={job.start_time.strftime('%Y-%m-%dT%H:%M:%S')}",
@@ -212,7 +228,13 @@ def status_params(request_id: str) -> dict[str, str]:
 
 
 def address_params(email: str) -> dict[str, str]:
-    """The ``checkAddress.sh`` parameters."""
+    """The ``checkAddress.sh`` parameters.
+
+    Examples
+    --------
+    >>> address_params("jane@example.org")
+    {'address': 'jane@example.org', 'checkonly': '1'}
+    """
     return {"address": email, "checkonly": "1"}
 
 
@@ -371,6 +393,15 @@ def file_refs(doc: Mapping[str, Any], site_url: str) -> tuple[tuple[FileRef, ...
     ------
     JsocAnswerError
         When ``dir`` is missing or not a plain path, or ``data`` is not a list.
+
+    Examples
+    --------
+    >>> files, refused = file_refs({"dir": "/SUM1/D2/S00000", "data": [
+    ...     {"record": "aia.lev1_euv_12s[2010-06-20T11:14:45Z][171]", "filename": "a.171.fits"},
+    ...     {"record": "aia.lev1_euv_12s[2010-06-20T11:14:57Z][171]", "filename": "NoDataFile"},
+    ...     {"record": "x", "filename": "/etc/passwd"}]}, "http://jsoc.test")
+    >>> [(f.url, f.wavelength) for f in files], refused
+    ([('http://jsoc.test/SUM1/D2/S00000/a.171.fits', 171.0)], ("'passwd' is not a FITS file name",))
     """
     folder = doc.get("dir")
     if not isinstance(folder, str) or not _DIR.match(folder.strip()):

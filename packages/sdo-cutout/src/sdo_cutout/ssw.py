@@ -85,6 +85,7 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 _JOB_ID = re.compile(r"<param\s+name\s*=\s*[\"']?JobID[\"']?\s*>\s*([^<]*?)\s*</param\s*>", re.IGNORECASE)
 _SAFE_JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$")
 _LIST_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*\.list$", re.IGNORECASE)
+_HTML = re.compile(r"^\s*(<!doctype\s+html|<html|<head|<body|<\?xml)", re.IGNORECASE)
 _LIST_WAVE = re.compile(r"(?:^|[_.-])(\d{2,4})[_.-]*\.list$", re.IGNORECASE)
 
 
@@ -279,17 +280,28 @@ def parse_list(body: bytes | str, folder_url: str, wavelength: float | None = No
     Blank lines are skipped; a line without a FITS-like basename is refused (and
     logged) rather than trusted; duplicates are dropped.
 
+    Raises
+    ------
+    SswAnswerError
+        When the body is an HTML page (an outage page served with status 200), not a
+        list: the caller retries rather than taking it for an empty list.
+
     Examples
     --------
     >>> listed = parse_list(b"/a/b/x_1.fts\\r\\n/a/b/x_1.fts\\n \\n..%2fx.fts\\n", "http://h/d/j/", 304)
     >>> listed.files, listed.rejected
     ((FileRef(url='http://h/d/j/x_1.fts', wavelength=304.0),), ("'..%2fx.fts' is not a FITS file name",))
     """
+    text = decode(body)
+    if _HTML.match(text):
+        raise SswAnswerError(
+            f"the SSW cutout service answered an HTML page instead of a list: {_snippet(text)!r}"
+        )
     base = folder_url if folder_url.endswith("/") else folder_url + "/"
     wave = float(wavelength) if wavelength is not None else None
     files: dict[str, FileRef] = {}
     rejected: list[str] = []
-    for raw in decode(body).splitlines():
+    for raw in text.splitlines():
         line = raw.strip()
         if not line:
             continue
@@ -404,14 +416,16 @@ class SswClient(ServiceClient):
         for list_url in page.lists:
             name = list_url.rsplit("/", 1)[-1]
 
-            def read_list(response: httpx.Response, name: str = name) -> bytes:
+            def read_listing(response: httpx.Response, name: str = name) -> ListedFiles:
                 if response.status_code >= 400:
                     # the index links it: it is being written, or the server hiccupped
                     raise Transient(f"HTTP {response.status_code} for the linked list {name}")
-                return response.content
+                try:
+                    return parse_list(response.content, folder, list_wavelength(name))
+                except SswAnswerError as err:
+                    raise Transient(str(err)) from None
 
-            body = await self._get(list_url, read_list, what=f"list {name} of {job.remote_id}")
-            listed = parse_list(body, folder, list_wavelength(name))
+            listed = await self._get(list_url, read_listing, what=f"list {name} of {job.remote_id}")
             if not listed.files:
                 empty.append(name)
             files.extend(listed.files)

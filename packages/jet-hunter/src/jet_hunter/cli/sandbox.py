@@ -3,7 +3,13 @@
 ``jet-hunter sandbox serve hek [--port P] [--seed S] [--fault SPEC]... [--latency SEC]``
 starts the HEK replica in the foreground, prints its URL and serves until Ctrl-C.
 Fault specs are those of :mod:`jet_sandbox.faults` (``503:2``, ``429:retry_after=0.5``,
-``html:every=7``, ``truncate:p=0.1``, ``bad_utf8:every=3``, ...).
+``html:every=7``, ``truncate:p=0.1``, ``bad_utf8:every=3``, ``cut:bytes=65536``,
+``length:delta=-100``, ...).
+
+The other replicas: ``sandbox serve ssw`` (the SSW cutout service: submit CGI and job
+folders), ``sandbox serve jsoc`` (JSOC export with im_patch), ``sandbox serve files --root
+DIR`` (a web server for a folder, with Range/ETag and download faults). Each prints its
+URL and the environment variables that point jet-hunter at it.
 
 Each replica is one entry of :data:`SERVE`: its options and how to build it from them,
 so adding the SSW, JSOC, file-server or Panoptes replicas is one more entry.
@@ -18,9 +24,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from jet_sandbox.errors import SandboxError
 from jet_sandbox.faults import FaultPlan
+from jet_sandbox.files import FileServer
 from jet_sandbox.hek import HekServer
+from jet_sandbox.jsoc import JsocServer
 from jet_sandbox.server import SandboxServer
+from jet_sandbox.ssw import SswServer
 
 from jet_hunter.cli.app import App, CliUsageError, common_options
 
@@ -90,11 +100,200 @@ def _build_hek(args: argparse.Namespace, plan: FaultPlan) -> SandboxServer:
     )
 
 
+def _shape(text: str) -> tuple[int, int]:
+    parts = text.lower().replace("x", ",").split(",")
+    try:
+        nx, ny = (int(p) for p in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected NXxNY (e.g. 128x96), not {text!r}") from None
+    return nx, ny
+
+
+def _cutout_arguments(group: argparse._ArgumentGroup) -> None:
+    """Options shared by the replicas that make synthetic cutouts (ssw, jsoc)."""
+    group.add_argument(
+        "--shape",
+        type=_shape,
+        metavar="NXxNY",
+        help="largest frame size in pixels (coarser pixels for wider fields of view; default: 0.6 arcsec)",
+    )
+    group.add_argument(
+        "--root", type=Path, metavar="DIR", help="write the frames made under DIR (else in memory)"
+    )
+    group.add_argument(
+        "--file-fault",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="a fault for the FITS files only (then --fault covers the other endpoints only); repeatable",
+    )
+    group.add_argument(
+        "--latency-per-mb",
+        type=float,
+        default=0.0,
+        metavar="SEC",
+        help="pace the files: seconds per 10**6 bytes",
+    )
+
+
+def _ssw_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("SSW jobs")
+    group.add_argument(
+        "--pending-polls",
+        type=int,
+        default=2,
+        metavar="N",
+        help="polls of a job folder answered 404 (default 2)",
+    )
+    group.add_argument(
+        "--building-polls",
+        type=int,
+        default=1,
+        metavar="N",
+        help="polls answered next with a page without the ready marker (default 1)",
+    )
+    group.add_argument("--max-frames-cap", type=int, metavar="N", help="at most N frames per wavelength")
+    group.add_argument(
+        "--malicious",
+        action="store_true",
+        help="add hostile lines (../../x.fts, /etc/passwd, ...) to every list",
+    )
+    _cutout_arguments(group)
+
+
+def _file_plan(args: argparse.Namespace, plan: FaultPlan) -> FaultPlan | None:
+    if not args.file_fault:
+        return None
+    return FaultPlan.parse(args.file_fault, latency=plan.latency, seed=plan.seed)
+
+
+def _build_ssw(args: argparse.Namespace, plan: FaultPlan) -> SandboxServer:
+    return SswServer(
+        pending_polls=args.pending_polls,
+        building_polls=args.building_polls,
+        faults=plan,
+        file_faults=_file_plan(args, plan),
+        latency_per_mb=args.latency_per_mb,
+        seed=args.seed,
+        shape=args.shape,
+        max_frames_cap=args.max_frames_cap,
+        root=args.root,
+        malicious=args.malicious,
+        host=args.host,
+        port=args.port,
+    )
+
+
+def _jsoc_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("JSOC exports")
+    group.add_argument(
+        "--registered",
+        action="append",
+        metavar="EMAIL",
+        help="a registered notification address (repeatable; default jets@example.org)",
+    )
+    group.add_argument(
+        "--status-sequence",
+        default="6,2,1,0",
+        metavar="S,S,...",
+        help="exp_status answers of successive polls; the last repeats (default 6,2,1,0)",
+    )
+    group.add_argument(
+        "--transient-error-every", type=int, metavar="K", help="every K-th poll of a pending export answers 4"
+    )
+    group.add_argument(
+        "--max-connections",
+        type=int,
+        default=1,
+        metavar="N",
+        help="requests in flight per client before 429 (default 1; 0: no limit)",
+    )
+    group.add_argument(
+        "--busy-retry-after",
+        type=float,
+        default=1.0,
+        metavar="SEC",
+        help="Retry-After of that 429 (default 1)",
+    )
+    group.add_argument(
+        "--wait",
+        type=float,
+        default=10.0,
+        metavar="SEC",
+        help="the wait JSOC suggests between polls (default 10)",
+    )
+    _cutout_arguments(group)
+
+
+def _build_jsoc(args: argparse.Namespace, plan: FaultPlan) -> SandboxServer:
+    try:
+        sequence = tuple(int(s) for s in args.status_sequence.split(",") if s.strip())
+    except ValueError:
+        raise CliUsageError(
+            f"--status-sequence must be whole numbers, not {args.status_sequence!r}"
+        ) from None
+    return JsocServer(
+        registered=tuple(args.registered or ("jets@example.org",)),
+        faults=plan,
+        file_faults=_file_plan(args, plan),
+        latency_per_mb=args.latency_per_mb,
+        seed=args.seed,
+        status_sequence=sequence,
+        transient_error_every=args.transient_error_every,
+        max_connections=args.max_connections or None,
+        busy_retry_after=args.busy_retry_after,
+        wait=args.wait,
+        shape=args.shape,
+        root=args.root,
+        host=args.host,
+        port=args.port,
+    )
+
+
+def _files_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("files")
+    group.add_argument("--root", type=Path, required=True, metavar="DIR", help="the folder to serve")
+    group.add_argument(
+        "--latency-per-mb",
+        type=float,
+        default=0.0,
+        metavar="SEC",
+        help="pace the bodies: seconds per 10**6 bytes",
+    )
+    group.add_argument("--no-index", dest="index", action="store_false", help="answer folder URLs with 404")
+
+
+def _build_files(args: argparse.Namespace, plan: FaultPlan) -> SandboxServer:
+    return FileServer(
+        args.root,
+        faults=plan,
+        latency_per_mb=args.latency_per_mb,
+        index=args.index,
+        host=args.host,
+        port=args.port,
+    )
+
+
 SERVE: dict[str, ServeSpec] = {
     "hek": ServeSpec(
         "the HEK event search (/hek/her): recorded June-2010 jets plus synthetic ones",
         _hek_arguments,
         _build_hek,
+    ),
+    "ssw": ServeSpec(
+        "the LMSAL SSW cutout service: submit CGI, job folders, per-wave lists, synthetic AIA frames",
+        _ssw_arguments,
+        _build_ssw,
+    ),
+    "jsoc": ServeSpec(
+        "JSOC export with im_patch: checkAddress.sh, jsoc_fetch (exp_request, exp_status), files",
+        _jsoc_arguments,
+        _build_jsoc,
+    ),
+    "files": ServeSpec(
+        "a web server for a folder: Range, ETag, If-Range, and download faults",
+        _files_arguments,
+        _build_files,
     ),
 }
 """The replicas ``sandbox serve`` knows, by name."""
@@ -152,15 +351,21 @@ def run(app: App, args: argparse.Namespace) -> int:
     if args.latency < 0:
         raise CliUsageError(f"--latency must be >= 0, not {args.latency}")
     plan = FaultPlan.parse(args.fault, latency=args.latency, seed=args.seed)
-    server = spec.build(args, plan)
+    try:
+        server = spec.build(args, plan)
+    except SandboxError as err:
+        raise CliUsageError(str(err)) from None
     try:
         server.start()
     except OSError as err:
         raise CliUsageError(f"cannot listen on {args.host}:{args.port}: {err.strerror or err}") from None
     try:
-        export = f"  (export {server.env_var}={server.url})" if server.env_var else ""
+        env = server.environment()
+        export = "  (export " + " ".join(f"{k}={v}" for k, v in env.items()) + ")" if env else ""
         app.echo(f"{server.label} at {server.url}{export}")
-        app.echo(f"{plan.describe()}; Ctrl-C to stop")
+        file_plan = getattr(server, "file_plan", None)
+        files = f"; files: {file_plan.describe()}" if isinstance(file_plan, FaultPlan) else ""
+        app.echo(f"{plan.describe()}{files}; Ctrl-C to stop")
         app.out.flush()
         while not server.wait(0.5):
             pass

@@ -1,0 +1,760 @@
+"""The JSOC export replica: address check, ``exp_request`` with ``im_patch``, ``exp_status``, files.
+
+Usage
+-----
+``srv.url`` is the site root (``JET_HUNTER_JSOC_URL``); the CGIs are below
+``/cgi-bin/ajax/`` and the exported files below ``/SUM...``::
+
+    with JsocServer(registered=("jets@example.org",), wait=0, shape=(64, 64)) as srv:
+        files = my_client(srv.url, email="jets@example.org").export(...)
+        truth = srv.truth(request_id)
+
+From a shell: ``jet-hunter sandbox serve jsoc --registered me@example.org --wait 1``.
+
+The protocol (as jsoc.stanford.edu answers it)
+------------------------------------------------
+``GET /cgi-bin/ajax/checkAddress.sh?address=<email>&checkonly=1``
+    ``{"status": 2, "msg": ...}`` for a registered address, ``4`` for one that is not
+    validated (in ``unvalidated``, or unknown), ``-2`` for something that is not an
+    e-mail address. Without ``checkonly`` an unknown address is "registered": the
+    answer is ``1`` (validation mail sent) and the address counts as not validated.
+``GET /cgi-bin/ajax/jsoc_fetch?op=exp_request&format=json&ds=..&notify=..&method=url&process=..``
+    ``ds`` is ``aia.lev1_euv_12s[<start>/<duration>][<waves>]{image}`` (start as
+    ``2012-07-08T13:05:00Z``, ``2012-07-08T13:05Z`` or ``2012.07.08_13:05:00_TAI``;
+    duration ``30m``, ``2382s``, ``1h``, ``1d``; waves a comma list), ``process`` is
+    ``n=0|im_patch,t_ref=..,t=1,r=0,c=0,locunits=arcsec,boxunits=arcsec,x=..,y=..,
+    width=..,height=..``, raw or percent-encoded (``|``, ``,`` and ``=`` as ``%7C``,
+    ``%2C``, ``%3D``; encoded twice is understood too). ``requestor`` and ``requester``
+    are both accepted (and ignored, like ``filenamefmt``); POST with a form body works
+    like GET. Answers ``{"status": 2, "requestid": "JSOC_20140325_334", "wait": 10,
+    "method": "url", "protocol": "FITS", "size": MB, "count": N, ...}``. Refusals: an
+    unregistered or unvalidated ``notify`` -> status 4 with an ``error`` that says so
+    (as JSOC does; the export is not queued); a second export for an e-mail that has
+    one pending (not done, submitted less than ``pending_timeout`` s ago) -> status 7;
+    more than ``max_records`` records -> status 3; an unreadable ``ds``/``process``,
+    another series, a segment other than ``image``, a wavelength the replica cannot
+    make, ``method`` other than ``url``/``url_quick``, a missing ``process`` (full-disk
+    exports are not replicated) -> status 4 with an ``error``.
+``GET /cgi-bin/ajax/jsoc_fetch?op=exp_status&requestid=...``
+    Each poll answers the next status of ``status_sequence`` (default 6, 2, 1, 0: not
+    found yet, queued, processing, done) and then stays at the last one; with
+    ``transient_error_every=K`` every K-th poll of an export not yet done answers 4
+    (a transient error) without moving on. An unknown ``requestid`` answers 6 (as JSOC
+    answers for an id it does not know, also briefly for a new one); an export
+    :meth:`JsocServer.expire`-d answers 5. Done: ``{"status": 0, "dir":
+    "/SUM12/D1183744826/S00000", "data": [{"record":
+    "aia.lev1_euv_12s[2012-07-08T13:05:43Z][304]", "filename":
+    "aia.lev1_euv_12s.2012-07-08T130543Z.304.image.fits"}, ...], "count", "size", ...}``
+    with ``no_data_files`` entries (default 1) whose filename is ``NoDataFile`` (a frame
+    JSOC lacks; not served, not in the truth).
+Files
+    ``srv.url + dir + "/" + filename``, served by :func:`jet_sandbox.files.file_response`
+    (Range, ETag, If-Range, 416), only once the export is done and until it expires.
+
+One connection per client: while more than ``max_connections`` requests from one IP
+address are being answered (a file body being sent counts), further requests get
+``429`` with ``Retry-After: busy_retry_after`` (logged like any answer).
+
+Faults: ``faults``/``latency`` apply to the CGIs, and to the files unless
+``file_faults`` is given (see :mod:`jet_sandbox.files`); the data come from
+:class:`~jet_sandbox.jobdata.SyntheticCutout` (the same synthetic AIA frames as the SSW
+replica, with a jet inside the field of view), made on first request.
+
+Examples
+--------
+>>> import json, urllib.request
+>>> from urllib.parse import urlencode
+>>> from jet_sandbox.jsoc import JsocServer
+>>> with JsocServer(wait=0, shape=(32, 32)) as srv:
+...     ajax = srv.url + "cgi-bin/ajax/"
+...     get = lambda cgi, **p: json.load(urllib.request.urlopen(ajax + cgi + "?" + urlencode(p)))
+...     print(get("checkAddress.sh", address="jets@example.org", checkonly=1)["status"])
+...     process = ("n=0|im_patch,t_ref=2012-07-08T13:05:00,t=1,r=0,c=0,locunits=arcsec,boxunits=arcsec,"
+...                "x=-300,y=200,width=60,height=60")
+...     asked = get("jsoc_fetch", op="exp_request", format="json", notify="jets@example.org",
+...                 ds="aia.lev1_euv_12s[2012-07-08T13:05:00Z/1m][304]{image}", method="url",
+...                 protocol="fits", process=process)
+...     print(asked["status"], asked["requestid"])
+...     print([get("jsoc_fetch", op="exp_status", requestid=asked["requestid"])["status"] for _ in range(4)])
+...     done = get("jsoc_fetch", op="exp_status", requestid=asked["requestid"])
+...     names = [d["filename"] for d in done["data"]]
+...     blob = urllib.request.urlopen(srv.url + done["dir"].lstrip("/") + "/" + names[0]).read()
+2
+2 JSOC_20140325_334
+[6, 2, 1, 0]
+>>> names[:2], blob[:9]
+(['aia.lev1_euv_12s.2012-07-08T130507Z.304.image.fits', 'NoDataFile'], b'SIMPLE  =')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import os
+import random
+import re
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, unquote
+
+from jet_sandbox.aia import CutoutTruth, SyntheticAiaError
+from jet_sandbox.errors import BadQuery, SandboxError
+from jet_sandbox.faults import Fault, FaultPlan
+from jet_sandbox.files import FileStore, file_response, not_found
+from jet_sandbox.jobdata import SUPPORTED_WAVES, SyntheticCutout
+from jet_sandbox.server import Request, Response, Route, SandboxServer, _seconds_header, as_fault_plan
+
+__all__ = [
+    "JsocServer",
+    "JsocExport",
+    "CHECK_PATH",
+    "FETCH_PATH",
+    "SERIES",
+    "NO_DATA_FILE",
+    "parse_record_set",
+    "parse_process",
+    "record_name",
+    "file_name",
+]
+
+logger = logging.getLogger(__name__)
+
+CHECK_PATH = "/cgi-bin/ajax/checkAddress.sh"
+"""Path of the address check CGI."""
+FETCH_PATH = "/cgi-bin/ajax/jsoc_fetch"
+"""Path of the export CGI."""
+SERIES = "aia.lev1_euv_12s"
+"""The one series the replica exports."""
+NO_DATA_FILE = "NoDataFile"
+"""The filename JSOC gives a record without data."""
+REGISTER_URL = "http://jsoc.stanford.edu/ajax/register_email.html"
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_RECORD_SET = re.compile(
+    r"^\s*(?P<series>[A-Za-z0-9_.]+)\s*\[(?P<time>[^\]/]+)(?:/(?P<duration>[^\]]*))?\]"
+    r"\s*(?:\[(?P<waves>[^\]]*)\])?\s*(?:\{(?P<segment>[^}]*)\})?\s*$"
+)
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?)\s*([smhd]?)\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+# TAI - UTC (s) from these UTC dates on (the leap seconds of AIA's life)
+_LEAPS = (
+    (datetime(2009, 1, 1, tzinfo=UTC), 34),
+    (datetime(2012, 7, 1, tzinfo=UTC), 35),
+    (datetime(2015, 7, 1, tzinfo=UTC), 36),
+    (datetime(2017, 1, 1, tzinfo=UTC), 37),
+)
+_IM_PATCH_NUMBERS = ("x", "y", "width", "height")
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _tai_to_utc(moment: datetime) -> datetime:
+    offset = 34
+    for since, seconds in _LEAPS:
+        if moment - timedelta(seconds=seconds) >= since:
+            offset = seconds
+    return moment - timedelta(seconds=offset)
+
+
+def _drms_time(text: str) -> datetime:
+    """A DRMS time: ISO (``Z`` optional), or ``2012.07.08_13:05:00[_UTC|_TAI|Z]``."""
+    clean = text.strip()
+    scale = "UTC"
+    for suffix in ("_UTC", "_TAI", "_UT"):
+        if clean.upper().endswith(suffix):
+            scale = "TAI" if suffix == "_TAI" else "UTC"
+            clean = clean[: -len(suffix)]
+            break
+    if clean.endswith(("Z", "z")):
+        clean = clean[:-1]
+    if "." in clean[:10] or "_" in clean:
+        date, _, clock = clean.partition("_")
+        clean = date.replace(".", "-") + ("T" + clock if clock else "")
+    try:
+        moment = datetime.fromisoformat(clean)
+    except ValueError:
+        raise BadQuery(f"cannot read the time {text.strip()!r}") from None
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return _tai_to_utc(moment) if scale == "TAI" else moment
+
+
+def parse_record_set(ds: str) -> tuple[datetime, datetime, tuple[int, ...]]:
+    """Window and wavelengths of an ``aia.lev1_euv_12s[<start>/<duration>][<waves>]{image}`` record set.
+
+    Raises
+    ------
+    BadQuery
+        If it cannot be read, names another series or segment, or a wavelength the
+        replica cannot make.
+
+    Examples
+    --------
+    >>> start, end, waves = parse_record_set("aia.lev1_euv_12s[2012-07-08T13:05:00Z/30m][171,304]{image}")
+    >>> start.isoformat(), end.isoformat(), waves
+    ('2012-07-08T13:05:00+00:00', '2012-07-08T13:35:00+00:00', (171, 304))
+    >>> parse_record_set("aia.lev1_euv_12s[2012.07.08_13:05:35_TAI/2382s][304]")[0].isoformat()
+    '2012-07-08T13:05:00+00:00'
+    """
+    match = _RECORD_SET.match(ds)
+    if match is None:
+        raise BadQuery(f"cannot parse the record set {ds!r}")
+    if match["series"].lower() != SERIES:
+        raise BadQuery(f"series {match['series']!r} is not exported by this replica (only {SERIES})")
+    segment = (match["segment"] or "image").strip()
+    if segment.lower() != "image":
+        raise BadQuery(f"segment {{{segment}}} does not exist in {SERIES} (use {{image}})")
+    start = _drms_time(match["time"])
+    if match["duration"] is None:
+        seconds = 12.0
+    else:
+        found = _DURATION.match(match["duration"])
+        if found is None:
+            raise BadQuery(f"cannot read the duration {match['duration']!r} (use 30m, 2382s, 1h, 1d)")
+        seconds = float(found[1]) * _UNIT_SECONDS[found[2].lower()]
+    if not 0 < seconds < math.inf:
+        raise BadQuery(f"the duration {match['duration']!r} is empty")
+    wave_text = (match["waves"] or "").strip()
+    waves: list[int] = []
+    for item in wave_text.split(",") if wave_text else [str(w) for w in SUPPORTED_WAVES]:
+        if not item.strip().isdigit():
+            raise BadQuery(f"cannot read the wavelength {item.strip()!r} in {ds!r}")
+        wave = int(item)
+        if wave not in SUPPORTED_WAVES:
+            known = ", ".join(str(w) for w in SUPPORTED_WAVES)
+            raise BadQuery(f"wavelength {wave} is not available from this replica (only {known})")
+        waves.append(wave)
+    return start, start + timedelta(seconds=seconds), tuple(dict.fromkeys(waves))
+
+
+def parse_process(process: str) -> dict[str, str]:
+    """The arguments of the ``im_patch`` step of a ``process`` value (raw or percent-encoded).
+
+    Raises
+    ------
+    BadQuery
+        Without an ``im_patch`` step, with units other than arcsec, or without a
+        numeric ``x``, ``y``, ``width`` and ``height``.
+
+    Examples
+    --------
+    >>> raw = ("n=0|im_patch,t_ref=2012-07-08T13:05:00,t=1,r=0,c=0,locunits=arcsec,boxunits=arcsec,"
+    ...        "x=-300,y=2,width=60,height=50")
+    >>> parse_process(raw)["width"], parse_process(raw.replace("|", "%7C").replace(",", "%2C"))["x"]
+    ('60', '-300')
+    """
+    text = process.strip()
+    for _ in range(2):  # encoded once or twice
+        if "|" in text or "," in text or "%" not in text:
+            break
+        text = unquote(text)
+    args: dict[str, str] | None = None
+    for step in text.split("|"):
+        name, _, rest = step.strip().partition(",")
+        if name.strip().lower() != "im_patch":
+            continue
+        args = {}
+        for item in rest.split(","):
+            key, eq, value = item.partition("=")
+            if eq:
+                args[key.strip().lower()] = value.strip()
+    if args is None:
+        raise BadQuery(
+            f"process {process[:80]!r} has no im_patch step (full-disk exports are not replicated)"
+        )
+    for key in ("locunits", "boxunits"):
+        if args.get(key, "arcsec").lower() != "arcsec":
+            raise BadQuery(f"im_patch {key}={args[key]!r}: this replica only takes arcsec")
+    for key in _IM_PATCH_NUMBERS:
+        try:
+            number = float(args[key])
+        except KeyError:
+            raise BadQuery(f"im_patch needs {key}=") from None
+        except ValueError:
+            raise BadQuery(f"im_patch {key}={args[key]!r} is not a number") from None
+        if not math.isfinite(number) or (key in ("width", "height") and number <= 0):
+            raise BadQuery(f"im_patch {key}={args[key]!r} is out of range")
+    return args
+
+
+def record_name(wave: int, moment: datetime) -> str:
+    """The record of one frame: ``aia.lev1_euv_12s[2012-07-08T13:05:43Z][304]`` (T_REC to the second).
+
+    Examples
+    --------
+    >>> record_name(304, datetime(2012, 7, 8, 13, 5, 43, 120000, tzinfo=UTC))
+    'aia.lev1_euv_12s[2012-07-08T13:05:43Z][304]'
+    """
+    return f"{SERIES}[{moment:%Y-%m-%dT%H:%M:%S}Z][{wave}]"
+
+
+def file_name(wave: int, moment: datetime) -> str:
+    """The exported file of one frame: ``aia.lev1_euv_12s.2012-07-08T130543Z.304.image.fits``.
+
+    Examples
+    --------
+    >>> file_name(304, datetime(2012, 7, 8, 13, 5, 43, 120000, tzinfo=UTC))
+    'aia.lev1_euv_12s.2012-07-08T130543Z.304.image.fits'
+    """
+    return f"{SERIES}.{moment:%Y-%m-%dT%H%M%S}Z.{wave}.image.fits"
+
+
+# --------------------------------------------------------------------------- exports
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class JsocExport:
+    """One export request.
+
+    Attributes
+    ----------
+    request_id
+        ``JSOC_YYYYMMDD_NNN``.
+    email
+        The ``notify`` address.
+    params
+        The request's parameters as sent (first value of each).
+    record_set, im_patch
+        The ``ds`` and the parsed ``im_patch`` arguments.
+    cutout
+        Its synthetic data.
+    records
+        ``(record, filename)`` of every record, ``NoDataFile`` ones included.
+    dir
+        The export folder (``/SUM12/D1183744826/S00000``).
+    submitted
+        POSIX seconds of the request.
+    """
+
+    request_id: str
+    email: str
+    params: Mapping[str, str]
+    record_set: str
+    im_patch: Mapping[str, str]
+    cutout: SyntheticCutout
+    records: tuple[tuple[str, str], ...]
+    dir: str
+    submitted: float
+
+    @property
+    def files(self) -> list[str]:
+        """The file names served (``NoDataFile`` entries left out)."""
+        return [name for _, name in self.records if name != NO_DATA_FILE]
+
+    @property
+    def size_mb(self) -> int:
+        """The export's size in MB, as JSOC estimates it."""
+        frame = 4 * self.cutout.spec.nx * self.cutout.spec.ny + 3 * 2880
+        return max(1, round(frame * len(self.files) / 1e6))
+
+    def truth(self) -> CutoutTruth:
+        """The truth of the frames served (JSOC file names)."""
+        served = set(self.files)
+        truth = self.cutout.truth(file_name)
+        return dataclasses.replace(truth, frames=tuple(f for f in truth.frames if f.file in served))
+
+
+@dataclasses.dataclass(slots=True)
+class _State:
+    started: float  # time.monotonic() of the request
+    polls: int = 0
+    steps: int = 0
+    done: bool = False
+    expired: bool = False
+
+
+class JsocServer(SandboxServer):
+    """The JSOC export replica (see the module docstring).
+
+    Parameters
+    ----------
+    registered
+        Registered, validated notification addresses.
+    unvalidated
+        Addresses registered but not validated (``checkAddress`` answers 4).
+    faults, latency
+        Fault plan and latency of the CGIs (and of the files unless ``file_faults``).
+    file_faults
+        A separate fault plan (or faults / spec strings, with the server's latency)
+        for the exported files.
+    latency_per_mb
+        Pacing of the files, seconds per 10**6 bytes.
+    seed
+        Seed of the request ids, folders and synthetic data.
+    status_sequence
+        The ``exp_status`` answers of successive polls; the last one repeats.
+    transient_error_every
+        Every this many polls of an export not done answer status 4 (None: never).
+    max_connections
+        Concurrent requests allowed per client address (None: no limit).
+    busy_retry_after
+        ``Retry-After`` seconds of the 429 past ``max_connections``.
+    wait
+        The ``wait`` (seconds) JSOC suggests before the next poll.
+    shape
+        Largest ``(nx, ny)`` of a frame (see :meth:`SyntheticCutout.build`).
+    max_records
+        More records than this in one export -> status 3 (too large).
+    no_data_files
+        ``NoDataFile`` entries per export.
+    pending_timeout
+        Seconds after which an export no longer blocks another from the same e-mail
+        (status 7), even if nobody polled it to the end (None: never).
+    root
+        Folder where frames are written once made (else kept in memory).
+    host, port
+        Where to listen.
+    """
+
+    name: ClassVar[str] = "jsoc"
+    label: ClassVar[str] = "JSOC export replica"
+    env_var: ClassVar[str | None] = "JET_HUNTER_JSOC_URL"
+    entry_path: ClassVar[str] = "/"
+
+    def __init__(
+        self,
+        *,
+        registered: Iterable[str] = ("jets@example.org",),
+        unvalidated: Iterable[str] = ("pending@example.org",),
+        faults: FaultPlan | Iterable[Fault | str] | None = None,
+        latency: float | None = None,
+        file_faults: FaultPlan | Iterable[Fault | str] | None = None,
+        latency_per_mb: float | None = None,
+        seed: int = 0,
+        status_sequence: Sequence[int] = (6, 2, 1, 0),
+        transient_error_every: int | None = None,
+        max_connections: int | None = 1,
+        busy_retry_after: float = 1.0,
+        wait: float = 10.0,
+        shape: tuple[int, int] | None = None,
+        max_records: int = 20000,
+        no_data_files: int = 1,
+        pending_timeout: float | None = 600.0,
+        root: str | os.PathLike[str] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        super().__init__(faults=faults, latency=latency, host=host, port=port)
+        if not status_sequence:
+            raise SandboxError("status_sequence is empty")
+        if transient_error_every is not None and transient_error_every < 1:
+            raise SandboxError(f"transient_error_every must be >= 1, not {transient_error_every}")
+        if max_connections is not None and max_connections < 1:
+            raise SandboxError(f"max_connections must be >= 1, not {max_connections}")
+        if shape is not None and (len(shape) != 2 or min(shape) < 16):
+            raise SandboxError(f"shape must be (nx, ny) with both >= 16, not {shape!r}")
+        self.registered = {e.strip().lower() for e in registered}
+        self.unvalidated = {e.strip().lower() for e in unvalidated} - self.registered
+        self.file_plan: FaultPlan | None = None
+        if file_faults is not None:
+            self.file_plan = as_fault_plan(
+                file_faults, None if isinstance(file_faults, FaultPlan) else self.fault_plan.latency
+            )
+        self.latency_per_mb = float(latency_per_mb or 0.0)
+        self.seed = seed
+        self.status_sequence = tuple(int(s) for s in status_sequence)
+        self.transient_error_every = transient_error_every
+        self.max_connections = max_connections
+        self.busy_retry_after = busy_retry_after
+        self.wait_seconds = wait
+        self.shape = None if shape is None else (int(shape[0]), int(shape[1]))
+        self.max_records = max_records
+        self.no_data_files = no_data_files
+        self.pending_timeout = pending_timeout
+        self.store = FileStore(cache_dir=root)
+        self._exports: dict[str, JsocExport] = {}
+        self._states: dict[str, _State] = {}
+        self._dirs: dict[str, str] = {}
+        self._count = 0
+        self._state = threading.Lock()
+
+    # -- addresses and state -----------------------------------------------------------
+
+    @property
+    def fetch_url(self) -> str:
+        """URL of ``jsoc_fetch``."""
+        return self.base_url + FETCH_PATH
+
+    @property
+    def check_url(self) -> str:
+        """URL of ``checkAddress.sh``."""
+        return self.base_url + CHECK_PATH
+
+    @property
+    def exports(self) -> dict[str, JsocExport]:
+        """Every export queued so far, by request id."""
+        with self._state:
+            return dict(self._exports)
+
+    def export(self, request_id: str) -> JsocExport:
+        """One export.
+
+        Raises
+        ------
+        SandboxError
+            If there is no such request id.
+        """
+        with self._state:
+            try:
+                return self._exports[request_id]
+            except KeyError:
+                raise SandboxError(f"no JSOC export {request_id!r} on this replica") from None
+
+    def truth(self, request_id: str) -> CutoutTruth:
+        """The truth of an export's files: spec, jet, where the jet is in each frame."""
+        return self.export(request_id).truth()
+
+    def polls(self, request_id: str) -> int:
+        """How many times an export's status was asked for."""
+        with self._state:
+            state = self._states.get(request_id)
+            return 0 if state is None else state.polls
+
+    def expire(self, request_id: str) -> None:
+        """Delete an export's files: its status becomes 5, its files 404."""
+        self.export(request_id)
+        with self._state:
+            self._states[request_id].expired = True
+
+    def finish(self, request_id: str) -> None:
+        """Make an export done now (its next status is 0)."""
+        self.export(request_id)
+        with self._state:
+            state = self._states[request_id]
+            state.done, state.steps = True, len(self.status_sequence) - 1
+
+    # -- HTTP ----------------------------------------------------------------------------
+
+    def routes(self) -> Sequence[Route]:
+        """``checkAddress.sh``, ``jsoc_fetch`` (GET and POST) and the export folders ``/SUM*``."""
+        return [
+            Route(CHECK_PATH, self._check),
+            Route(FETCH_PATH, self._fetch, methods=frozenset({"GET", "POST"})),
+            Route("/SUM", self._file, prefix=True, faults=self.file_plan),
+        ]
+
+    def admit(self, request: Request) -> Response | None:
+        """429 with ``Retry-After`` past ``max_connections`` requests in flight from one address."""
+        if self.max_connections is None or self.in_flight(request.client) <= self.max_connections:
+            return None
+        logger.info(
+            "JSOC replica: %s has more than %d requests in flight", request.client, self.max_connections
+        )
+        return Response.html(
+            self._error_page(429),
+            status=429,
+            headers=[("Retry-After", _seconds_header(self.busy_retry_after))],
+        )
+
+    def _check(self, request: Request) -> Response:
+        address = (request.param("address") or "").strip()
+        key = address.lower()
+        if not _EMAIL.match(address):
+            return Response.json({"status": -2, "msg": f"'{address}' is not a valid email address."})
+        if key in self.registered:
+            return Response.json({"status": 2, "msg": f"{address} is registered and validated."})
+        if request.param("checkonly", "0") in ("", "0") and key not in self.unvalidated:
+            with self._state:
+                self.unvalidated.add(key)
+            return Response.json(
+                {
+                    "status": 1,
+                    "msg": f"A validation email was sent to {address}; follow its link to validate.",
+                }
+            )
+        return Response.json(
+            {"status": 4, "msg": f"{address} has not been validated; register it at {REGISTER_URL}."}
+        )
+
+    def _fetch(self, request: Request) -> Response:
+        params = dict(request.params)
+        if request.method == "POST" and request.body:
+            form = parse_qs(request.body.decode("utf-8", "replace"), keep_blank_values=True)
+            params.update({k: v[0] for k, v in form.items() if v})
+        op = params.get("op", "")
+        if op == "exp_request":
+            return Response.json(self._request(params))
+        if op == "exp_status":
+            return Response.json(self._status(params.get("requestid", "").strip()))
+        return Response.json({"status": 4, "error": f"jsoc_fetch: op '{op}' is not supported here"})
+
+    def _request(self, params: Mapping[str, str]) -> dict[str, Any]:
+        email = params.get("notify", "").strip()
+        if not email:
+            return {"status": 4, "error": "An export requires a notify email address."}
+        if email.lower() not in self.registered:
+            return {
+                "status": 4,
+                "error": f"Email address {email} has not been registered or validated for exports; "
+                f"register it at {REGISTER_URL}.",
+            }
+        try:
+            export = self._build(params, email)
+        except BadQuery as err:
+            logger.info("JSOC export refused: %s", err)
+            return {"status": 4, "error": str(err)}
+        count = len(export.records)
+        if count > self.max_records:
+            return {
+                "status": 3,
+                "error": f"Request too large: {count} records, more than the {self.max_records} allowed.",
+            }
+        now = time.monotonic()
+        with self._state:
+            for other in self._exports.values():
+                state = self._states[other.request_id]
+                recent = self.pending_timeout is None or now - state.started < self.pending_timeout
+                if other.email.lower() == email.lower() and not state.done and not state.expired and recent:
+                    return {
+                        "status": 7,
+                        "error": f"User {email} has a pending export request {other.request_id}; "
+                        "please wait until it completes before submitting another.",
+                        "requestid": other.request_id,
+                    }
+            self._count += 1
+            rng = random.Random(f"jet_sandbox.jsoc:{self.seed}:{self._count}")
+            day = datetime(2014, 3, 25) + timedelta(days=self.seed % 365)
+            request_id = f"JSOC_{day:%Y%m%d}_{333 + self._count}"
+            folder = f"/SUM{rng.randint(1, 99)}/D{rng.randrange(10**9, 2 * 10**9)}/S00000"
+            export = dataclasses.replace(export, request_id=request_id, dir=folder)
+            self._exports[request_id] = export
+            self._states[request_id] = _State(now)
+            self._dirs[folder] = request_id
+        for wave, moment in export.cutout.frames:
+            key = f"{export.cutout.key}/{file_name(wave, moment)}"
+            if key not in self.store:
+                self.store.add(key, export.cutout.maker(wave, moment), last_modified=export.submitted)
+        logger.info("JSOC export %s queued: %d records", request_id, count)
+        return {
+            "status": 2,
+            "requestid": request_id,
+            "method": "url",
+            "protocol": "FITS",
+            "dir": None,
+            "wait": self.wait_seconds,
+            "size": export.size_mb,
+            "count": count,
+            "rcount": count,
+            "error": None,
+        }
+
+    def _build(self, params: Mapping[str, str], email: str) -> JsocExport:
+        ds = params.get("ds", "").strip()
+        if not ds:
+            raise BadQuery("An export requires a record set (ds).")
+        method = params.get("method", "url").strip().lower()
+        if method not in ("url", "url_quick"):
+            raise BadQuery(f"method '{method}' is not supported by this replica (use url)")
+        protocol = params.get("protocol", "fits").strip().lower()
+        if protocol not in ("fits", "as-is"):
+            raise BadQuery(f"protocol '{protocol}' is not supported (use fits)")
+        start, end, waves = parse_record_set(ds)
+        patch = parse_process(params.get("process", ""))
+        try:
+            cutout = SyntheticCutout.build(
+                xcen=float(patch["x"]),
+                ycen=float(patch["y"]),
+                fovx=float(patch["width"]),
+                fovy=float(patch["height"]),
+                start=start,
+                end=end,
+                waves=waves,
+                seed=self.seed,
+                shape=self.shape,
+            )
+        except SyntheticAiaError as err:
+            raise BadQuery(str(err)) from None
+        records = [(record_name(w, t), file_name(w, t)) for w, t in cutout.frames]
+        if self.no_data_files and records:
+            rng = random.Random(f"jet_sandbox.jsoc.nodata:{cutout.key}")
+            if len(records) == 1:
+                wave, moment = cutout.frames[0]
+                records.append((record_name(wave, moment + timedelta(seconds=12)), NO_DATA_FILE))
+            else:
+                for i in rng.sample(range(1, len(records)), min(self.no_data_files, len(records) - 1)):
+                    records[i] = (records[i][0], NO_DATA_FILE)
+        return JsocExport(
+            request_id="",
+            email=email,
+            params=dict(params),
+            record_set=ds,
+            im_patch=patch,
+            cutout=cutout,
+            records=tuple(records),
+            dir="",
+            submitted=float(int(time.time())),
+        )
+
+    def _status(self, request_id: str) -> dict[str, Any]:
+        with self._state:
+            export = self._exports.get(request_id)
+            state = self._states.get(request_id)
+            if export is None or state is None:
+                return {
+                    "status": 6,
+                    "requestid": request_id,
+                    "error": f"Bad RequestID {request_id!r}: not found",
+                }
+            state.polls += 1
+            if state.expired:
+                return {
+                    "status": 5,
+                    "requestid": request_id,
+                    "error": f"Request {request_id} has expired; its files were deleted. Submit it again.",
+                }
+            every = self.transient_error_every
+            if not state.done and every is not None and state.polls % every == 0:
+                return {
+                    "status": 4,
+                    "requestid": request_id,
+                    "error": "Export failed: could not reach the storage unit; try again later.",
+                }
+            status = self.status_sequence[min(state.steps, len(self.status_sequence) - 1)]
+            state.steps += 1
+            if status == 0:
+                state.done = True
+        base = {"requestid": request_id, "method": "url", "protocol": "FITS", "wait": self.wait_seconds}
+        if status == 0:
+            return {
+                "status": 0,
+                **base,
+                "wait": 0,
+                "dir": export.dir,
+                "size": export.size_mb,
+                "count": len(export.records),
+                "rcount": len(export.records),
+                "exptime": _expiry(export.submitted),
+                "data": [{"record": record, "filename": name} for record, name in export.records],
+            }
+        if status == 6:
+            return {"status": 6, **base, "error": f"Request {request_id} not found yet; try again"}
+        if status in (1, 2):
+            return {
+                "status": status,
+                **base,
+                "dir": None,
+                "size": export.size_mb,
+                "count": len(export.records),
+            }
+        return {"status": status, **base, "error": f"Export {request_id} ended with status {status}"}
+
+    def _file(self, request: Request) -> Response:
+        folder, _, name = request.path.rpartition("/")
+        with self._state:
+            request_id = self._dirs.get(folder)
+            export = self._exports.get(request_id or "")
+            state = self._states.get(request_id or "")
+            available = state is not None and state.done and not state.expired
+        if export is None or not available or name not in export.files:
+            return not_found(request.path)
+        served = self.store.lookup(f"{export.cutout.key}/{name}")
+        return file_response(request, served, latency_per_mb=self.latency_per_mb)
+
+
+def _expiry(submitted: float) -> str:
+    moment = datetime.fromtimestamp(submitted, UTC) + timedelta(days=3)
+    return f"{moment:%Y-%m-%d %H:%M:%S}Z"

@@ -1,0 +1,640 @@
+"""The LMSAL SSW cutout service replica: submit, poll the job folder, per-wave lists, FITS files.
+
+Usage
+-----
+``srv.submit_url`` is the CGI (``JET_HUNTER_SSW_URL``), ``srv.data_url`` the base of
+the job folders (``JET_HUNTER_SSW_DATA_URL``)::
+
+    with SswServer(pending_polls=2, shape=(96, 96)) as srv:
+        job_id = my_client(srv.submit_url, srv.data_url).submit(...)
+        truth = srv.truth(job_id)  # the jet drawn in the frames, for later stages
+
+From a shell: ``jet-hunter sandbox serve ssw --pending-polls 3 --fault 503:1``.
+
+The protocol (as the real service at www.lmsal.com)
+-------------------------------------------------------
+1. ``GET /cgi-ssw/ssw_service_track_fov.sh?xcen=..&ycen=..&fovx=..&fovy=..&starttime=..
+   &endtime=..&waves=171,304&max_frames=..&notrack=1&queue_job=1`` answers text holding
+   ``<param name="JobID">ssw_service_150113_120434_79087</param>``. Job ids come from a
+   counter and the seed (``ssw_service_YYMMDD_HHMMSS_PID``, a fictitious submission
+   clock), so a run is reproducible. A missing or bad parameter gets an HTML error
+   page (status 200, as from the real CGI) without a JobID.
+2. The job folder ``{data_url}{job}/`` answers 404 to the first ``pending_polls``
+   polls, then a page without "Per-Wave file lists" to the next ``building_polls``
+   ones, then the HTML index: "Per-Wave file lists" with one link per wavelength to
+   ``ssw_cutout_<start>_AIA_<wave>_.list``, and links to the FITS files. Files of a job
+   not ready yet are 404; the folder URL without its final ``/`` is redirected (301).
+3. Each ``.list`` holds one absolute path of the service's disk per line
+   (``/archive/sdo/media/ssw/ssw_client/data/<job>/ssw_cutout_..._AIA_304_.fts``); the
+   file URL is the job folder plus the basename.
+
+Paths: the data folders answer under ``/solarsoft/archive/sdo/media/ssw/ssw_client/data/``
+(:attr:`SswServer.data_url`), the real URL's double-slash spelling
+``/solarsoft//archive/...``, and the older mirror's ``/sdomedia/ssw/media/ssw/ssw_client/data/``.
+
+Data: the frames are synthetic AIA cutouts (:mod:`jet_sandbox.aia`) of the requested
+centre, field of view, window and wavelengths, on AIA's 12 s grid, thinned evenly to at
+most ``max_frames`` per wavelength (and ``max_frames_cap``), with a random jet inside the
+field of view; the content depends only on the request and the seed. Frames are made
+on first request (about 10 ms for 100x100 pixels) and kept in memory, or written under
+``root`` when given. ``truth.json`` in the job folder (outside the fault plans) and
+:meth:`SswServer.truth` give the truth of exactly the frames listed.
+
+Faults: ``faults``/``latency`` apply to the submit CGI, the job folder pages and the
+``.list`` files, and to the FITS files too unless ``file_faults`` is given (then the
+FITS files follow that plan alone, with its own counters and latency). The FITS files
+are served by :func:`jet_sandbox.files.file_response` (Range, ETag, If-Range, 416; see
+:mod:`jet_sandbox.files` for the file faults).
+
+Hostile listings: with ``malicious=True`` (or :meth:`SswServer.set_malicious`) every
+``.list`` of a job also holds the lines of :data:`MALICIOUS_LINES` (``../../x.fts``,
+``/etc/passwd``, ``C:\\x.fts``, ...), and the job folder serves a valid FITS file under
+every basename they name (``ssw_cutout_evil_AIA_<wave>_.fts``) and a text ``passwd``,
+so that a downloader that trusts a name would really write it somewhere.
+
+Examples
+--------
+>>> import re, urllib.request
+>>> from jet_sandbox.ssw import SswServer
+>>> with SswServer(pending_polls=1, building_polls=0, shape=(48, 48)) as srv:
+...     query = ("xcen=-300&ycen=200&fovx=60&fovy=60&starttime=2012-07-08T13:05:00"
+...              "&endtime=2012-07-08T13:06:00&waves=171,304&max_frames=3&notrack=1&queue_job=1")
+...     answer = urllib.request.urlopen(srv.submit_url + "?" + query).read().decode()
+...     job = re.search(r'<param name="JobID">([^<]+)</param>', answer).group(1)
+...     try:
+...         urllib.request.urlopen(srv.data_url + job + "/")
+...     except urllib.error.HTTPError as err:
+...         print("pending:", err.code)
+...     index = urllib.request.urlopen(srv.data_url + job + "/").read().decode()
+...     lists = re.findall(r'href="([^"]+[.]list)"', index)
+...     listed = urllib.request.urlopen(srv.data_url + job + "/" + lists[1]).read().decode().split()
+...     fits = urllib.request.urlopen(srv.data_url + job + "/" + listed[0].rsplit("/", 1)[1]).read()
+pending: 404
+>>> job.startswith("ssw_service_"), "Per-Wave file lists" in index, lists
+(True, True, ['ssw_cutout_20120708_130500_AIA_171_.list', 'ssw_cutout_20120708_130500_AIA_304_.list'])
+>>> listed[0]  # doctest: +ELLIPSIS
+'/archive/sdo/media/ssw/ssw_client/data/ssw_service_..._.../ssw_cutout_20120708_130507_AIA_304_.fts'
+>>> fits[:9]
+b'SIMPLE  ='
+
+>>> len(srv.truth(job).frames)
+6
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import logging
+import math
+import os
+import random
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import ClassVar
+
+from jet_sandbox.aia import CutoutTruth, SyntheticAiaError, list_filename
+from jet_sandbox.errors import BadQuery, SandboxError
+from jet_sandbox.faults import Fault, FaultPlan
+from jet_sandbox.files import CHUNK_SIZE, FileStore, ServedFile, file_response, not_found, safe_parts
+from jet_sandbox.jobdata import SUPPORTED_WAVES, SyntheticCutout
+from jet_sandbox.server import Request, Response, Route, SandboxServer, as_fault_plan
+
+__all__ = [
+    "SswServer",
+    "SswJob",
+    "SUBMIT_PATH",
+    "DATA_PATH",
+    "DATA_PATHS",
+    "REMOTE_DATA_DIR",
+    "READY_MARKER",
+    "MALICIOUS_LINES",
+    "TIME_FORMAT",
+]
+
+logger = logging.getLogger(__name__)
+
+SUBMIT_PATH = "/cgi-ssw/ssw_service_track_fov.sh"
+"""Path of the submit CGI."""
+DATA_PATH = "/solarsoft/archive/sdo/media/ssw/ssw_client/data/"
+"""Path of the job folders' base (:attr:`SswServer.data_url`)."""
+DATA_PATHS = (
+    DATA_PATH,
+    "/solarsoft//archive/sdo/media/ssw/ssw_client/data/",
+    "/sdomedia/ssw/media/ssw/ssw_client/data/",
+)
+"""Every path the job folders answer under (the real URL's spelling, and the older mirror's)."""
+REMOTE_DATA_DIR = "/archive/sdo/media/ssw/ssw_client/data/"
+"""Where the real service keeps job folders on its disk (the paths in ``.list`` files)."""
+READY_MARKER = "Per-Wave file lists"
+"""What a finished job's index says."""
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
+"""How the service writes ``starttime``/``endtime``."""
+MAX_WINDOW = timedelta(days=1)
+"""Longest window a job may ask for."""
+AIA_START = datetime(2010, 5, 13, tzinfo=UTC)
+"""The first day of AIA science data."""
+MAX_FOV = 2500.0
+"""Largest field of view (arcsec) a job may ask for."""
+
+MALICIOUS_LINES = (
+    "../../ssw_cutout_evil_AIA_{wave}_.fts",
+    "/etc/passwd",
+    "C:\\ssw_cutout_evil_AIA_{wave}_.fts",
+    "..\\..\\ssw_cutout_evil_AIA_{wave}_.fts",
+    REMOTE_DATA_DIR + "{job}/../../../../../tmp/ssw_cutout_evil_AIA_{wave}_.fts",
+    "..",
+    "%2e%2e%2fssw_cutout_evil_AIA_{wave}_.fts",
+    "ssw_cutout_evil_AIA_{wave}_.fts\x00.txt",
+    "   ",
+)
+"""Lines added to every ``.list`` of a malicious job (``{job}``, ``{wave}`` filled in)."""
+
+_BAIT_PREFIX = "ssw_cutout_evil"
+_REQUIRED = ("xcen", "ycen", "fovx", "fovy", "starttime", "endtime", "waves")
+
+_ERROR_PAGE = """<html>
+<head><title>SSW Service -- error</title></head>
+<body>
+<h2>ssw_service_track_fov: request not queued</h2>
+<p><b>Error:</b> {message}</p>
+<p>Usage: ssw_service_track_fov.sh?xcen=X&amp;ycen=Y&amp;fovx=FX&amp;fovy=FY&amp;starttime=T0&amp;endtime=T1
+&amp;waves=W1,W2[&amp;max_frames=N][&amp;notrack=1][&amp;queue_job=1]</p>
+</body>
+</html>
+"""
+
+_SUBMIT_ANSWER = """<!-- ssw_service_track_fov.sh: job queued -->
+<ssw_service>
+<param name="JobID">{job}</param>
+<param name="Status">queued</param>
+<param name="Service">ssw_service_track_fov</param>
+<param name="Waves">{waves}</param>
+<param name="JobURL">{url}</param>
+</ssw_service>
+"""
+
+_BUILDING_PAGE = """<html>
+<head><title>SSW Cutout Service -- {job}</title></head>
+<body>
+<h2>SSW Cutout Service: job {job}</h2>
+<p>Status: running; cutouts are being made, this page is updated when they are done.</p>
+</body>
+</html>
+"""
+
+_INDEX_PAGE = """<html>
+<head><title>SSW Cutout Service -- {job}</title></head>
+<body>
+<h2>SSW Cutout Service: job {job}</h2>
+<p>Request: {request}</p>
+<p>Status: done; {count} FITS files.</p>
+<h3>{marker}</h3>
+<ul>
+{lists}
+</ul>
+<h3>FITS files</h3>
+<ul>
+{files}
+</ul>
+</body>
+</html>
+"""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SswJob:
+    """One submitted job.
+
+    Attributes
+    ----------
+    job_id
+        The JobID answered.
+    params
+        The submit parameters, as sent (first value of each).
+    cutout
+        Its synthetic data (spec, jet, frames).
+    max_frames
+        The frames-per-wavelength limit applied (request and server cap), or None.
+    submitted
+        POSIX seconds of the submission (``Last-Modified`` of its files).
+    """
+
+    job_id: str
+    params: Mapping[str, str]
+    cutout: SyntheticCutout
+    max_frames: int | None
+    submitted: float
+
+    @property
+    def waves(self) -> tuple[int, ...]:
+        """The wavelengths, in request order."""
+        return self.cutout.waves
+
+    def list_name(self, wave: int) -> str:
+        """Name of the ``.list`` of one wavelength."""
+        return list_filename(self.cutout.spec.start_time, wave)
+
+    def file_names(self, wave: int | None = None) -> list[str]:
+        """Names of the FITS files (of one wavelength, or all), in listing order."""
+        return [self.cutout.ssw_name(w, t) for w, t in self.cutout.frames if wave is None or w == wave]
+
+
+def _job_id(seed: int, counter: int) -> str:
+    """``ssw_service_YYMMDD_HHMMSS_PID`` from a fictitious clock and a seeded process id."""
+    clock = datetime(2015, 1, 13, 12, 4, 34) + timedelta(days=seed % 997, seconds=41 * (counter - 1))
+    pid = random.Random(f"jet_sandbox.ssw.job:{seed}:{counter}").randrange(10000, 100000)
+    return f"ssw_service_{clock:%y%m%d_%H%M%S}_{pid}"
+
+
+def _number(params: Mapping[str, str], name: str) -> float:
+    text = params.get(name, "").strip()
+    try:
+        value = float(text)
+    except ValueError:
+        raise BadQuery(f"{name}={text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise BadQuery(f"{name}={text!r} is not a finite number")
+    return value
+
+
+def _time(params: Mapping[str, str], name: str) -> datetime:
+    text = params.get(name, "").strip()
+    clean = text[:-1] if text.endswith(("Z", "z")) else text
+    try:
+        moment = datetime.fromisoformat(clean)
+    except ValueError:
+        raise BadQuery(f"{name}={text!r} is not a time like 2012-07-08T13:05:00") from None
+    if "T" not in clean and " " not in clean:
+        raise BadQuery(f"{name}={text!r} has no time of day (use {TIME_FORMAT})")
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _waves(text: str) -> tuple[int, ...]:
+    waves: list[int] = []
+    for item in text.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        if not item.isdigit():
+            raise BadQuery(f"waves={text!r}: {item!r} is not a wavelength")
+        wave = int(item)
+        if wave not in SUPPORTED_WAVES:
+            known = ", ".join(str(w) for w in SUPPORTED_WAVES)
+            raise BadQuery(f"wavelength {wave} is not available (this service makes {known})")
+        waves.append(wave)
+    if not waves:
+        raise BadQuery("waves is empty")
+    return tuple(dict.fromkeys(waves))
+
+
+class SswServer(SandboxServer):
+    """The SSW cutout service replica (see the module docstring).
+
+    Parameters
+    ----------
+    pending_polls
+        Polls of a job folder answered 404 before anything else.
+    building_polls
+        Polls answered next with a page without the ready marker.
+    faults, latency
+        Fault plan and latency of the service (and of the files unless ``file_faults``).
+    file_faults
+        A separate fault plan (or faults / spec strings, with the server's latency) for
+        the FITS files.
+    latency_per_mb
+        Pacing of the FITS files, seconds per 10**6 bytes.
+    seed
+        Seed of the job ids and the synthetic data.
+    shape
+        Largest ``(nx, ny)`` of a frame (coarser pixels for wider fields of view);
+        None: 0.6 arcsec pixels.
+    max_frames_cap
+        Server-side limit on frames per wavelength (None: only the request's).
+    root
+        Folder where frames are written once made (else kept in memory).
+    malicious
+        Add :data:`MALICIOUS_LINES` to every job's lists.
+    host, port
+        Where to listen.
+    """
+
+    name: ClassVar[str] = "ssw"
+    label: ClassVar[str] = "SSW cutout service replica"
+    env_var: ClassVar[str | None] = "JET_HUNTER_SSW_URL"
+    data_env_var: ClassVar[str] = "JET_HUNTER_SSW_DATA_URL"
+    entry_path: ClassVar[str] = SUBMIT_PATH
+
+    def __init__(
+        self,
+        *,
+        pending_polls: int = 2,
+        building_polls: int = 1,
+        faults: FaultPlan | Iterable[Fault | str] | None = None,
+        latency: float | None = None,
+        file_faults: FaultPlan | Iterable[Fault | str] | None = None,
+        latency_per_mb: float | None = None,
+        seed: int = 0,
+        shape: tuple[int, int] | None = None,
+        max_frames_cap: int | None = None,
+        root: str | os.PathLike[str] | None = None,
+        malicious: bool = False,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        super().__init__(faults=faults, latency=latency, host=host, port=port)
+        if pending_polls < 0 or building_polls < 0:
+            raise SandboxError("pending_polls and building_polls must be >= 0")
+        if max_frames_cap is not None and max_frames_cap < 1:
+            raise SandboxError(f"max_frames_cap must be >= 1, not {max_frames_cap}")
+        if shape is not None and (len(shape) != 2 or min(shape) < 16):
+            raise SandboxError(f"shape must be (nx, ny) with both >= 16, not {shape!r}")
+        self.pending_polls = pending_polls
+        self.building_polls = building_polls
+        self.file_plan: FaultPlan | None = None
+        if file_faults is not None:
+            self.file_plan = as_fault_plan(
+                file_faults, None if isinstance(file_faults, FaultPlan) else self.fault_plan.latency
+            )
+        self.latency_per_mb = float(latency_per_mb or 0.0)
+        self.seed = seed
+        self.shape = None if shape is None else (int(shape[0]), int(shape[1]))
+        self.max_frames_cap = max_frames_cap
+        self.malicious = malicious
+        self.store = FileStore(cache_dir=root)
+        self._jobs: dict[str, SswJob] = {}
+        self._polls: dict[str, int] = {}
+        self._ready: set[str] = set()
+        self._hostile: dict[str, bool] = {}
+        self._submitted = 0
+        self._state = threading.Lock()
+
+    # -- addresses ---------------------------------------------------------------------
+
+    @property
+    def submit_url(self) -> str:
+        """The submit CGI's URL (``JET_HUNTER_SSW_URL``)."""
+        return self.base_url + SUBMIT_PATH
+
+    @property
+    def data_url(self) -> str:
+        """The job folders' base URL, ending in ``/`` (``JET_HUNTER_SSW_DATA_URL``)."""
+        return self.base_url + DATA_PATH
+
+    def job_url(self, job_id: str) -> str:
+        """The folder URL of a job."""
+        return self.data_url + job_id + "/"
+
+    def environment(self) -> dict[str, str]:
+        """``JET_HUNTER_SSW_URL`` and ``JET_HUNTER_SSW_DATA_URL``."""
+        return {"JET_HUNTER_SSW_URL": self.submit_url, self.data_env_var: self.data_url}
+
+    # -- jobs ----------------------------------------------------------------------------
+
+    @property
+    def jobs(self) -> dict[str, SswJob]:
+        """Every job submitted so far, by JobID."""
+        with self._state:
+            return dict(self._jobs)
+
+    def job(self, job_id: str) -> SswJob:
+        """One job.
+
+        Raises
+        ------
+        SandboxError
+            If there is no such job.
+        """
+        with self._state:
+            try:
+                return self._jobs[job_id]
+            except KeyError:
+                raise SandboxError(f"no SSW job {job_id!r} on this replica") from None
+
+    def truth(self, job_id: str) -> CutoutTruth:
+        """The truth of a job's frames: spec, jet, and where the jet is in every frame listed."""
+        return self.job(job_id).cutout.truth()
+
+    def polls(self, job_id: str) -> int:
+        """How many times a job's folder was asked for."""
+        with self._state:
+            return self._polls.get(job_id, 0)
+
+    def set_malicious(self, job_id: str, malicious: bool = True) -> None:
+        """Make one job's lists hostile (or not), whatever ``malicious`` says for the others."""
+        self.job(job_id)
+        with self._state:
+            self._hostile[job_id] = malicious
+
+    def is_malicious(self, job_id: str) -> bool:
+        """Whether a job's lists hold :data:`MALICIOUS_LINES`."""
+        with self._state:
+            return self._hostile.get(job_id, self.malicious)
+
+    def submit(self, params: Mapping[str, str]) -> SswJob:
+        """Queue a job as the CGI does (no HTTP); returns it.
+
+        Raises
+        ------
+        BadQuery
+            For a missing or bad parameter (the CGI answers an HTML error page).
+
+        Examples
+        --------
+        >>> srv = SswServer(shape=(32, 32))
+        >>> job = srv.submit({"xcen": "0", "ycen": "0", "fovx": "60", "fovy": "60", "waves": "304",
+        ...                   "starttime": "2012-07-08T13:05:00", "endtime": "2012-07-08T13:06:00"})
+        >>> job.job_id, len(job.file_names()), job.list_name(304)
+        ('ssw_service_150113_120434_63871', 5, 'ssw_cutout_20120708_130500_AIA_304_.list')
+        """
+        missing = [name for name in _REQUIRED if not params.get(name, "").strip()]
+        if missing:
+            raise BadQuery(f"missing required parameter(s): {', '.join(missing)}")
+        xcen, ycen = _number(params, "xcen"), _number(params, "ycen")
+        fovx, fovy = _number(params, "fovx"), _number(params, "fovy")
+        for name, fov in (("fovx", fovx), ("fovy", fovy)):
+            if not 0 < fov <= MAX_FOV:
+                raise BadQuery(f"{name}={fov:g} must be in (0, {MAX_FOV:g}] arcsec")
+        start, end = _time(params, "starttime"), _time(params, "endtime")
+        if end <= start:
+            raise BadQuery(f"endtime {end:{TIME_FORMAT}} is not after starttime {start:{TIME_FORMAT}}")
+        if end - start > MAX_WINDOW:
+            raise BadQuery(f"the window {end - start} is longer than the {MAX_WINDOW} a job may ask for")
+        if start < AIA_START:
+            raise BadQuery(f"no AIA data before {AIA_START:%Y-%m-%d}")
+        waves = _waves(params["waves"])
+        max_frames: int | None = None
+        if params.get("max_frames", "").strip():
+            text = params["max_frames"].strip()
+            if not text.isdigit() or int(text) < 1:
+                raise BadQuery(f"max_frames={text!r} is not a positive whole number")
+            max_frames = int(text)
+        if self.max_frames_cap is not None:
+            max_frames = self.max_frames_cap if max_frames is None else min(max_frames, self.max_frames_cap)
+        try:
+            cutout = SyntheticCutout.build(
+                xcen=xcen,
+                ycen=ycen,
+                fovx=fovx,
+                fovy=fovy,
+                start=start,
+                end=end,
+                waves=waves,
+                seed=self.seed,
+                shape=self.shape,
+                max_frames=max_frames,
+            )
+        except SyntheticAiaError as err:
+            raise BadQuery(str(err)) from None
+        if not cutout.frames:
+            raise BadQuery("no AIA frames in the window (it is shorter than the 12 s cadence)")
+        with self._state:
+            self._submitted += 1
+            job_id = _job_id(self.seed, self._submitted)
+            job = SswJob(job_id, dict(params), cutout, max_frames, float(int(time.time())))
+            self._jobs[job_id] = job
+            self._polls[job_id] = 0
+        for wave, moment in cutout.frames:
+            name = f"{cutout.key}/{cutout.ssw_name(wave, moment)}"
+            if name not in self.store:
+                self.store.add(name, cutout.maker(wave, moment), last_modified=job.submitted)
+        logger.info("SSW job %s queued: %d frames of %s", job_id, len(cutout.frames), waves)
+        return job
+
+    # -- HTTP ----------------------------------------------------------------------------
+
+    def routes(self) -> Sequence[Route]:
+        """The submit CGI, then for each data path: FITS files, truth.json, folders and lists."""
+        routes = [Route(SUBMIT_PATH, self._submit_page)]
+        for base in DATA_PATHS:
+            routes += [
+                Route(base, self._fits, match=_under(base, (".fts", ".fits")), faults=self.file_plan),
+                Route(base, self._truth_file, match=_under(base, ("/truth.json",)), accepts=frozenset()),
+                Route(base, self._folder, prefix=True),
+            ]
+        return routes
+
+    def _submit_page(self, request: Request) -> Response:
+        try:
+            job = self.submit(request.params)
+        except BadQuery as err:
+            logger.info("SSW submit refused (%s): %s", err, request.params)
+            return Response.html(_ERROR_PAGE.format(message=html.escape(str(err))))
+        answer = _SUBMIT_ANSWER.format(
+            job=job.job_id,
+            waves=",".join(str(w) for w in job.waves),
+            url=html.escape(self.job_url(job.job_id)),
+        )
+        return Response.text(answer)
+
+    def _locate(self, request: Request) -> tuple[SswJob | None, list[str]]:
+        """The job a data path names, and the rest of the path (None if no such job)."""
+        base = next((b for b in DATA_PATHS if request.path.startswith(b)), DATA_PATH)
+        parts = safe_parts(request.path[len(base) :])
+        if not parts:
+            return None, []
+        with self._state:
+            return self._jobs.get(parts[0]), parts[1:]
+
+    def _is_ready(self, job_id: str) -> bool:
+        with self._state:
+            return job_id in self._ready
+
+    def _folder(self, request: Request) -> Response:
+        job, rest = self._locate(request)
+        if job is None:
+            return not_found(request.path)
+        if not rest and not request.path.endswith("/"):
+            return Response.html(
+                f'<html><body>Moved to <a href="{html.escape(request.path)}/">here</a></body></html>',
+                status=301,
+                headers=[("Location", request.path + "/")],
+            )
+        if not rest:
+            return self._poll(request, job)
+        if len(rest) != 1 or not self._is_ready(job.job_id):
+            return not_found(request.path)
+        name = rest[0]
+        if name.endswith(".list"):
+            for wave in job.waves:
+                if job.list_name(wave) == name:
+                    served = ServedFile.from_bytes(
+                        self._list_text(job, wave).encode(), name=name, last_modified=job.submitted
+                    )
+                    return file_response(request, served)
+        if self.is_malicious(job.job_id) and name == "passwd":
+            return Response.text("root:x:0:0:root:/root:/bin/bash\n")
+        return not_found(request.path)
+
+    def _poll(self, request: Request, job: SswJob) -> Response:
+        with self._state:
+            self._polls[job.job_id] += 1
+            polls = self._polls[job.job_id]
+            if polls > self.pending_polls + self.building_polls:
+                self._ready.add(job.job_id)
+            ready = job.job_id in self._ready
+        if not ready and polls <= self.pending_polls:
+            return not_found(request.path)
+        if not ready:
+            return Response.html(_BUILDING_PAGE.format(job=job.job_id))
+        return Response.html(self._index(job))
+
+    def _index(self, job: SswJob) -> str:
+        lists = "\n".join(
+            f'<li><a href="{job.list_name(w)}">AIA {w}</a> ({len(job.file_names(w))} files)</li>'
+            for w in job.waves
+        )
+        files = "\n".join(f'<li><a href="{n}">{n}</a></li>' for n in job.file_names())
+        shown = ("xcen", "ycen", "fovx", "fovy", "starttime", "endtime", "waves", "max_frames")
+        request = " ".join(f"{k}={html.escape(job.params[k])}" for k in shown if k in job.params)
+        return _INDEX_PAGE.format(
+            job=job.job_id,
+            request=request,
+            count=len(job.cutout.frames),
+            marker=READY_MARKER,
+            lists=lists,
+            files=files,
+        )
+
+    def _list_text(self, job: SswJob, wave: int) -> str:
+        lines = [f"{REMOTE_DATA_DIR}{job.job_id}/{name}" for name in job.file_names(wave)]
+        if self.is_malicious(job.job_id):
+            lines += [line.format(job=job.job_id, wave=wave) for line in MALICIOUS_LINES]
+        return "\n".join(lines) + "\n"
+
+    def _fits(self, request: Request) -> Response:
+        job, rest = self._locate(request)
+        if job is None or len(rest) != 1 or not self._is_ready(job.job_id):
+            return not_found(request.path)
+        name = rest[0]
+        served = self.store.lookup(f"{job.cutout.key}/{name}")
+        if served is None and self.is_malicious(job.job_id) and name.startswith(_BAIT_PREFIX):
+            wave, moment = job.cutout.frames[0]
+            served = self.store.lookup(f"{job.cutout.key}/{job.cutout.ssw_name(wave, moment)}")
+        return file_response(request, served, latency_per_mb=self.latency_per_mb, chunk_size=CHUNK_SIZE)
+
+    def _truth_file(self, request: Request) -> Response:
+        job, rest = self._locate(request)
+        if job is None or rest != ["truth.json"]:
+            return not_found(request.path)
+        served = ServedFile.from_bytes(
+            job.cutout.truth_json(), name="truth.json", last_modified=job.submitted
+        )
+        return file_response(request, served)
+
+
+def _under(base: str, suffixes: tuple[str, ...]) -> _Suffix:
+    return _Suffix(base, suffixes)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Suffix:
+    """Path predicate: below ``base`` and ending with one of ``suffixes`` (case-insensitive)."""
+
+    base: str
+    suffixes: tuple[str, ...]
+
+    def __call__(self, path: str) -> bool:
+        return path.startswith(self.base) and path.lower().endswith(self.suffixes)
