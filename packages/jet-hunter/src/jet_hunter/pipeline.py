@@ -1,0 +1,155 @@
+"""The preparation chain: HEK search -> cutout jobs -> downloads -> renderings.
+
+Each step is the package's own stage function, run over the store: each reads what is
+pending, does it, and commits item by item, so :func:`prepare` can be interrupted at
+any point and run again to finish (nothing done twice, nothing duplicated).
+
+Examples
+--------
+>>> from jet_hunter.config import load_settings
+>>> from jet_hunter.pipeline import cutout_clients
+>>> [c.name for c in cutout_clients(load_settings(env={}, files=[]), ["ssw"])]
+['ssw']
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from hek_client import HekClient, HekQuery, SaveSummary, search_and_save
+from jet_store import HekEvent, Store
+from sdo_cutout import (
+    BACKENDS,
+    CutoutBackend,
+    JobsAdded,
+    JobSummary,
+    JsocClient,
+    SswClient,
+    add_jobs,
+    requests_for_events,
+    run_jobs,
+)
+from sdo_cutout.download import DownloadSummary, download_frames
+
+from jet_hunter.config import ConfigError, Settings
+
+__all__ = ["cutout_clients", "prepare", "PrepareSummary", "events_between"]
+
+log = logging.getLogger(__name__)
+
+
+def cutout_clients(settings: Settings, backends: Iterable[str]) -> list[CutoutBackend]:
+    """One client per named backend (``ssw``, ``jsoc``), at the configured addresses."""
+    clients: list[CutoutBackend] = []
+    for name in dict.fromkeys(backends):
+        if name == "ssw":
+            clients.append(SswClient(settings.ssw_url, settings.ssw_data_url))
+        elif name == "jsoc":
+            if not settings.secrets.jsoc_email:
+                raise ConfigError("JSOC exports need a registered e-mail: set JET_HUNTER_JSOC_EMAIL")
+            clients.append(JsocClient(settings.jsoc_url, email=settings.secrets.jsoc_email))
+        else:
+            raise ConfigError(f"unknown cutout backend {name!r}; use one of {', '.join(BACKENDS)}")
+    return clients
+
+
+def events_between(store: Store, start: datetime, end: datetime, event_type: str | None = None) -> list[HekEvent]:
+    """Stored events overlapping ``start..end``, oldest first."""
+    where: list[tuple[str, str, Any]] = [("start_time", "<=", end), ("end_time", ">=", start)]
+    if event_type:
+        where.append(("event_type", "=", event_type.upper()))
+    return store.filter(HekEvent, where=where, order_by="start_time")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PrepareSummary:
+    """What each step of :func:`prepare` did."""
+
+    hek: SaveSummary
+    events: int
+    jobs: JobsAdded
+    cutouts: JobSummary
+    downloads: DownloadSummary
+    renderings: Any = None
+
+    def lines(self) -> list[str]:
+        """One line per step, for people."""
+        out = [
+            f"hek:       {self.hek.line()}",
+            f"cutouts:   {self.events} events -> {self.jobs.new} new jobs, {self.jobs.existing} existing; "
+            + self.cutouts.line(),
+            f"download:  {self.downloads.line()}",
+        ]
+        if self.renderings is not None:
+            out.append(f"render:    {self.renderings.line()}")
+        return out
+
+    @property
+    def ok(self) -> bool:
+        """True when no step ended with errors."""
+        return not self.cutouts.errors and not self.downloads.failed
+
+
+def prepare(
+    settings: Settings,
+    store: Store,
+    start: Any,
+    end: Any,
+    *,
+    event_types: str = "cj",
+    channel: Any = None,
+    backend: str = "ssw",
+    waves: Sequence[int] = (304,),
+    poll_interval: float = 10.0,
+    max_poll_interval: float = 120.0,
+    timeout: float | None = 3600.0,
+    workers: int = 4,
+    render: Callable[[Store], Any] | None = None,
+    progress: bool = True,
+) -> PrepareSummary:
+    """Run the preparation chain over ``start..end`` (str, datetime or astropy Time).
+
+    Parameters
+    ----------
+    settings : Settings
+        Service addresses, data folder and secrets (:func:`jet_hunter.config.load_settings`).
+    store : jet_store.Store
+        Where every record goes.
+    start, end
+        The time range of the HEK search.
+    event_types, channel
+        What to search for (``cj`` = coronal jets; channel e.g. 304).
+    backend, waves
+        Cutout service (``ssw`` or ``jsoc``) and AIA wavelengths to request.
+    poll_interval, max_poll_interval, timeout
+        How cutout jobs are polled (seconds); jobs still running at ``timeout`` stay
+        submitted for the next run.
+    workers
+        Downloads in flight per host.
+    render
+        Called with the store once frames are downloaded (the render stage), if given.
+    progress
+        Progress bars on stderr.
+    """
+    query = HekQuery(start, end, event_types=event_types, channel=channel)
+    with HekClient(settings.hek_url) as client:
+        hek = search_and_save(client, store, query, progress=progress)
+    events = events_between(store, query.start, query.end, None)
+    jobs = requests_for_events(events, backend=backend, waves=waves)
+    added = add_jobs(store, jobs)
+    cutouts = run_jobs(
+        store,
+        cutout_clients(settings, [backend]),
+        keys=[job.key for job in jobs],
+        poll_interval=poll_interval,
+        max_poll_interval=max_poll_interval,
+        timeout=timeout,
+        progress=progress,
+    )
+    downloads = download_frames(store, settings.data_dir, workers=workers, progress=progress)
+    renderings = render(store) if render is not None else None
+    return PrepareSummary(hek, len(events), added, cutouts, downloads, renderings)
