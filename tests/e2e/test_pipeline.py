@@ -12,7 +12,9 @@ from jet_sandbox.ssw import SswServer
 from jet_store import FitsFrame, FrameState, Store
 
 
-def test_demo_runs_offline_and_reruns_from_scratch(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_runs_offline_and_reruns_from_scratch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = tmp_path / "demo"
     assert main(["demo", "--folder", str(folder), "--max-frames", "6"]) == 0
     out = capsys.readouterr().out
@@ -38,13 +40,29 @@ def test_demo_refuses_a_folder_it_did_not_make(tmp_path: Path, capsys: pytest.Ca
 def test_run_is_resumable_and_idempotent(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with HekServer(seed=0) as hek, SswServer(seed=0, pending_polls=1, max_frames_cap=4, shape=(64, 48)) as ssw:
+    with (
+        HekServer(seed=0) as hek,
+        SswServer(seed=0, pending_polls=1, max_frames_cap=4, shape=(64, 48)) as ssw,
+    ):
         monkeypatch.setenv("JET_HUNTER_HEK_URL", hek.url)
         monkeypatch.setenv("JET_HUNTER_SSW_URL", ssw.submit_url)
         monkeypatch.setenv("JET_HUNTER_SSW_DATA_URL", ssw.data_url)
         db = str(tmp_path / "jets.db")
-        args = ["--db", db, "--data-dir", str(tmp_path / "data"), "run", "--start", "2010-06-01",
-                "--end", "2010-07-01", "--timeout", "120"]
+        args = [
+            "--db",
+            db,
+            "--data-dir",
+            str(tmp_path / "data"),
+            "run",
+            "--start",
+            "2010-06-01",
+            "--end",
+            "2010-07-01",
+            "--timeout",
+            "120",
+            "--poll-interval",
+            "0.05",
+        ]
         assert main(args) == 0
         first = capsys.readouterr().out
         assert "found 16, new 16" in first

@@ -102,8 +102,10 @@ def run_demo(
             counts = store.counts()
     for line in summary.lines():
         echo(line)
-    echo(f"database:  {folder / 'jet-hunter.db'}  ({counts['events']['total']} events, "
-         f"{counts['cutouts']['total']} cutout jobs, {counts['frames']['total']} frames)")
+    echo(
+        f"database:  {folder / 'jet-hunter.db'}  ({counts['events']['total']} events, "
+        f"{counts['cutouts']['total']} cutout jobs, {counts['frames']['total']} frames)"
+    )
     echo(f"FITS files: {folder / 'data' / 'cutouts'}")
     echo(f"look around: jet-hunter --db {folder / 'jet-hunter.db'} status")
     echo(f"             jet-hunter --db {folder / 'jet-hunter.db'} query frames --limit 3 --json")

@@ -57,7 +57,9 @@ def cutout_clients(settings: Settings, backends: Iterable[str]) -> list[CutoutBa
     return clients
 
 
-def events_between(store: Store, start: datetime, end: datetime, event_type: str | None = None) -> list[HekEvent]:
+def events_between(
+    store: Store, start: datetime, end: datetime, event_type: str | None = None
+) -> list[HekEvent]:
     """Stored events overlapping ``start..end``, oldest first."""
     where: list[tuple[str, str, Any]] = [("start_time", "<=", end), ("end_time", ">=", start)]
     if event_type:

@@ -24,8 +24,17 @@ def register(commands: Any) -> None:
     run.add_argument("--type", default="cj", metavar="TYPES", help="HEK event types (default cj)")
     run.add_argument("--channel", metavar="CHANNEL", help="only HEK reports of this channel, e.g. 304")
     run.add_argument("--backend", choices=("ssw", "jsoc"), default="ssw", help="cutout service (default ssw)")
-    run.add_argument("--wave", type=int, action="append", metavar="W", help="AIA wavelength (repeatable; 304)")
+    run.add_argument(
+        "--wave", type=int, action="append", metavar="W", help="AIA wavelength (repeatable; 304)"
+    )
     run.add_argument("--workers", type=int, default=4, metavar="N", help="downloads in flight per host")
+    run.add_argument(
+        "--poll-interval",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="first wait between polls of a cutout job (default 10 s, growing to 120 s)",
+    )
     run.add_argument("--timeout", type=float, default=3600.0, metavar="S", help="stop polling jobs after S s")
     run.set_defaults(func=run_run)
 
@@ -51,6 +60,8 @@ def run_run(app: App, args: argparse.Namespace) -> int:
         backend=args.backend,
         waves=args.wave or (304,),
         workers=args.workers,
+        poll_interval=args.poll_interval,
+        max_poll_interval=max(args.poll_interval, 120.0),
         timeout=args.timeout,
         progress=app.progress,
     )
