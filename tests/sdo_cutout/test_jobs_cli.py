@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import jet_hunter.cli
 import pytest
+from jet_hunter import pipeline
 from jet_hunter.cli import cutouts, main
 from jet_store import CutoutJob, FitsFrame, HekEvent, JobState, Store
 
@@ -52,16 +52,14 @@ def db(tmp_path: Path, june_events: list[HekEvent]) -> str:
 def ssw(monkeypatch: pytest.MonkeyPatch) -> TinySsw:
     """The CLI's SSW client talks to a TinySsw; its URLs come from the environment."""
     fake = TinySsw()
-    real = cutouts.SswClient
+    real = pipeline.SswClient
 
     def client(*args: Any, **kwargs: Any) -> Any:
         return real(*args, transport=httpx.MockTransport(fake), **kwargs)
 
-    monkeypatch.setattr(cutouts, "SswClient", client)
+    monkeypatch.setattr(pipeline, "SswClient", client)
     monkeypatch.setenv("JET_HUNTER_SSW_URL", "http://ssw.test/cgi-ssw/ssw_service_track_fov.sh")
     monkeypatch.setenv("JET_HUNTER_SSW_DATA_URL", "http://ssw-data.test/data/")
-    if cutouts not in jet_hunter.cli.COMMAND_MODULES:  # until the lead registers the group
-        monkeypatch.setattr(jet_hunter.cli, "COMMAND_MODULES", (*jet_hunter.cli.COMMAND_MODULES, cutouts))
     return fake
 
 
@@ -131,7 +129,7 @@ def test_cli_errors(
     code, _, err = run(capsys, "--db", db, "cutouts", "request", "--backend", "jsoc")
     assert code == 1 and "JET_HUNTER_JSOC_EMAIL" in err
     ssw.fail = True
-    monkeypatch.setattr(cutouts, "make_clients", _fast_retry_clients(cutouts.make_clients))
+    monkeypatch.setattr(cutouts, "cutout_clients", _fast_retry_clients(cutouts.cutout_clients))
     code, out, err = run(capsys, "--db", db, "cutouts", "request", "--events", SOL)
     assert code == 2 and "errors 1" in out and "failed 4 times" in out
 
@@ -139,8 +137,8 @@ def test_cli_errors(
 def _fast_retry_clients(make: Any) -> Any:
     from sdo_cutout import RetryPolicy
 
-    def clients(app: Any, names: Any) -> Any:
-        made = make(app, names)
+    def clients(settings: Any, names: Any) -> Any:
+        made = make(settings, names)
         for client in made:
             client.retry = RetryPolicy(attempts=4, base_delay=0.001, max_delay=0.002)
         return made

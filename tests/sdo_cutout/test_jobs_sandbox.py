@@ -193,11 +193,8 @@ def test_cli_against_both_replicas(
 ) -> None:
     import json
 
-    import jet_hunter.cli
-    from jet_hunter.cli import cutouts, main
+    from jet_hunter.cli import main
 
-    if cutouts not in jet_hunter.cli.COMMAND_MODULES:  # until the lead registers the group
-        monkeypatch.setattr(jet_hunter.cli, "COMMAND_MODULES", (*jet_hunter.cli.COMMAND_MODULES, cutouts))
     db = f"sqlite:///{tmp_path / 'jets.db'}"
     with Store(db) as store:
         store.add(five_jets(june_events))

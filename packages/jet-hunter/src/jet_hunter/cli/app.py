@@ -12,11 +12,43 @@ from jet_store import Store, UserError
 
 from jet_hunter.config import Settings, load_settings
 
-__all__ = ["App", "CliUsageError", "common_options"]
+__all__ = ["App", "CliUsageError", "common_options", "positive_int", "positive_float", "non_negative_float"]
 
 
 class CliUsageError(UserError):
     """The command line itself is wrong (unknown option, missing argument)."""
+
+
+def _number(text: str, kind: type[int] | type[float]) -> Any:
+    try:
+        return kind(text)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise argparse.ArgumentTypeError(f"not {what}: {text!r}") from None
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1."""
+    value: int = _number(text, int)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, not {text}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a number > 0."""
+    value: float = _number(text, float)
+    if not value > 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be > 0, not {text}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    """argparse type: a number >= 0."""
+    value: float = _number(text, float)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, not {text}")
+    return value
 
 
 def common_options(*, defaults: bool) -> argparse.ArgumentParser:

@@ -21,49 +21,24 @@ from typing import Any
 from jet_store import CutoutJob, HekEvent
 from sdo_cutout import (
     BACKENDS,
-    CutoutBackend,
     JobSummary,
-    JsocClient,
-    SswClient,
     add_jobs,
     requests_for_events,
     run_jobs,
     submit_jobs,
 )
 
-from jet_hunter.cli.app import App, CliUsageError, common_options
+from jet_hunter.cli.app import (
+    App,
+    CliUsageError,
+    common_options,
+    non_negative_float,
+    positive_float,
+    positive_int,
+)
+from jet_hunter.pipeline import cutout_clients
 
-__all__ = ["register", "run_request", "run_fetch", "make_clients"]
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, not {text}")
-    return value
-
-
-def _non_negative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, not {text}")
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, not {text}")
-    return value
+__all__ = ["register", "run_request", "run_fetch"]
 
 
 def register(commands: Any) -> None:
@@ -100,18 +75,28 @@ def register(commands: Any) -> None:
         help="only these events (kb_archivid or SOL_standard); default every stored event",
     )
     request.add_argument(
-        "--padding", type=_non_negative, default=0.0, metavar="SEC", help="seconds added before and after"
+        "--padding",
+        type=non_negative_float,
+        default=0.0,
+        metavar="SEC",
+        help="seconds added before and after",
     )
     request.add_argument(
-        "--min-fov", type=_positive, default=120.0, metavar="ARCSEC", help="smallest field of view (120)"
+        "--min-fov", type=positive_float, default=120.0, metavar="ARCSEC", help="smallest field of view (120)"
     )
     request.add_argument(
-        "--cadence", type=_positive, default=12.0, metavar="SEC", help="seconds between frames (default 12)"
+        "--cadence",
+        type=positive_float,
+        default=12.0,
+        metavar="SEC",
+        help="seconds between frames (default 12)",
     )
     request.add_argument("--track", action="store_true", help="follow solar rotation")
     request.add_argument("--no-submit", action="store_true", help="only add the jobs to the store")
     request.add_argument("--retry-failed", action="store_true", help="reset failed jobs of these events")
-    request.add_argument("--concurrency", type=_count, metavar="N", help="jobs submitted at once per service")
+    request.add_argument(
+        "--concurrency", type=positive_int, metavar="N", help="jobs submitted at once per service"
+    )
     request.add_argument("--json", action="store_true", help="print one JSON document")
     request.set_defaults(func=run_request)
 
@@ -129,28 +114,21 @@ def register(commands: Any) -> None:
     )
     fetch.add_argument("--jobs", nargs="+", metavar="KEY", help="only these jobs")
     fetch.add_argument(
-        "--poll-interval", type=_positive, default=10.0, metavar="SEC", help="first wait between polls"
+        "--poll-interval", type=positive_float, default=10.0, metavar="SEC", help="first wait between polls"
     )
     fetch.add_argument(
-        "--max-poll-interval", type=_positive, default=120.0, metavar="SEC", help="longest wait between polls"
+        "--max-poll-interval",
+        type=positive_float,
+        default=120.0,
+        metavar="SEC",
+        help="longest wait between polls",
     )
     fetch.add_argument(
-        "--timeout", type=_positive, default=3600.0, metavar="SEC", help="stop polling after SEC (3600)"
+        "--timeout", type=positive_float, default=3600.0, metavar="SEC", help="stop polling after SEC (3600)"
     )
-    fetch.add_argument("--concurrency", type=_count, metavar="N", help="jobs at once per service")
+    fetch.add_argument("--concurrency", type=positive_int, metavar="N", help="jobs at once per service")
     fetch.add_argument("--json", action="store_true", help="print one JSON document")
     fetch.set_defaults(func=run_fetch)
-
-
-def make_clients(app: App, names: Sequence[str]) -> list[CutoutBackend]:
-    """The service clients of these backends, configured from the settings."""
-    clients: list[CutoutBackend] = []
-    for name in dict.fromkeys(names):
-        if name == "ssw":
-            clients.append(SswClient(app.settings.ssw_url, app.settings.ssw_data_url))
-        elif name == "jsoc":
-            clients.append(JsocClient(app.settings.jsoc_url, email=app.settings.secrets.jsoc_email))
-    return clients
 
 
 def _select_events(app: App, ids: Sequence[str] | None) -> list[HekEvent]:
@@ -194,7 +172,7 @@ def run_request(app: App, args: argparse.Namespace) -> int:
     if not args.no_submit and jobs:
         summary = submit_jobs(
             store,
-            make_clients(app, [args.backend]),
+            cutout_clients(app.settings, [args.backend]),
             keys=[job.key for job in jobs],
             concurrency=args.concurrency,
             progress=app.progress,
@@ -238,7 +216,7 @@ def run_fetch(app: App, args: argparse.Namespace) -> int:
             names.append(job.backend)
     summary = run_jobs(
         store,
-        make_clients(app, names),
+        cutout_clients(app.settings, names),
         keys=args.jobs,
         concurrency=args.concurrency,
         poll_interval=args.poll_interval,

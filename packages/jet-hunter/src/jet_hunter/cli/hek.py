@@ -17,29 +17,9 @@ from typing import Any
 
 from hek_client import DEFAULT_BOX, HekClient, HekQuery, search_and_save
 
-from jet_hunter.cli.app import App, CliUsageError, common_options
+from jet_hunter.cli.app import App, CliUsageError, common_options, positive_float, positive_int
 
 __all__ = ["register", "run_search"]
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, not {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, not {text}")
-    return value
 
 
 def register(commands: Any) -> None:
@@ -87,20 +67,20 @@ def register(commands: Any) -> None:
     search.add_argument("--url", metavar="URL", help="HEK search URL (default: the configured hek_url)")
     search.add_argument(
         "--window-days",
-        type=_positive_float,
+        type=positive_float,
         default=None,
         metavar="DAYS",
         help="length of one search window in days (default 90)",
     )
     search.add_argument(
         "--concurrency",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         metavar="N",
         help="windows fetched at once (default 8)",
     )
     search.add_argument(
-        "--page-size", type=_positive_int, default=None, metavar="N", help="events per page (default 500)"
+        "--page-size", type=positive_int, default=None, metavar="N", help="events per page (default 500)"
     )
     search.add_argument(
         "--refresh", action="store_true", help="search windows again even if already searched"
