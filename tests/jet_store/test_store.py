@@ -220,3 +220,9 @@ def test_nul_in_text_is_refused_on_postgres_and_kept_on_sqlite(store: Store) -> 
     else:
         store.add([bad])
         assert store.get(HekEvent, bad.kb_archivid) == bad
+
+
+def test_integer_beyond_64_bits_is_refused(store: Store) -> None:
+    with pytest.raises(InvalidRecord):
+        store.add([FitsFrame(url="http://x/big.fits", naxis1=2**70)])
+    assert store.count("frames") == 0

@@ -10,9 +10,10 @@ import asyncio
 import hashlib
 import io
 import json
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import httpx
@@ -24,12 +25,13 @@ from sdo_cutout.download import (
     Downloader,
     DownloadItem,
     FileResult,
+    _data_folder_lock,
     download_files,
     download_frames,
     note_path,
     part_path,
 )
-from sdo_cutout.download_errors import LocalWriteError
+from sdo_cutout.download_errors import DataFolderBusy, LocalWriteError
 from sdo_cutout.jobs import RetryPolicy
 from tenacity import RetryCallState
 
@@ -285,6 +287,22 @@ def test_a_file_corrupt_on_every_try_fails_for_good_and_leaves_nothing(tmp_path:
     assert not (tmp_path / item().path).exists() and leftovers(tmp_path) == []
 
 
+def test_an_outage_page_on_every_try_is_not_permanent(tmp_path: Path) -> None:
+    remote = Remote({"/job1/a.fts": fits_blob()}, script={"/job1/a.fts": ["html"] * 10})
+    [result] = fetch(tmp_path, remote, [item()], retry=fast(3))
+    assert not result.ok and not result.permanent and "HTML" in (result.error or "")
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("url", ["ftp://files.test/a.fts", "http:///a.fts", "http://[::1/a.fts", "a.fts"])
+def test_urls_that_are_not_http_fail_for_good_without_a_crash(tmp_path: Path, url: str) -> None:
+    remote = Remote({"/a.fts": fits_blob()})
+    results = fetch(tmp_path, remote, [DownloadItem(url=url, path=PurePosixPath("a.fts")), item()])
+    by_url = {r.item.url: r for r in results}
+    assert not by_url[url].ok and by_url[url].permanent and by_url[url].attempts == 0
+    assert by_url[item().url].ok is False  # (not served: 404) but the run went on
+
+
 def test_404_is_permanent_at_once(tmp_path: Path) -> None:
     remote = Remote({})
     [result] = fetch(tmp_path, remote, [item()])
@@ -440,6 +458,32 @@ def test_a_complete_part_left_before_its_rename_needs_no_request(tmp_path: Path)
     assert final.read_bytes() == blob and leftovers(tmp_path) == []
 
 
+@pytest.mark.parametrize("where", ["final", "part"])
+def test_a_file_changed_on_disk_since_its_check_is_not_adopted(tmp_path: Path, where: str) -> None:
+    blob = fits_blob(checksum=False)
+    url = "http://files.test/j/a.fts"
+    final = tmp_path / "cutouts" / "j" / "a.fts"
+    final.parent.mkdir(parents=True)
+    changed = bytearray(blob)
+    changed[-10] ^= 0x01  # still a valid FITS file, but not the bytes that were checked
+    (final if where == "final" else part_path(final)).write_bytes(bytes(changed))
+    note = {
+        "url": url,
+        "etag": ETAG,
+        "total": len(blob),
+        "complete": True,
+        "sha256": hashlib.sha256(blob).hexdigest(),
+    }
+    note_path(final).write_text(json.dumps(note))
+    remote = Remote({"/j/a.fts": blob})
+    store = Store("sqlite://")
+    store.add([FitsFrame(url=url, job_key="j")])
+    summary = _stage(store, tmp_path, remote)
+    assert (summary.downloaded, summary.adopted) == (1, 0)
+    assert [entry[2] for entry in remote.log] == [200]
+    assert final.read_bytes() == blob and leftovers(tmp_path) == []
+
+
 def test_same_names_in_one_job_get_distinct_files(tmp_path: Path) -> None:
     a, b = fits_blob(1), fits_blob(2)
     remote = Remote({"/one/x.fts": a, "/two/x.fts": b})
@@ -470,6 +514,16 @@ def test_hostile_stored_paths_are_refused_and_marked_failed(tmp_path: Path) -> N
     frame = store.get(FitsFrame, "http://files.test/j/a.fts")
     assert frame is not None and frame.state == "failed"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+
+
+def test_a_second_run_on_the_same_data_folder_is_refused(tmp_path: Path) -> None:
+    remote = Remote({"/j/a.fts": fits_blob()})
+    store = Store("sqlite://")
+    store.add([FitsFrame(url="http://files.test/j/a.fts", job_key="j")])
+    with _data_folder_lock(tmp_path), pytest.raises(DataFolderBusy, match=f"pid {os.getpid()}"):
+        _stage(store, tmp_path, remote)
+    assert remote.log == []
+    assert _stage(store, tmp_path, remote).downloaded == 1  # released
 
 
 def test_summary_line_and_dict(tmp_path: Path) -> None:

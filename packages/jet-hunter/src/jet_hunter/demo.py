@@ -3,7 +3,8 @@
 :func:`run_demo` starts the HEK and SSW cutout replicas of :mod:`jet_sandbox` on
 loopback, points the settings at them, and runs :func:`jet_hunter.pipeline.prepare`
 into one folder (``./jet-hunter-demo`` by default): a SQLite database and the data
-folder with the downloaded FITS files (and, once rendering is in, the frames).
+folder with the downloaded FITS files, the framed PNG frames volunteers would see
+and one MP4 movie per jet.
 The replicas serve the real HEK answer of June 2010 (16 reports of 8 jets) and
 synthetic AIA cutouts with a known jet in each.
 
@@ -97,6 +98,8 @@ def run_demo(
                 poll_interval=0.2,
                 max_poll_interval=1.0,
                 timeout=600.0,
+                render="framed",
+                movies=True,
                 progress=progress,
             )
             counts = store.counts()
@@ -107,6 +110,9 @@ def run_demo(
         f"{counts['cutouts']['total']} cutout jobs, {counts['frames']['total']} frames)"
     )
     echo(f"FITS files: {folder / 'data' / 'cutouts'}")
+    echo(f"frames:     {folder / 'data' / 'renderings'}")
+    for movie in summary.movies:
+        echo(f"movie:      {movie.path}")
     echo(f"look around: jet-hunter --db {folder / 'jet-hunter.db'} status")
     echo(f"             jet-hunter --db {folder / 'jet-hunter.db'} query frames --limit 3 --json")
     return summary

@@ -1,4 +1,4 @@
-"""The preparation chain: HEK search -> cutout jobs -> downloads -> renderings.
+"""The preparation chain: HEK search -> cutout jobs -> downloads -> renderings (-> movies).
 
 Each step is the package's own stage function, run over the store: each reads what is
 pending, does it, and commits item by item, so :func:`prepare` can be interrupted at
@@ -16,24 +16,26 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from hek_client import HekClient, HekQuery, SaveSummary, search_and_save
+from jet_render import MovieResult, RenderSummary, event_movies, render_frames
 from jet_store import HekEvent, Store
 from sdo_cutout import (
     BACKENDS,
     CutoutBackend,
+    DownloadSummary,
     JobsAdded,
     JobSummary,
     JsocClient,
     SswClient,
     add_jobs,
+    download_frames,
     requests_for_events,
     run_jobs,
 )
-from sdo_cutout.download import DownloadSummary, download_frames
 
 from jet_hunter.config import ConfigError, Settings
 
@@ -74,7 +76,8 @@ class PrepareSummary:
     jobs: JobsAdded
     cutouts: JobSummary
     downloads: DownloadSummary
-    renderings: Any = None
+    renderings: RenderSummary | None = None
+    movies: tuple[MovieResult, ...] = ()
 
     def lines(self) -> list[str]:
         """One line per step, for people."""
@@ -86,12 +89,16 @@ class PrepareSummary:
         ]
         if self.renderings is not None:
             out.append(f"render:    {self.renderings.line()}")
+        if self.movies:
+            size = sum(m.size_bytes for m in self.movies) / 1e6
+            out.append(f"movies:    {len(self.movies)} MP4 files, {size:.1f} MB")
         return out
 
     @property
     def ok(self) -> bool:
         """True when no step ended with errors."""
-        return not self.cutouts.errors and not self.downloads.failed
+        rendered = self.renderings is None or not self.renderings.failed
+        return not self.cutouts.errors and not self.downloads.failed and rendered
 
 
 def prepare(
@@ -108,7 +115,10 @@ def prepare(
     max_poll_interval: float = 120.0,
     timeout: float | None = 3600.0,
     workers: int = 4,
-    render: Callable[[Store], Any] | None = None,
+    render: str | None = "framed",
+    image_format: str = "png",
+    render_workers: int = 1,
+    movies: bool = False,
     progress: bool = True,
 ) -> PrepareSummary:
     """Run the preparation chain over ``start..end`` (str, datetime or astropy Time).
@@ -130,8 +140,11 @@ def prepare(
         submitted for the next run.
     workers
         Downloads in flight per host.
-    render
-        Called with the store once frames are downloaded (the render stage), if given.
+    render, image_format, render_workers
+        Rendering of the downloaded frames: ``framed`` (what volunteers see), ``bare``
+        or None (no rendering); ``png`` or ``jpeg``; processes.
+    movies
+        Also make one MP4 movie per event of its renderings.
     progress
         Progress bars on stderr.
     """
@@ -151,5 +164,12 @@ def prepare(
         progress=progress,
     )
     downloads = download_frames(store, settings.data_dir, workers=workers, progress=progress)
-    renderings = render(store) if render is not None else None
-    return PrepareSummary(hek, len(events), added, cutouts, downloads, renderings)
+    renderings = None
+    made: list[MovieResult] = []
+    if render is not None:
+        renderings = render_frames(
+            store, settings.data_dir, kind=render, fmt=image_format, workers=render_workers, progress=progress
+        )
+        if movies:
+            made = event_movies(store, settings.data_dir, kind=render)
+    return PrepareSummary(hek, len(events), added, cutouts, downloads, renderings, tuple(made))

@@ -1,4 +1,8 @@
-"""jet-render: render AIA cutouts into framed frames, MP4 movies and exact pixel <-> helioprojective coordinates (arrives with issue 5).
+"""jet-render: AIA cutouts as framed/bare PNG/JPEG frames and MP4 movies, with exact geometry.
+
+The main entry points: :func:`render_framed` / :func:`render_bare` (an array and its
+header -> a :class:`RenderedImage`), :func:`encode` (-> palette PNG or JPEG under
+1 MiB), :func:`render_frames` (the store stage) and :func:`make_movie`.
 
 Examples
 --------
@@ -7,6 +11,34 @@ Examples
 '0.1.0'
 """
 
+from jet_render.bare import render_bare
+from jet_render.encode import Encoded, EncodeError, RenderedImage, encode
+from jet_render.framed import read_fits, render_framed
+from jet_render.movie import MovieResult, event_movies, make_movie
+from jet_render.normalize import Normalization
+from jet_render.stage import RenderRequest, RenderSummary, render_file, render_frames
+from jet_render.style import DEFAULT_SIZE, MAX_BYTES, Style
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = [
+    "__version__",
+    "DEFAULT_SIZE",
+    "MAX_BYTES",
+    "EncodeError",
+    "Encoded",
+    "MovieResult",
+    "Normalization",
+    "RenderRequest",
+    "RenderSummary",
+    "RenderedImage",
+    "Style",
+    "encode",
+    "event_movies",
+    "make_movie",
+    "read_fits",
+    "render_bare",
+    "render_file",
+    "render_frames",
+    "render_framed",
+]

@@ -319,7 +319,7 @@ class Store:
                 for start in range(0, len(rows), _BATCH):
                     try:
                         result += self._add_rows(conn, cls, rows[start : start + _BATCH], update)
-                    except (ValueError, TypeError) as err:  # a value the driver cannot send
+                    except (ValueError, TypeError, OverflowError) as err:  # a value the driver cannot send
                         raise InvalidRecord(f"cannot store {cls.kind}: {err}") from err
         return result
 

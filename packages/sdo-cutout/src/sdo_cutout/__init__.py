@@ -112,3 +112,49 @@ __all__ = [
 ]
 
 # -- downloader (download, fitsmeta, names, verify): exports added below ---------------
+from sdo_cutout.download import (  # noqa: E402
+    DownloadItem,
+    Downloader,
+    DownloadSummary,
+    FileResult,
+    adownload_frames,
+    download_files,
+    download_frames,
+)
+from sdo_cutout.download_errors import (  # noqa: E402
+    DataFolderBusy,
+    DownloadError,
+    HeaderError,
+    InvalidFits,
+    LocalWriteError,
+    UnsafeName,
+    UnsafePath,
+)
+from sdo_cutout.fitsmeta import check_fits, frame_fields_from_header, header_to_json  # noqa: E402
+from sdo_cutout.names import resolve_inside, safe_name, safe_relative_path  # noqa: E402
+from sdo_cutout.verify import VerifySummary, verify_frames  # noqa: E402
+
+__all__ += [
+    "Downloader",
+    "DownloadItem",
+    "FileResult",
+    "DownloadSummary",
+    "download_files",
+    "download_frames",
+    "adownload_frames",
+    "verify_frames",
+    "VerifySummary",
+    "frame_fields_from_header",
+    "header_to_json",
+    "check_fits",
+    "safe_name",
+    "safe_relative_path",
+    "resolve_inside",
+    "DownloadError",
+    "UnsafeName",
+    "UnsafePath",
+    "InvalidFits",
+    "HeaderError",
+    "LocalWriteError",
+    "DataFolderBusy",
+]

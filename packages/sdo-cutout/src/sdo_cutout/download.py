@@ -71,7 +71,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
@@ -81,11 +81,13 @@ from jet_store import FitsFrame, FrameState, Store
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
 from sdo_cutout.download_errors import (
+    DataFolderBusy,
     InvalidFits,
     LocalWriteError,
     UnsafeName,
     UnsafePath,
 )
+from sdo_cutout.errors import CutoutRequestError
 from sdo_cutout.fitsmeta import check_fits, frame_fields_from_header
 from sdo_cutout.jobs import RetryPolicy, Transient, parse_retry_after
 from sdo_cutout.names import (
@@ -111,6 +113,8 @@ __all__ = [
     "file_digest",
     "part_path",
     "note_path",
+    "sweep_notes",
+    "LOCK_NAME",
 ]
 
 log = logging.getLogger(__name__)
@@ -350,6 +354,15 @@ def _length(response: httpx.Response) -> int | None:
         return None
 
 
+def _looks_like_html(path: Path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(512).lstrip().lower()
+    except OSError:
+        return False
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml"))
+
+
 def _import_fits() -> None:
     import astropy.io.fits  # noqa: F401
 
@@ -412,7 +425,7 @@ class Downloader:
         check_threads: int = 4,
     ) -> None:
         if max_per_host < 1 or (max_total is not None and max_total < 1) or check_threads < 1:
-            raise ValueError("max_per_host, max_total and check_threads must be >= 1")
+            raise CutoutRequestError("max_per_host, max_total and check_threads must be >= 1")
         self.data_dir = Path(data_dir)
         self.max_per_host = max_per_host
         self.max_total = max_total if max_total is not None else max(16, max_per_host)
@@ -551,8 +564,11 @@ class Downloader:
 
     async def _fetch_one(self, item: DownloadItem) -> FileResult:
         try:
+            url = httpx.URL(item.url)
+            if url.scheme not in ("http", "https") or not url.host:
+                raise httpx.InvalidURL(f"{item.url[:200]!r} is not an http(s) URL")
             job = self._paths(item)
-        except (UnsafePath, UnsafeName) as err:
+        except (UnsafePath, UnsafeName, httpx.InvalidURL) as err:
             log.error("refusing %s: %s", item.url, err)
             return FileResult(item=item, ok=False, error=str(err), permanent=True)
         adopted = await self._adopt(job)
@@ -626,11 +642,11 @@ class Downloader:
             return None
         try:
             size, sha256, fields = await self._in_thread(self._check, candidate)
+            if sha256 != note.sha256 or (note.total is not None and size != note.total):
+                raise InvalidFits("it differs from what was downloaded")
         except (InvalidFits, OSError) as err:
             log.warning("%s is on disk but not intact (%s); fetching it again", candidate, err)
-            return None
-        if sha256 != note.sha256 or (note.total is not None and size != note.total):
-            log.warning("%s is on disk but differs from what was downloaded; fetching it again", candidate)
+            _unlink(job.note_file, *([job.part] if candidate == job.part else []))
             return None
         if candidate == job.part:
             await self._in_thread(self._commit, job, size, sha256)
@@ -751,9 +767,13 @@ class Downloader:
         try:
             size, sha256, fields = await self._in_thread(self._check, job.part)
         except InvalidFits as err:
+            html = _looks_like_html(job.part)
             _unlink(job.part, job.note_file)
-            job.last_invalid = True
-            raise _Restart(f"not a valid FITS file: {err}") from None
+            # an HTML page where a file was expected is an outage (transient); anything
+            # else that is not FITS, if it stays so, is the file itself (permanent)
+            job.last_invalid = not html
+            what = "an HTML page instead of the file" if html else f"not a valid FITS file: {err}"
+            raise _Restart(what) from None
         if note is not None and note.total is not None and size != note.total:
             _unlink(job.part, job.note_file)
             raise _Restart(f"{size} bytes on disk, {note.total} announced")
@@ -856,6 +876,38 @@ class DownloadSummary:
             self.messages.append(message)
 
 
+def sweep_notes(store: Store, data_dir: str | os.PathLike[str]) -> int:
+    """Remove the notes of files the store already records as downloaded; return how many.
+
+    A run killed after recording a file but before deleting its note leaves one behind;
+    it is removed here when the record's SHA-256 is the note's. Notes beside a ``.part``
+    are kept (they make it resumable).
+    """
+    from sdo_cutout.names import CUTOUT_DIR
+
+    root = Path(data_dir) / CUTOUT_DIR
+    if not root.is_dir():
+        return 0
+    removed = 0
+    for note_file in root.rglob("*" + SIDECAR_SUFFIX):
+        final = note_file.with_name(note_file.name[: -len(SIDECAR_SUFFIX)])
+        if part_path(final).exists():
+            continue
+        note = _Note.read(note_file)
+        frame = store.get(FitsFrame, note.url) if note is not None else None
+        if (
+            note is not None
+            and frame is not None
+            and frame.state == FrameState.DOWNLOADED
+            and frame.sha256 == note.sha256
+        ):
+            _unlink(note_file)
+            removed += 1
+    if removed:
+        log.info("removed %d notes of files already recorded", removed)
+    return removed
+
+
 def _todo(store: Store, retry_failed: bool) -> list[FitsFrame]:
     states = [FrameState.PENDING, FrameState.MISSING] + ([FrameState.FAILED] if retry_failed else [])
     frames: list[FitsFrame] = []
@@ -898,6 +950,41 @@ def _owned_by_other(store: Store, data_dir: Path, path: PurePosixPath, url: str)
     return any(other.url != url for other in store.filter(FitsFrame, path=str(path), limit=2))
 
 
+LOCK_NAME = ".download.lock"
+"""The lock file in the data folder: one download run at a time per data folder."""
+
+
+@contextlib.contextmanager
+def _data_folder_lock(root: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the data folder (POSIX ``flock``; released when the process ends).
+
+    Two runs writing the same ``.part`` files would mix their bytes; the second is refused.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no lock
+        yield
+        return
+    path = root / LOCK_NAME
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    except OSError as err:
+        raise LocalWriteError(f"cannot create the lock file {path}: {err}") from err
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+            raise DataFolderBusy(
+                f"another download (pid {holder}) is running in {root}; wait for it to end"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
 async def adownload_frames(
     store: Store,
     data_dir: str | os.PathLike[str],
@@ -918,6 +1005,28 @@ async def adownload_frames(
         root.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise LocalWriteError(f"cannot create the data folder {root}: {err}") from err
+    with _data_folder_lock(root):
+        summary = await _run_stage(
+            store, root, workers, retry_failed, progress, transport, retry, timeout, host_limits, fsync
+        )
+    summary.seconds = time.perf_counter() - started
+    log.info("download: %s", summary.line())
+    return summary
+
+
+async def _run_stage(
+    store: Store,
+    root: Path,
+    workers: int,
+    retry_failed: bool,
+    progress: bool,
+    transport: httpx.AsyncBaseTransport | None,
+    retry: RetryPolicy | None,
+    timeout: float | httpx.Timeout,
+    host_limits: Mapping[str, int] | None,
+    fsync: bool,
+) -> DownloadSummary:
+    sweep_notes(store, root)
     frames = _todo(store, retry_failed)
     by_url = {frame.url: frame for frame in frames}
     summary = DownloadSummary(frames=len(frames))
@@ -978,8 +1087,6 @@ async def adownload_frames(
                 else:
                     summary.errors += 1
                     summary.note(f"{result.item.url}: {result.error}")
-    summary.seconds = time.perf_counter() - started
-    log.info("download: %s", summary.line())
     return summary
 
 

@@ -5,8 +5,8 @@ one category of :mod:`jet_store.errors` so that the command line maps them to an
 code: a remote name or a stored path that would write outside the data folder, a file
 that is not FITS, a header without an observation time are
 :class:`~jet_store.errors.DataError` (exit 3); a local folder that cannot be written is
-a :class:`~jet_store.errors.UserError` (exit 1); a file server that keeps failing is a
-:class:`~jet_store.errors.ServiceError` (exit 2).
+a :class:`~jet_store.errors.UserError` (exit 1). A file server that keeps failing is not
+an exception: the download stage records it per file and reports it in its summary.
 
 Examples
 --------
@@ -20,7 +20,7 @@ Examples
 
 from __future__ import annotations
 
-from jet_store.errors import DataError, ServiceError, UserError
+from jet_store.errors import DataError, UserError
 
 from sdo_cutout.errors import CutoutError
 
@@ -30,8 +30,8 @@ __all__ = [
     "UnsafePath",
     "InvalidFits",
     "HeaderError",
-    "DownloadFailed",
     "LocalWriteError",
+    "DataFolderBusy",
 ]
 
 
@@ -55,26 +55,9 @@ class HeaderError(DownloadError, DataError, ValueError):
     """A FITS header without the cards a frame record needs (e.g. no ``DATE-OBS``)."""
 
 
-class DownloadFailed(DownloadError, ServiceError):
-    """One file could not be downloaded after every retry.
-
-    Attributes
-    ----------
-    url : str
-        The file's URL.
-    attempts : int
-        Requests made.
-    permanent : bool
-        True when the server said the file cannot be had (404, 410, 403...), False when
-        retries ran out on transient failures.
-    """
-
-    def __init__(self, message: str, *, url: str = "", attempts: int = 0, permanent: bool = False) -> None:
-        super().__init__(message)
-        self.url = url
-        self.attempts = attempts
-        self.permanent = permanent
-
-
 class LocalWriteError(DownloadError, UserError):
     """The data folder cannot be written (permissions, disk full, not a folder)."""
+
+
+class DataFolderBusy(DownloadError, UserError):
+    """Another download run holds the data folder; two would mix their ``.part`` files."""

@@ -253,6 +253,9 @@ def verify_frames(
         from sdo_cutout.download import download_frames
 
         summary.refetch = download_frames(store, root, workers=workers, progress=progress, **download_options)
+    from sdo_cutout.download import sweep_notes
+
+    sweep_notes(store, root)
     summary.parts = [p.relative_to(root).as_posix() for p in leftover_parts(root)]
     log.info("verify: %s", summary.line())
     return summary

@@ -15,7 +15,7 @@ __all__ = ["register"]
 def register(commands: Any) -> None:
     run = commands.add_parser(
         "run",
-        help="HEK search -> cutouts -> download, resumable",
+        help="HEK search -> cutouts -> download -> render, resumable",
         description="Run the preparation chain over a time range; run it again to finish an interrupted run.",
         parents=[common_options(defaults=False)],
     )
@@ -36,6 +36,14 @@ def register(commands: Any) -> None:
         help="first wait between polls of a cutout job (default 10 s, growing to 120 s)",
     )
     run.add_argument("--timeout", type=float, default=3600.0, metavar="S", help="stop polling jobs after S s")
+    run.add_argument(
+        "--render",
+        choices=("framed", "bare", "none"),
+        default="framed",
+        help="render the frames framed (default), bare, or not at all",
+    )
+    run.add_argument("--format", choices=("png", "jpeg"), default="png", help="image format (png)")
+    run.add_argument("--movie", action="store_true", help="also one MP4 movie per event")
     run.set_defaults(func=run_run)
 
     demo = commands.add_parser(
@@ -63,6 +71,9 @@ def run_run(app: App, args: argparse.Namespace) -> int:
         poll_interval=args.poll_interval,
         max_poll_interval=max(args.poll_interval, 120.0),
         timeout=args.timeout,
+        render=None if args.render == "none" else args.render,
+        image_format=args.format,
+        movies=args.movie,
         progress=app.progress,
     )
     for line in summary.lines():

@@ -1,0 +1,209 @@
+"""Render framed 1920x1440 frames: jet_render vs the seed's sunpy Map + matplotlib savefig.
+
+Workload (BENCHMARKS.md): "render 200 framed 1920x1440 frames of a 600x500 AIA cutout",
+target >= 12x the seed's frames/s on one core, and >= 1.8x more on 2 workers.
+
+Input (untimed): 200 synthetic 600x500 AIA 304 Å frames with a jet
+(``jet_sandbox.aia.write_cutout``), written once into a temporary folder.
+
+Anchor: the seed's way, per frame: ``sunpy.map.Map(path)``, ``plt.figure(figsize=(6.4,
+4.8))``, ``m.plot()`` on WCSAxes, title ``SDO-AIA   <date>``, axis labels,
+``savefig(dpi=300)`` (RGBA PNG), ``plt.close``. It manages about 2-3 frames/s, so by
+default it runs on the first 40 frames (``--anchor-frames``) and the two sides are
+compared in frames/s (each frame costs the same).
+
+Ours: ``jet_render.stage.render_file`` per frame (FITS read, normalise, colour table,
+paste into the cached furniture, title, 8-bit palette PNG at zlib level 1, temp file +
+rename). The furniture cache is cleared before every round, so each round pays for
+drawing the furniture once, as a fresh run would. Second row: the same on a process pool
+of 2 workers (each worker draws the furniture once) against ours on one core.
+
+Also reported: mean file size of both sides. Checked: our images are 1920x1440 and the
+data area matches the anchor's axes within 1 px.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import warnings
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import Result, alternate, append_result, common_parser, human_bytes, markdown_table, skip
+
+WORKLOAD_ONE = "render {n} framed 1920x1440 frames of a 600x500 AIA cutout (one core)"
+WORKLOAD_TWO = "render {n} framed 1920x1440 frames of a 600x500 AIA cutout (2 workers vs 1)"
+ANCHOR_ONE = "seed: sunpy Map + matplotlib WCSAxes, savefig(dpi=300) per frame"
+ANCHOR_TWO = "ours on one core"
+DEFAULT_FRAMES, DEFAULT_ANCHOR = 200, 40
+QUICK_FRAMES, QUICK_ANCHOR = 6, 2
+
+
+def make_frames(n: int, folder: Path) -> list[Path]:
+    """``n`` synthetic 600x500 304 Å frames (12 s cadence) with a jet, written to ``folder``."""
+    from datetime import UTC, datetime, timedelta
+
+    from jet_sandbox.aia import CutoutSpec, random_jet, write_cutout
+
+    start = datetime(2012, 7, 8, 13, 0, tzinfo=UTC)
+    spec = CutoutSpec(
+        center_x=-850.0, center_y=400.0, start_time=start, end_time=start + timedelta(seconds=12 * n)
+    )
+    paths = write_cutout(spec, random_jet(7, spec), folder)
+    return paths[:n]
+
+
+def seed_render(path: Path, out: Path) -> Any:
+    """One frame the seed's way; returns the axes' box in display pixels."""
+    import matplotlib.pyplot as plt
+    import sunpy.map
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = sunpy.map.Map(path)
+        fig = plt.figure(figsize=(6.4, 4.8))
+        ax = fig.add_subplot(projection=m)
+        m.plot(axes=ax)
+        ax.set_title(f"SDO-AIA   {m.date.to_datetime():%Y-%b-%d %H:%M:%S}")
+        ax.set_xlabel("Solar X (arcsec)")
+        ax.set_ylabel("Solar Y (arcsec)")
+        fig.savefig(out, dpi=300)
+        box = ax.get_position().extents
+    plt.close(fig)
+    return box
+
+
+def _ours_one(item: tuple[Path, Path]) -> dict[str, Any]:
+    from jet_render.stage import render_file
+
+    return render_file(item[0], item[1])
+
+
+def ours_serial(paths: Sequence[Path], out: Path) -> list[dict[str, Any]]:
+    return [_ours_one((p, out / f"{p.stem}.png")) for p in paths]
+
+
+def ours_pool(paths: Sequence[Path], out: Path, workers: int) -> list[dict[str, Any]]:
+    items = [(p, out / f"{p.stem}.png") for p in paths]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(_ours_one, items, chunksize=max(1, len(items) // (workers * 4))))
+
+
+def _mean_size(folder: Path) -> float:
+    sizes = [p.stat().st_size for p in folder.glob("*.png")]
+    return sum(sizes) / len(sizes) if sizes else 0.0
+
+
+def run(args: Any) -> list[Result]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from jet_render.furniture import clear_cache
+
+    n = args.frames or (QUICK_FRAMES if args.quick else DEFAULT_FRAMES)
+    n_anchor = min(n, args.anchor_frames or (QUICK_ANCHOR if args.quick else DEFAULT_ANCHOR))
+    rounds = args.rounds or (1 if args.quick else 3)
+    verbose = not args.quiet
+    work = Path(tempfile.mkdtemp(prefix="jet-bench-render-", dir=args.tmp_dir))
+    try:
+        paths = make_frames(n, work / "fits")
+        dirs = {name: work / name for name in ("seed", "ours", "pool")}
+        for d in dirs.values():
+            d.mkdir()
+        boxes: list[Any] = []
+
+        def prep_anchor(_r: int) -> Callable[[], object]:
+            return lambda: boxes.extend(
+                seed_render(p, dirs["seed"] / f"{p.stem}.png") for p in paths[:n_anchor]
+            )
+
+        results: list[Any] = []
+
+        def prep_ours(_r: int) -> Callable[[], object]:
+            clear_cache()
+            return lambda: results.extend(ours_serial(paths, dirs["ours"]))
+
+        def prep_pool(_r: int) -> Callable[[], object]:
+            clear_cache()
+            return lambda: ours_pool(paths, dirs["pool"], 2)
+
+        one = alternate(prep_anchor, prep_ours, rounds, label="1 core", verbose=verbose)
+        two = alternate(prep_ours, prep_pool, rounds, label="2 workers", verbose=verbose)
+        first = results[0]
+        x0, y0, x1, y1 = boxes[0]
+        ours_box = (first["im_ll_x"], first["im_ll_y"], first["im_ur_x"], first["im_ur_y"])
+        off = max(
+            abs(a - b) * s
+            for a, b, s in zip((x0, y0, x1, y1), ours_box, (1920, 1440, 1920, 1440), strict=True)
+        )
+        if (first["width"], first["height"]) != (1920, 1440) or off > 1.0:
+            raise AssertionError(f"geometry differs from the seed's: {ours_box} vs {boxes[0]}")
+        seed_size, ours_size = _mean_size(dirs["seed"]), _mean_size(dirs["ours"])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    extra = {
+        "frames": n,
+        "anchor_frames": n_anchor,
+        "anchor_mean_bytes": seed_size,
+        "ours_mean_bytes": ours_size,
+        "data_area_max_offset_px": off,
+    }
+    note = (
+        f"mean file {human_bytes(ours_size)} ours (8-bit palette PNG) vs "
+        f"{human_bytes(seed_size)} seed (RGBA PNG); "
+        f"data area within {off:.2f} px of the seed's; anchor on {n_anchor} frames, compared in frames/s"
+    )
+    common = {"unit": "frames", "extra": extra, "quick": bool(args.quick), "benchmark": "render.py"}
+    return [
+        Result.from_timings(
+            *one, workload=WORKLOAD_ONE.format(n=n), anchor=ANCHOR_ONE, target=">= 12x", target_ratio=12.0,
+            note=note, anchor_count=n_anchor, ours_count=n, **common,
+        ),
+        Result.from_timings(
+            *two, workload=WORKLOAD_TWO.format(n=n), anchor=ANCHOR_TWO, target=">= 1.8x", target_ratio=1.8,
+            note="process pool of 2; each worker draws the furniture once", anchor_count=n, ours_count=n,
+            **common,
+        ),
+    ]  # fmt: skip
+
+
+def build_parser() -> Any:
+    parser = common_parser(__doc__.split("\n", 1)[0] if __doc__ else "render benchmark")
+    parser.add_argument(
+        "--frames", type=int, default=None, help=f"frames ours renders (default {DEFAULT_FRAMES})"
+    )
+    parser.add_argument(
+        "--anchor-frames",
+        type=int,
+        default=None,
+        help=f"frames the seed's way renders (default {DEFAULT_ANCHOR})",
+    )
+    parser.add_argument(
+        "--tmp-dir", type=Path, default=None, help="where the frames go (default: system temp)"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        import matplotlib  # noqa: F401
+        import sunpy.map  # noqa: F401
+    except ImportError:
+        skip("sunpy[map] and matplotlib (the anchor) are not installed")
+    rows = run(args)
+    for row in rows:
+        md_path = append_result(row, args.results_dir)
+    print("\n".join(markdown_table(rows)))
+    print(f"\n(all results: {md_path})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,117 @@
+"""Data normalisation: from AIA DN to 0..1 before the colour table.
+
+The default, ``Normalization()``, is what sunpy does for an AIA map (and so what the
+seed's frames showed): the interval is the frame's own minimum..maximum (matplotlib's
+autoscale) and the stretch is ``asinh`` with ``a = 0.01``
+(``astropy.visualization.AsinhStretch(0.01)``, sunpy's ``AIAMap`` default), i.e.
+``y = asinh(x / a) / asinh(1 / a)`` of the linearly scaled value ``x``. Other intervals:
+``"percentile"`` (robust: clip to the ``low``..``high`` percentiles, e.g. 0.5..99.9) and
+``"fixed"`` (``low``..``high`` in DN, the same for every frame of a movie, so brightness
+changes stay visible); other stretches: ``"linear"``, ``"sqrt"``, ``"log"``
+(``log(a x + 1) / log(a + 1)`` with ``a = 1000``, as astropy's ``LogStretch``) and
+``"asinh"``.
+
+Examples
+--------
+>>> import numpy as np
+>>> from jet_render.normalize import Normalization
+>>> data = np.array([[0.0, 1.0], [3.0, 100.0]])
+>>> [round(v, 3) for v in Normalization().apply(data).ravel().tolist()]
+[0.0, 0.166, 0.343, 1.0]
+>>> Normalization(interval="fixed", low=0, high=4, stretch="linear").apply(data).tolist()
+[[0.0, 0.25], [0.75, 1.0]]
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["Normalization", "INTERVALS", "STRETCHES"]
+
+logger = logging.getLogger(__name__)
+
+INTERVALS = ("minmax", "percentile", "fixed")
+"""The supported intervals (what maps to 0 and to 1 before the stretch)."""
+STRETCHES = ("linear", "sqrt", "log", "asinh")
+"""The supported stretches."""
+
+
+@dataclass(frozen=True, slots=True)
+class Normalization:
+    """How data values become 0..1.
+
+    Parameters
+    ----------
+    interval
+        ``"minmax"`` (frame min..max, sunpy's default), ``"percentile"`` (``low``..``high``
+        percentiles of the finite data) or ``"fixed"`` (``low``..``high`` in data units).
+    low, high
+        Percentiles (``"percentile"``, defaults 0.5 and 99.9) or data values (``"fixed"``).
+    stretch
+        ``"linear"``, ``"sqrt"``, ``"log"`` or ``"asinh"`` (default, as sunpy for AIA).
+    a
+        The stretch parameter: asinh softening (default 0.01) or log scale (default 1000).
+    """
+
+    interval: Literal["minmax", "percentile", "fixed"] = "minmax"
+    low: float | None = None
+    high: float | None = None
+    stretch: Literal["linear", "sqrt", "log", "asinh"] = "asinh"
+    a: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.interval not in INTERVALS:
+            raise ValueError(f"unknown interval {self.interval!r}; use one of {INTERVALS}")
+        if self.stretch not in STRETCHES:
+            raise ValueError(f"unknown stretch {self.stretch!r}; use one of {STRETCHES}")
+        if self.interval == "fixed" and (self.low is None or self.high is None):
+            raise ValueError("a fixed interval needs low and high (data values)")
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (stored in a Rendering's params)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Normalization:
+        """The inverse of :meth:`to_dict`."""
+        return cls(**data)
+
+    def limits(self, data: npt.NDArray[Any]) -> tuple[float, float]:
+        """The data values that map to 0 and to 1 for this frame."""
+        if self.interval == "fixed":
+            return float(self.low), float(self.high)  # type: ignore[arg-type]
+        finite = data[np.isfinite(data)] if not np.isfinite(data).all() else data
+        if finite.size == 0:
+            return 0.0, 1.0
+        if self.interval == "minmax":
+            return float(finite.min()), float(finite.max())
+        lo = 0.5 if self.low is None else self.low
+        hi = 99.9 if self.high is None else self.high
+        vmin, vmax = np.percentile(finite, [lo, hi])
+        return float(vmin), float(vmax)
+
+    def apply(self, data: npt.ArrayLike) -> npt.NDArray[np.float32]:
+        """Scale ``data`` to 0..1 (clipped; NaN stays NaN) as ``float32``."""
+        arr = np.asarray(data, dtype=np.float32)
+        vmin, vmax = self.limits(arr)
+        span = vmax - vmin if vmax > vmin else 1.0
+        x = (arr - np.float32(vmin)) * np.float32(1.0 / span)
+        np.clip(x, 0.0, 1.0, out=x)
+        if self.stretch == "sqrt":
+            np.sqrt(x, out=x)
+        elif self.stretch == "asinh":
+            a = 0.01 if self.a is None else self.a
+            x *= np.float32(1.0 / a)
+            np.arcsinh(x, out=x)
+            x *= np.float32(1.0 / np.arcsinh(1.0 / a))
+        elif self.stretch == "log":
+            a = 1000.0 if self.a is None else self.a
+            x *= np.float32(a)
+            np.log1p(x, out=x)
+            x *= np.float32(1.0 / np.log1p(a))
+        return x

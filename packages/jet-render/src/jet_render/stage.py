@@ -1,0 +1,328 @@
+"""The render stage: downloaded frames -> image files + Rendering records.
+
+:func:`render_frames` reads every :class:`~jet_store.FitsFrame` in state
+``downloaded`` (its ``path`` relative to the data folder), renders it framed or bare as
+PNG or JPEG, writes the file to a temporary name and renames it into place
+(``renderings/<job or event>/<kind>/<frame file stem>.<png|jpg>`` under the data
+folder), and records a :class:`~jet_store.Rendering` with the geometry, the renderer and
+its parameters. Records are added in batches, one transaction each; a file is only
+recorded after it is complete, so a kill loses at most the batch in flight, whose files
+are simply rendered again.
+
+Idempotent: a frame whose rendering exists with the same request (kind, size, format,
+style, normalisation, colour map, size limit) and whose file is on disk is skipped.
+With ``workers > 1`` frames are rendered on a process pool; each process keeps its own
+furniture cache, and frames are handed out in time order per event so that a process
+draws an event's furniture once.
+
+Examples
+--------
+>>> import tempfile
+>>> from pathlib import Path
+>>> from jet_store import FitsFrame, Store
+>>> from jet_sandbox.aia import CutoutSpec, write_cutout
+>>> from jet_render.stage import render_frames
+>>> tmp = Path(tempfile.mkdtemp())
+>>> spec = CutoutSpec(center_x=-400, center_y=300, shape=(60, 50), start_time="2012-07-08T13:05",
+...                   end_time="2012-07-08T13:05:20")
+>>> paths = write_cutout(spec, None, tmp / "cutouts" / "job1")
+>>> store = Store("sqlite://")
+>>> _ = store.add([FitsFrame(url=f"https://x/{p.name}", job_key="job1", state="downloaded",
+...                          path=str(p.relative_to(tmp))) for p in paths])
+>>> summary = render_frames(store, tmp, kind="bare", progress=False)
+>>> summary.rendered, summary.skipped
+(2, 0)
+>>> render_frames(store, tmp, kind="bare", progress=False).skipped
+2
+>>> r = store.filter("renderings")[0]
+>>> r.path, r.width, r.height, (r.im_ll_x, r.im_ur_y)
+('renderings/job1/bare/ssw_cutout_20120708_130507_AIA_304_.png', 60, 50, (0.0, 1.0))
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from jet_store import FitsFrame, Rendering, Store
+
+from jet_render.bare import render_bare
+from jet_render.colors import cmap_name
+from jet_render.encode import FORMATS, encode
+from jet_render.framed import read_fits, render_framed
+from jet_render.normalize import Normalization
+from jet_render.style import DEFAULT_SIZE, MAX_BYTES, Style
+
+__all__ = ["render_frames", "render_file", "RenderSummary", "RenderRequest", "rendering_path", "RENDERER"]
+
+logger = logging.getLogger(__name__)
+
+RENDERER = "jet_render/0.1"
+"""The ``renderer`` of every Rendering record this package writes."""
+KINDS = ("framed", "bare")
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    """What to render: kind, format, size, look and size limit (stored in ``params``)."""
+
+    kind: str = "framed"
+    fmt: str = "png"
+    size: tuple[int, int] | None = None
+    style: Style = field(default_factory=Style)
+    norm: Normalization = field(default_factory=Normalization)
+    cmap: str | None = None
+    max_bytes: int | None = MAX_BYTES
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown kind {self.kind!r}; use framed or bare")
+        fmt = self.fmt.lower().replace("jpg", "jpeg")
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown format {self.fmt!r}; use png or jpeg")
+        object.__setattr__(self, "fmt", fmt)
+        if self.kind == "framed" and self.size is None:
+            object.__setattr__(self, "size", DEFAULT_SIZE)
+        if self.size is not None:
+            object.__setattr__(self, "size", (int(self.size[0]), int(self.size[1])))
+
+    def params(self) -> dict[str, Any]:
+        """The request as stored in a Rendering's ``params["request"]`` (compared on re-runs)."""
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "format": self.fmt,
+            "size": None if self.size is None else list(self.size),
+            "norm": self.norm.to_dict(),
+            "cmap": self.cmap,
+            "max_bytes": self.max_bytes,
+        }
+        if self.kind == "framed":
+            out["style"] = self.style.to_dict()
+        return out
+
+
+@dataclass
+class RenderSummary:
+    """What a render run did."""
+
+    rendered: int = 0
+    skipped: int = 0
+    failed: int = 0
+    degraded: int = 0
+    bytes: int = 0
+    messages: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        """One summary line for the CLI."""
+        mean = self.bytes / self.rendered / 1024 if self.rendered else 0.0
+        return (
+            f"rendered {self.rendered} frames (mean {mean:.0f} KiB), skipped {self.skipped} already done, "
+            f"degraded {self.degraded} to fit, failed {self.failed}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            k: getattr(self, k) for k in ("rendered", "skipped", "failed", "degraded", "bytes", "messages")
+        }
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "frames"
+
+
+def rendering_path(frame: FitsFrame, kind: str, fmt: str) -> str:
+    """Where a frame's image goes, relative to the data folder (POSIX separators)."""
+    group = _safe(frame.job_key or frame.event_id or "frames")
+    stem = Path(frame.path or frame.url.rsplit("/", 1)[-1]).stem
+    return f"renderings/{group}/{kind}/{stem}{FORMATS[fmt]}"
+
+
+def render_file(
+    fits_path: str | os.PathLike[str], out_path: str | os.PathLike[str], request: RenderRequest | None = None
+) -> dict[str, Any]:
+    """Render one FITS file to ``out_path`` (temp name + rename); return the geometry and params.
+
+    The result has ``width``, ``height``, ``im_ll_x``, ``im_ll_y``, ``im_ur_x``,
+    ``im_ur_y``, ``format``, ``size_bytes``, ``sha256`` and ``params``.
+    """
+    request = request or RenderRequest()
+    data, header = read_fits(fits_path)
+    if request.kind == "framed":
+        assert request.size is not None
+        image = render_framed(
+            data, header, size=request.size, style=request.style, norm=request.norm, cmap=request.cmap
+        )
+    else:
+        image = render_bare(data, header, size=request.size, norm=request.norm, cmap=request.cmap)
+    encoded = encode(image, request.fmt, max_bytes=request.max_bytes)
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(encoded.data)
+    os.replace(tmp, out)
+    ll_x, ll_y, ur_x, ur_y = image.fractions
+    params = {
+        "request": request.params(),
+        "cmap": cmap_name(header.get("WAVELNTH"), request.cmap),
+        "encoding": encoded.params,
+        "degraded": encoded.degraded,
+    }
+    return {
+        "format": encoded.format,
+        "width": encoded.width,
+        "height": encoded.height,
+        "im_ll_x": ll_x,
+        "im_ll_y": ll_y,
+        "im_ur_x": ur_x,
+        "im_ur_y": ur_y,
+        "size_bytes": len(encoded.data),
+        "sha256": hashlib.sha256(encoded.data).hexdigest(),
+        "params": params,
+    }
+
+
+def _task(item: tuple[FitsFrame, str, str, RenderRequest]) -> Rendering | str:
+    frame, data_dir, rel, request = item
+    try:
+        geo = render_file(Path(data_dir) / str(frame.path), Path(data_dir) / rel, request)
+    except Exception as err:  # reported per frame; the run goes on
+        logger.debug("rendering %s failed", frame.path, exc_info=True)
+        return f"{frame.path}: {type(err).__name__}: {err}"
+    return Rendering(
+        path=rel,
+        frame_url=frame.url,
+        renderer=RENDERER,
+        event_id=frame.event_id,
+        obs_time=frame.obs_time,
+        created_at=datetime.now(UTC),
+        **geo,
+    )
+
+
+def _progress(total: int, show: bool) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="frame", desc="render", file=sys.stderr, disable=not show, leave=False)
+
+
+def _sort_key(frame: FitsFrame) -> tuple[str, str, str]:
+    when = frame.obs_time.isoformat() if frame.obs_time else ""
+    return (frame.event_id or frame.job_key or "", when, frame.path or "")
+
+
+def render_frames(
+    store: Store,
+    data_dir: str | os.PathLike[str],
+    *,
+    kind: str = "framed",
+    fmt: str = "png",
+    size: tuple[int, int] | None = None,
+    style: Style | None = None,
+    norm: Normalization | None = None,
+    cmap: str | None = None,
+    max_bytes: int | None = MAX_BYTES,
+    frames: Iterable[FitsFrame] | None = None,
+    workers: int = 1,
+    batch: int = 50,
+    progress: bool = True,
+) -> RenderSummary:
+    """Render every downloaded frame (or ``frames``) that is not yet rendered this way.
+
+    Parameters
+    ----------
+    store, data_dir
+        The store and the data folder (frame paths and rendering paths are relative to it).
+    kind, fmt, size
+        ``"framed"`` (default 1920 x 1440) or ``"bare"`` (default one pixel per data
+        pixel); ``"png"`` (8-bit palette) or ``"jpeg"``; ``(width, height)`` in px.
+    style, norm, cmap, max_bytes
+        Look and size limit (see :class:`RenderRequest`); images over ``max_bytes`` are
+        degraded and the steps recorded in ``params["degraded"]``.
+    frames
+        Render these instead of every downloaded frame.
+    workers
+        Processes to render on (1: in this process).
+    batch
+        Records per store transaction.
+    progress
+        Show a progress bar on stderr.
+    """
+    request = RenderRequest(
+        kind=kind,
+        fmt=fmt,
+        size=size,
+        style=style or Style(),
+        norm=norm or Normalization(),
+        cmap=cmap,
+        max_bytes=max_bytes,
+    )
+    root = Path(data_dir)
+    chosen = list(frames) if frames is not None else store.filter(FitsFrame, state="downloaded")
+    chosen.sort(key=_sort_key)
+    existing = {r.path: r for r in store.stream(Rendering)}
+    summary = RenderSummary()
+    todo: list[tuple[FitsFrame, str, str, RenderRequest]] = []
+    for frame in chosen:
+        if not frame.path:
+            summary.failed += 1
+            summary.messages.append(f"{frame.url}: no local path")
+            continue
+        rel = rendering_path(frame, request.kind, request.fmt)
+        old = existing.get(rel)
+        if (
+            old is not None
+            and old.frame_url == frame.url
+            and old.params.get("request") == request.params()
+            and (root / rel).exists()
+        ):
+            summary.skipped += 1
+            continue
+        todo.append((frame, str(root), rel, request))
+    bar = _progress(len(todo), progress)
+    pending: list[Rendering] = []
+
+    def flush() -> None:
+        if pending:
+            store.add(pending)
+            pending.clear()
+
+    try:
+        for result in _results(todo, workers):
+            bar.update(1)
+            if isinstance(result, str):
+                summary.failed += 1
+                summary.messages.append(result)
+                logger.warning("render failed: %s", result)
+                continue
+            summary.rendered += 1
+            summary.bytes += result.size_bytes or 0
+            summary.degraded += bool(result.params.get("degraded"))
+            pending.append(result)
+            if len(pending) >= batch:
+                flush()
+    finally:
+        flush()
+        bar.close()
+    logger.info(summary.line())
+    return summary
+
+
+def _results(
+    todo: list[tuple[FitsFrame, str, str, RenderRequest]], workers: int
+) -> Iterator[Rendering | str]:
+    if workers <= 1 or len(todo) <= 1:
+        yield from map(_task, todo)
+        return
+    chunk = max(1, min(16, len(todo) // (workers * 4)))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(_task, todo, chunksize=chunk)

@@ -1,0 +1,92 @@
+"""The render stage: records, idempotence, process pool, movies, CLI."""
+
+from __future__ import annotations
+
+import argparse
+import io
+from pathlib import Path
+
+import pytest
+from jet_render.stage import render_frames
+from jet_store import Rendering, Store
+from PIL import Image
+
+from .conftest import Cutout
+
+
+def test_stage_records_geometry_and_is_idempotent(cutout: Cutout, store: Store) -> None:
+    store.add(cutout.frames())
+    first = render_frames(store, cutout.root, kind="framed", fmt="png", progress=False)
+    assert (first.rendered, first.failed) == (len(cutout.paths), 0)
+    records = sorted(store.filter(Rendering), key=lambda r: r.obs_time)
+    assert [r.obs_time for r in records] == [f.date_obs for f in cutout.truth.frames]
+    r = records[0]
+    assert (r.format, r.width, r.height, r.renderer) == ("png", 1920, 1440, "jet_render/0.1")
+    assert 0.1 < r.im_ll_x < r.im_ur_x < 0.95 and 0.05 < r.im_ll_y < r.im_ur_y < 0.95
+    assert r.params["request"]["kind"] == "framed" and r.params["cmap"] == "sdoaia304"
+    file = cutout.root / r.path
+    assert file.stat().st_size == r.size_bytes < 1024 * 1024
+    with Image.open(file) as im:
+        assert im.size == (1920, 1440)
+    again = render_frames(store, cutout.root, kind="framed", fmt="png", progress=False)
+    assert (again.rendered, again.skipped) == (0, len(cutout.paths))
+    # a different request renders again; no temp files left behind
+    bare = render_frames(store, cutout.root, kind="bare", fmt="jpeg", progress=False)
+    assert bare.rendered == len(cutout.paths)
+    assert not list(cutout.root.rglob("*.tmp"))
+
+
+def test_degraded_images_are_recorded(cutout: Cutout, store: Store) -> None:
+    store.add(cutout.frames()[:1])
+    summary = render_frames(store, cutout.root, kind="bare", max_bytes=60_000, progress=False)
+    assert summary.degraded == 1
+    (r,) = store.filter(Rendering)
+    assert r.params["degraded"] and r.size_bytes <= 60_000
+
+
+def test_process_pool_equals_serial(cutout: Cutout, tmp_path: Path) -> None:
+    frames = cutout.frames()[:4]
+    results = []
+    for workers in (1, 2):
+        store = Store("sqlite://")
+        store.add(frames)
+        render_frames(store, cutout.root, kind="bare", size=(300, 250), workers=workers, progress=False)
+        results.append({r.path: (r.sha256, r.width, r.im_ur_x) for r in store.filter(Rendering)})
+    assert results[0] == results[1] and len(results[0]) == 4
+
+
+def test_movie_of_an_event(cutout: Cutout, store: Store) -> None:
+    import imageio_ffmpeg
+    from jet_render.movie import event_movies, make_movie
+
+    store.add(cutout.frames())
+    render_frames(store, cutout.root, kind="bare", progress=False)
+    (movie,) = event_movies(store, cutout.root, kind="bare", fps=5)
+    assert movie.path.exists() and movie.frames == len(cutout.paths)
+    assert (movie.width, movie.height) == (600, 500)
+    n, secs = imageio_ffmpeg.count_frames_and_secs(str(movie.path))
+    assert n == len(cutout.paths) and secs == pytest.approx(len(cutout.paths) / 5, abs=0.3)
+    files = [cutout.root / r.path for r in store.filter(Rendering)]
+    small = make_movie(files, cutout.root / "small.mp4", max_bytes=8_000)
+    assert small.size_bytes <= 8_000 and small.degraded
+
+
+def test_cli_render(cutout: Cutout, tmp_path: Path) -> None:
+    from jet_hunter.cli import render as cli_render
+    from jet_hunter.cli.app import App
+    from jet_hunter.config import load_settings
+
+    db = tmp_path / "t.db"
+    with Store(f"sqlite:///{db}") as s:
+        s.add(cutout.frames()[:2])
+    parser = argparse.ArgumentParser()
+    commands = parser.add_subparsers()
+    cli_render.register(commands)
+    args = parser.parse_args(["render", "--bare", "--format", "jpeg", "--size", "120x100"])
+    out = io.StringIO()
+    app = App(settings=load_settings({"db": str(db), "data_dir": str(cutout.root)}), quiet=True, out=out)
+    try:
+        assert args.func(app, args) == 0
+    finally:
+        app.close()
+    assert out.getvalue().startswith("rendered 2 frames")
