@@ -117,7 +117,9 @@ def make_files(folder: Path, n: int, shape: tuple[int, int], seed: int = 2012070
         header["DSUN_OBS"], header["RSUN_OBS"] = 1.5206e11, 944.1
         header["HGLN_OBS"], header["HGLT_OBS"] = 0.0, 3.2
         buffer = io.BytesIO()
-        hdu.writeto(buffer, checksum=True)
+        # a fixed `when`: by default the CHECKSUM comment holds the current time
+        hdu.add_checksum(when="2012-07-08T13:00:00")
+        hdu.writeto(buffer)
         blob = buffer.getvalue()
         (out / name).write_bytes(blob)
         sources.append(Source(name, len(blob), hashlib.sha256(blob).hexdigest()))

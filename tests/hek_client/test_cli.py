@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from jet_hunter import cli
 from jet_sandbox.hek import HekServer
 

@@ -149,7 +149,7 @@ def test_query_time_filter(filled: str, capsys: pytest.CaptureFixture[str]) -> N
 def test_bad_input_one_line_no_traceback(
     filled: str, capsys: pytest.CaptureFixture[str], argv: list[str], code: int, message: str
 ) -> None:
-    got, out, err = run(capsys, "--db", filled, *argv)
+    got, _, err = run(capsys, "--db", filled, *argv)
     assert got == code
     assert err.count("\n") == 1, err
     assert err.startswith("jet-hunter: error: ")

@@ -1,4 +1,6 @@
-"""jet-aggregate: turn volunteers' points and boxes into jets with uncertainties, and a catalogue (arrives with a later issue).
+"""jet-aggregate: volunteers' points and boxes -> jets with uncertainties -> a catalogue.
+
+The aggregation arrives with a later issue; this release reserves the package.
 
 Examples
 --------

@@ -12,8 +12,21 @@ Examples
 """
 
 from jet_render.bare import render_bare
+from jet_render.coords import (
+    FrameWcs,
+    ImageBox,
+    WorldBox,
+    box_to_world,
+    display_scale,
+    frame_wcs,
+    pixel_to_world,
+    rectangle_corners,
+    world_box_to_image,
+    world_to_pixel,
+)
 from jet_render.encode import Encoded, EncodeError, RenderedImage, encode
 from jet_render.framed import read_fits, render_framed
+from jet_render.geometry import CoordinateError, CoordinateInputError, GeometryError, ImageGeometry, WcsError
 from jet_render.movie import MovieResult, event_movies, make_movie
 from jet_render.normalize import Normalization
 from jet_render.stage import RenderRequest, RenderSummary, render_file, render_frames
@@ -23,6 +36,21 @@ __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
+    "ImageGeometry",
+    "FrameWcs",
+    "WorldBox",
+    "ImageBox",
+    "CoordinateError",
+    "CoordinateInputError",
+    "GeometryError",
+    "WcsError",
+    "frame_wcs",
+    "pixel_to_world",
+    "world_to_pixel",
+    "box_to_world",
+    "world_box_to_image",
+    "rectangle_corners",
+    "display_scale",
     "DEFAULT_SIZE",
     "MAX_BYTES",
     "EncodeError",

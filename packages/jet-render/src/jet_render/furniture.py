@@ -147,7 +147,7 @@ def _grey(canvas: Any, width: int, height: int) -> npt.NDArray[np.float32]:
         h, w = min(height, grey.shape[0]), min(width, grey.shape[1])
         fixed[:h, :w] = grey[:h, :w]
         grey = fixed
-    return grey
+    return np.asarray(grey, dtype=np.float32)
 
 
 def draw_furniture(header: Any, size: tuple[int, int], style: Style) -> Furniture:

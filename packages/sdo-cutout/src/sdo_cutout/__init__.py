@@ -113,8 +113,8 @@ __all__ = [
 
 # -- downloader (download, fitsmeta, names, verify): exports added below ---------------
 from sdo_cutout.download import (  # noqa: E402
-    DownloadItem,
     Downloader,
+    DownloadItem,
     DownloadSummary,
     FileResult,
     adownload_frames,
