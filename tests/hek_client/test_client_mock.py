@@ -24,6 +24,7 @@ from hek_client import (
     TooManyPages,
 )
 from hek_client.client import parse_retry_after
+from jet_store.retry import InvalidRetryPolicy
 
 Row = Callable[..., dict[str, Any]]
 Answer = Callable[..., httpx.Response]
@@ -335,7 +336,7 @@ def test_bad_configuration() -> None:
     for url in ("ftp://hek/her", "not a url", ""):
         with pytest.raises(HekQueryError):
             HekClient(url)
-    with pytest.raises(HekQueryError):
+    with pytest.raises(InvalidRetryPolicy):
         RetryPolicy(attempts=0)
 
 

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import sys
 import threading
 import time
@@ -48,18 +47,17 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import AbstractAsyncContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 from jet_store import HekEvent
+from jet_store.retry import RetryPolicy, Transient, parse_retry_after
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
     Retrying,
     retry_if_exception_type,
     stop_after_attempt,
-    wait_random_exponential,
 )
 
 from hek_client.errors import BadAnswer, HekQueryError, HekRejected, HekUnavailable, TooManyPages
@@ -101,92 +99,16 @@ def _user_agent() -> str:
         return "hek-client (jet-hunter)"
 
 
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date).
-
-    Examples
-    --------
-    >>> parse_retry_after("3"), parse_retry_after(None), parse_retry_after("soon")
-    (3.0, None, None)
-    >>> from datetime import datetime, timezone
-    >>> parse_retry_after("Wed, 21 Oct 2015 07:28:10 GMT",
-    ...                   now=datetime(2015, 10, 21, 7, 28, tzinfo=timezone.utc))
-    10.0
-    """
-    if value is None:
-        return None
-    text = value.strip()
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how long to retry one page request.
-
-    Parameters
-    ----------
-    attempts : int
-        Requests per page before giving up (the first one included).
-    base_delay : float
-        Scale of the backoff in s: attempt ``n`` waits a random time in
-        ``[0, base_delay * 2**(n-1)]`` ("full jitter"), at most ``max_delay``.
-    max_delay : float
-        Longest backoff in s.
-    max_retry_after : float
-        Longest wait in s that a ``Retry-After`` header can impose; a longer one is cut
-        to this.
-
-    Examples
-    --------
-    >>> RetryPolicy(attempts=3, base_delay=0.001)
-    RetryPolicy(attempts=3, base_delay=0.001, max_delay=60.0, max_retry_after=120.0)
-    """
-
-    attempts: int = 5
-    base_delay: float = 1.0
-    max_delay: float = 60.0
-    max_retry_after: float = 120.0
-
-    def __post_init__(self) -> None:
-        if self.attempts < 1:
-            raise HekQueryError(f"attempts must be >= 1, not {self.attempts}")
-        if min(self.base_delay, self.max_delay, self.max_retry_after) < 0:
-            raise HekQueryError("retry delays must be >= 0")
-
-    def wait(self, retry_state: RetryCallState) -> float:
-        """Seconds to wait before the next attempt (tenacity ``wait`` callback)."""
-        backoff = wait_random_exponential(multiplier=self.base_delay, max=self.max_delay)(retry_state)
-        outcome = retry_state.outcome
-        err = outcome.exception() if outcome is not None else None
-        retry_after = getattr(err, "retry_after", None)
-        if retry_after is not None:
-            # the server said how long; add a little jitter so clients do not return in step
-            return min(float(retry_after), self.max_retry_after) + random.uniform(0, self.base_delay)
-        return float(backoff)
-
-
 DEFAULT_RETRY = RetryPolicy()
 """Retry policy of a client made without one: 5 attempts, backoff from 1 s up to 60 s."""
 
 
-class _Transient(Exception):
-    """One failed attempt that is worth retrying."""
+class _Transient(Transient):
+    """One failed attempt that is worth retrying; ``kind`` names the failure for logs."""
 
     def __init__(self, reason: str, kind: str, retry_after: float | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
+        super().__init__(reason, retry_after)
         self.kind = kind
-        self.retry_after = retry_after
 
 
 @dataclass

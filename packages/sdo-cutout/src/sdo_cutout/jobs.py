@@ -81,7 +81,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import re
 import sys
 import time
@@ -89,17 +88,16 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar, Literal, Protocol, TypeVar, runtime_checkable
 
 import httpx
 from jet_store import CutoutJob, FitsFrame, FrameState, JobState, Store
+from jet_store.retry import RetryPolicy, Transient, parse_retry_after
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
     retry_if_exception_type,
     stop_after_attempt,
-    wait_random_exponential,
 )
 
 from sdo_cutout.errors import CutoutRequestError, CutoutServiceError, CutoutUnavailable
@@ -136,96 +134,6 @@ connection is not limited (one-connection services queue their requests)."""
 
 
 # -- HTTP: retries ---------------------------------------------------------------------
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (seconds, fractions allowed, or an HTTP date).
-
-    Examples
-    --------
-    >>> parse_retry_after("3"), parse_retry_after("0.25"), parse_retry_after(None), parse_retry_after("soon")
-    (3.0, 0.25, None, None)
-    >>> parse_retry_after("Wed, 21 Oct 2015 07:28:10 GMT",
-    ...                   now=datetime(2015, 10, 21, 7, 28, tzinfo=timezone.utc))
-    10.0
-    """
-    if value is None:
-        return None
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        pass
-    else:
-        return max(0.0, seconds) if seconds == seconds and seconds != float("inf") else None
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how long to retry one HTTP request.
-
-    Parameters
-    ----------
-    attempts : int
-        Requests before giving up (the first included).
-    base_delay : float
-        Backoff scale in s: attempt ``n`` waits a random time in
-        ``[0, base_delay * 2**(n-1)]`` ("full jitter"), at most ``max_delay``.
-    max_delay : float
-        Longest backoff in s.
-    max_retry_after : float
-        Longest wait in s a ``Retry-After`` header can impose.
-
-    Examples
-    --------
-    >>> RetryPolicy(attempts=3, base_delay=0.001)
-    RetryPolicy(attempts=3, base_delay=0.001, max_delay=60.0, max_retry_after=120.0)
-    """
-
-    attempts: int = 5
-    base_delay: float = 1.0
-    max_delay: float = 60.0
-    max_retry_after: float = 120.0
-
-    def __post_init__(self) -> None:
-        if self.attempts < 1:
-            raise CutoutRequestError(f"attempts must be >= 1, not {self.attempts}")
-        if min(self.base_delay, self.max_delay, self.max_retry_after) < 0:
-            raise CutoutRequestError("retry delays must be >= 0")
-
-    def wait(self, retry_state: RetryCallState) -> float:
-        """Seconds before the next attempt (a tenacity ``wait``): ``Retry-After`` when given."""
-        outcome = retry_state.outcome
-        err = outcome.exception() if outcome is not None else None
-        retry_after = getattr(err, "retry_after", None)
-        if retry_after is not None:
-            # the server said how long; a little jitter so clients do not come back in step
-            return min(float(retry_after), self.max_retry_after) + random.uniform(0, self.base_delay / 10)
-        return float(wait_random_exponential(multiplier=self.base_delay, max=self.max_delay)(retry_state))
-
-
-class Transient(Exception):
-    """One failed attempt that is worth retrying (raised inside a retry loop).
-
-    Attributes
-    ----------
-    reason : str
-        What went wrong, for logs and the final error.
-    retry_after : float or None
-        Seconds the server asked to wait.
-    """
-
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retry_after = retry_after
 
 
 def mask_email(email: str) -> str:
