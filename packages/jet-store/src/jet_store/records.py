@@ -336,7 +336,8 @@ class Rendering(Record):
 
     The data area ``im_ll_x, im_ll_y, im_ur_x, im_ur_y`` is in fractions of the image
     (origin bottom-left); with ``width``/``height`` (pixels) and the frame's WCS it maps
-    image pixels to helioprojective arcsec (see ``jet_render.coords``).
+    image pixels to helioprojective arcsec (see ``jet_render.coords``). ``path`` and
+    ``frame_path`` (the FITS file shown) are relative to the data folder.
     """
 
     kind: ClassVar[str] = "renderings"
@@ -359,6 +360,7 @@ class Rendering(Record):
     size_bytes: int | None = None
     sha256: str | None = None
     created_at: datetime | None = None
+    frame_path: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

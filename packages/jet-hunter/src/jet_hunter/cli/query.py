@@ -19,7 +19,7 @@ TABLE_FIELDS: dict[str, tuple[str, ...]] = {
     "searches": ("key", "start_time", "end_time", "found", "new", "complete"),
     "cutouts": ("key", "backend", "state", "event_id", "wavelengths", "remote_id"),
     "frames": ("url", "state", "obs_time", "wavelength", "path"),
-    "renderings": ("path", "format", "width", "height", "frame_url"),
+    "renderings": ("path", "format", "width", "height", "frame_path"),
     "subjects": ("key", "state", "zooniverse_id", "event_id"),
     "workflows": ("workflow_id", "version", "display_name"),
     "classifications": ("classification_id", "subject_id", "workflow_id", "user_name", "created_at"),
