@@ -29,6 +29,18 @@ from jet_render.framed import read_fits, render_framed
 from jet_render.geometry import CoordinateError, CoordinateInputError, GeometryError, ImageGeometry, WcsError
 from jet_render.movie import MovieResult, event_movies, make_movie
 from jet_render.normalize import Normalization
+from jet_render.overlay import (
+    Circle,
+    Overlay,
+    OverlayInputError,
+    OverlayStyle,
+    Point,
+    Rectangle,
+    RotatedRectangle,
+    Text,
+    annotations_overlay,
+    draw_overlays,
+)
 from jet_render.stage import RenderRequest, RenderSummary, render_file, render_frames
 from jet_render.style import DEFAULT_SIZE, MAX_BYTES, Style
 
@@ -51,6 +63,16 @@ __all__ = [
     "world_box_to_image",
     "rectangle_corners",
     "display_scale",
+    "Overlay",
+    "OverlayStyle",
+    "OverlayInputError",
+    "Point",
+    "Rectangle",
+    "RotatedRectangle",
+    "Circle",
+    "Text",
+    "draw_overlays",
+    "annotations_overlay",
     "DEFAULT_SIZE",
     "MAX_BYTES",
     "EncodeError",
