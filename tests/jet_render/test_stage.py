@@ -25,6 +25,7 @@ def test_stage_records_geometry_and_is_idempotent(cutout: Cutout, store: Store) 
     assert 0.1 < r.im_ll_x < r.im_ur_x < 0.95 and 0.05 < r.im_ll_y < r.im_ur_y < 0.95
     assert r.params["request"]["kind"] == "framed" and r.params["cmap"] == "sdoaia304"
     file = cutout.root / r.path
+    assert r.frame_path is not None and (cutout.root / r.frame_path).is_file()  # the FITS it shows
     assert file.stat().st_size == r.size_bytes < 1024 * 1024
     with Image.open(file) as im:
         assert im.size == (1920, 1440)
@@ -53,6 +54,25 @@ def test_process_pool_equals_serial(cutout: Cutout, tmp_path: Path) -> None:
         render_frames(store, cutout.root, kind="bare", size=(300, 250), workers=workers, progress=False)
         results.append({r.path: (r.sha256, r.width, r.im_ur_x) for r in store.filter(Rendering)})
     assert results[0] == results[1] and len(results[0]) == 4
+
+
+def test_render_files_on_a_pool_equals_serial_and_draws_the_furniture_once(
+    cutout: Cutout, tmp_path: Path
+) -> None:
+    from jet_render import furniture
+    from jet_render.stage import RenderRequest, render_files
+
+    request = RenderRequest(kind="framed", size=(640, 480))
+    runs = []
+    for workers in (1, 2):
+        furniture.clear_cache()
+        pairs = [(p, tmp_path / str(workers) / f"{p.stem}.png") for p in cutout.paths[:4]]
+        records = render_files(pairs, request, workers=workers)
+        runs.append(([r["sha256"] for r in records], [out.read_bytes() for _src, out in pairs]))
+        # drawn here before the pool starts, so forked workers inherit it
+        assert len(furniture._CACHE) == 1
+    assert runs[0] == runs[1]
+    assert len(set(runs[0][0])) == 4
 
 
 def test_movie_of_an_event(cutout: Cutout, store: Store) -> None:

@@ -11,9 +11,14 @@ are simply rendered again.
 
 Idempotent: a frame whose rendering exists with the same request (kind, size, format,
 style, normalisation, colour map, size limit) and whose file is on disk is skipped.
-With ``workers > 1`` frames are rendered on a process pool; each process keeps its own
-furniture cache, and frames are handed out in time order per event so that a process
-draws an event's furniture once.
+With ``workers > 1`` frames are rendered on a process pool (:func:`render_files` does
+the same for plain file paths). Before the pool starts, this process reads one header
+per field of view and draws its furniture (about 0.5-1 s each), and the workers are
+forked (where the platform allows) so they inherit that cache instead of each drawing
+it again; elsewhere an initializer warms each worker's cache. Frames go out in time
+order, in a few contiguous chunks per worker; a worker reads the FITS files and writes
+the image files itself and sends back only the small geometry record, and this process
+only writes the Rendering records, in batches.
 
 Examples
 --------
@@ -43,10 +48,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -59,10 +65,19 @@ from jet_render.bare import render_bare
 from jet_render.colors import cmap_name
 from jet_render.encode import FORMATS, encode
 from jet_render.framed import read_fits, render_framed
+from jet_render.furniture import furniture_for
 from jet_render.normalize import Normalization
 from jet_render.style import DEFAULT_SIZE, MAX_BYTES, Style
 
-__all__ = ["render_frames", "render_file", "RenderSummary", "RenderRequest", "rendering_path", "RENDERER"]
+__all__ = [
+    "render_frames",
+    "render_file",
+    "render_files",
+    "RenderSummary",
+    "RenderRequest",
+    "rendering_path",
+    "RENDERER",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -201,6 +216,7 @@ def _task(item: tuple[FitsFrame, str, str, RenderRequest]) -> Rendering | str:
     return Rendering(
         path=rel,
         frame_url=frame.url,
+        frame_path=frame.path,
         renderer=RENDERER,
         event_id=frame.event_id,
         obs_time=frame.obs_time,
@@ -323,6 +339,96 @@ def _results(
     if workers <= 1 or len(todo) <= 1:
         yield from map(_task, todo)
         return
-    chunk = max(1, min(16, len(todo) // (workers * 4)))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(_task, todo, chunksize=chunk)
+    sources = [Path(root) / str(frame.path) for frame, root, _rel, _req in todo]
+    yield from _pooled(_task_chunk, todo, sources, todo[0][3], workers)
+
+
+def _task_chunk(items: list[tuple[FitsFrame, str, str, RenderRequest]]) -> list[Rendering | str]:
+    return [_task(item) for item in items]
+
+
+# -- process pools ----------------------------------------------------------------------
+
+
+def _fov_headers(paths: Sequence[str | os.PathLike[str]]) -> list[Any]:
+    """One header per field of view among ``paths`` (what shapes the furniture).
+
+    Frames of one event share a field of view and come in order, so a header is read
+    only where the file's folder changes; reading one takes about a millisecond.
+    """
+    headers: list[Any] = []
+    last: Path | None = None
+    for path in paths:
+        folder = Path(path).parent
+        if folder == last:
+            continue
+        last = folder
+        try:
+            headers.append(read_fits(path)[1])
+        except Exception:  # the worker reports it when it gets to that frame
+            logger.debug("cannot read %s to warm the furniture cache", path, exc_info=True)
+    return headers
+
+
+def _warm(headers: Sequence[Any], request: RenderRequest) -> None:
+    """Draw the furniture of every header into this process's cache (framed only)."""
+    if request.kind != "framed" or request.size is None:
+        return
+    for header in headers:
+        try:
+            furniture_for(header, request.size, request.style)
+        except Exception:  # rendering that frame will report it
+            logger.debug("cannot draw furniture to warm the cache", exc_info=True)
+
+
+def _chunks(items: Sequence[Any], workers: int) -> list[list[Any]]:
+    """Contiguous chunks, a few per worker (enough to balance, few enough to be cheap)."""
+    per = max(1, min(64, -(-len(items) // (workers * 4))))
+    return [list(items[i : i + per]) for i in range(0, len(items), per)]
+
+
+def _pooled(
+    run_chunk: Callable[[list[Any]], list[Any]],
+    items: Sequence[Any],
+    sources: Sequence[str | os.PathLike[str]],
+    request: RenderRequest,
+    workers: int,
+) -> Iterator[Any]:
+    """Results of ``run_chunk`` over chunks of ``items`` on a pool, in order.
+
+    The furniture of each field of view is drawn here first: forked workers inherit it;
+    if fork is not available, each worker's initializer draws it once.
+    """
+    headers = _fov_headers(sources)
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and sys.platform != "darwin":
+        _warm(headers, request)
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    else:
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_warm, initargs=(headers, request))
+    with pool:
+        for chunk in pool.map(run_chunk, _chunks(items, workers)):
+            yield from chunk
+
+
+def _render_chunk(items: list[tuple[str, str, RenderRequest]]) -> list[dict[str, Any]]:
+    return [render_file(src, out, request) for src, out, request in items]
+
+
+def render_files(
+    pairs: Sequence[tuple[str | os.PathLike[str], str | os.PathLike[str]]],
+    request: RenderRequest | None = None,
+    *,
+    workers: int = 1,
+) -> list[dict[str, Any]]:
+    """Render ``(fits_path, out_path)`` pairs; return :func:`render_file`'s records, in order.
+
+    With ``workers > 1`` the files are rendered on a process pool as :func:`render_frames`
+    does (furniture drawn once here and inherited, chunks of paths per task, only the
+    small records sent back). The images are byte-identical to a serial run.
+    """
+    request = request or RenderRequest()
+    items = [(str(src), str(out), request) for src, out in pairs]
+    if workers <= 1 or len(items) <= 1:
+        return _render_chunk(items)
+    return list(_pooled(_render_chunk, items, [src for src, _out, _req in items], request, workers))
