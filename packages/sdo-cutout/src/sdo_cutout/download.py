@@ -71,13 +71,14 @@ import logging
 import os
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
 import httpx
 from jet_store import FitsFrame, FrameState, Store
+from jet_store.retry import RetryPolicy, Transient, parse_retry_after
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
 from sdo_cutout.download_errors import (
@@ -89,7 +90,7 @@ from sdo_cutout.download_errors import (
 )
 from sdo_cutout.errors import CutoutRequestError
 from sdo_cutout.fitsmeta import check_fits, frame_fields_from_header
-from sdo_cutout.jobs import RetryPolicy, Transient, parse_retry_after
+from sdo_cutout.jobs import _run_sync
 from sdo_cutout.names import (
     PART_SUFFIX,
     SIDECAR_SUFFIX,
@@ -789,20 +790,6 @@ class Downloader:
             fetched_bytes=job.fetched,
             attempts=job.attempts,
         )
-
-
-def _run_sync(make: Callable[[], Awaitable[T]]) -> T:
-    """Run a coroutine to completion, also from inside a running event loop (Jupyter)."""
-
-    async def main() -> T:
-        return await make()
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(main())
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sdo-download") as pool:
-        return pool.submit(asyncio.run, main()).result()
 
 
 def download_files(
