@@ -44,6 +44,7 @@ __all__ = [
     "machine_info",
     "markdown_table",
     "render_markdown",
+    "report",
     "skip",
 ]
 
@@ -246,6 +247,16 @@ def append_result(result: Result, results_dir: Path = RESULTS_DIR) -> Path:
     md_path = results_dir / "results.md"
     _write_atomically(md_path, render_markdown(rows))
     return md_path
+
+
+def report(rows: Sequence[Result], results_dir: Path = RESULTS_DIR) -> int:
+    """Append ``rows`` to the results, print them as a markdown table; exit code 0."""
+    md_path = results_dir / "results.md"
+    for row in rows:
+        md_path = append_result(row, results_dir)
+    print("\n".join(markdown_table(list(rows))))
+    print(f"\n(all results: {md_path})")
+    return 0
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -38,7 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import Result, alternate, append_result, common_parser, human_bytes, markdown_table, skip
+from _common import Result, alternate, common_parser, human_bytes, report, skip
 
 WORKLOAD = "render an MP4 of {n} framed 1920x1440 frames of a 600x500 AIA cutout"
 ANCHOR = "seed: sunpy Map per frame on WCSAxes + matplotlib FFMpegWriter (libx264)"
@@ -209,12 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         import sunpy.map  # noqa: F401
     except ImportError:
         skip("sunpy[map], matplotlib and imageio-ffmpeg (the anchor) are not installed")
-    rows = run(args)
-    for row in rows:
-        md_path = append_result(row, args.results_dir)
-    print("\n".join(markdown_table(rows)))
-    print(f"\n(all results: {md_path})")
-    return 0
+    return report(run(args), args.results_dir)
 
 
 if __name__ == "__main__":

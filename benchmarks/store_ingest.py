@@ -45,11 +45,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # _common, when import
 from _common import (
     Result,
     alternate,
-    append_result,
     common_parser,
     file_size,
     human_bytes,
-    markdown_table,
+    report,
     skip,
 )
 
@@ -636,12 +635,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         import peewee  # noqa: F401 - only to skip cleanly without the anchor
     except ImportError:
         skip("peewee (the anchor) is not installed: run it with `hatch run bench:store`")
-    rows = run(args)
-    for row in rows:
-        md_path = append_result(row, args.results_dir)
-    print("\n".join(markdown_table(rows)))
-    print(f"\n(all results: {md_path})")
-    return 0
+    return report(run(args), args.results_dir)
 
 
 if __name__ == "__main__":
