@@ -1,12 +1,15 @@
 """Hypothesis strategies for every jet_store record, derived from the field types.
 
-Values stay within what both SQLite and PostgreSQL store exactly: finite floats,
-64-bit ints, text without NUL or lone surrogates, UTC datetimes with microseconds.
+Values stay within what both SQLite and PostgreSQL store exactly: any float in float
+fields (NaN and the infinities included), finite floats inside JSON, 64-bit ints, text
+without NUL or lone surrogates, UTC datetimes with microseconds. NaN is not equal to
+itself, so compare records with :func:`same_record`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import typing
 from datetime import datetime, timezone
 from typing import Any
@@ -18,6 +21,7 @@ from jet_store.schema import _unwrap
 text = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=40)
 int64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)
 finite = st.floats(allow_nan=False, allow_infinity=False)
+any_float = st.floats()  # NaN, inf and -inf too
 utc_times = st.datetimes(
     min_value=datetime(1900, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(timezone.utc)
 )
@@ -44,7 +48,7 @@ def _for_hint(hint: Any) -> st.SearchStrategy[Any]:
     elif base is int:
         strategy = int64
     elif base is float:
-        strategy = finite
+        strategy = any_float
     elif base is str:
         strategy = text
     elif base is datetime:
@@ -62,3 +66,16 @@ def records(cls: type[Record]) -> st.SearchStrategy[Record]:
 
 
 any_record = st.sampled_from(sorted(RECORD_TYPES.values(), key=lambda c: c.kind)).flatmap(records)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return bool(a == b)
+
+
+def same_record(a: Record | None, b: Record | None) -> bool:
+    """Records equal field by field, NaN equal to NaN."""
+    if a is None or b is None or type(a) is not type(b):
+        return a is b
+    return all(_same(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a))  # type: ignore[arg-type]

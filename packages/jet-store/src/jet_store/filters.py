@@ -75,10 +75,7 @@ def coerce_value(spec: FieldSpec, op: str, value: Any) -> Any:
                 raise ValueError(value)
             return int(value)
         if kind is float:
-            result = float(value)
-            if result != result:
-                raise ValueError(value)
-            return result
+            return float(value)  # NaN too: both backends store it and find it with "="
         if kind is datetime:
             if isinstance(value, datetime):
                 return value

@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from datetime import datetime, timezone
@@ -28,7 +29,16 @@ import sqlalchemy as sa
 from jet_store.errors import InvalidRecord
 from jet_store.records import RECORD_TYPES, Record
 
-__all__ = ["metadata", "table_for", "claims_table", "FieldSpec", "field_specs", "UTCDateTime", "JSONValue"]
+__all__ = [
+    "metadata",
+    "table_for",
+    "claims_table",
+    "FieldSpec",
+    "field_specs",
+    "UTCDateTime",
+    "Float64",
+    "JSONValue",
+]
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
@@ -48,6 +58,33 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+class Float64(sa.TypeDecorator[float]):
+    """64-bit floats that keep NaN and the infinities on SQLite as on PostgreSQL.
+
+    SQLite's REAL turns NaN into NULL; NaN is stored there as the text ``NaN``, which
+    SQLite sorts after every number and which equals itself, as PostgreSQL's NaN does.
+    """
+
+    impl = sa.Double
+    cache_ok = True
+
+    def bind_processor(self, dialect: sa.Dialect) -> Any:
+        # replaces the whole chain: the Double processor would turn "NaN" back into a float
+        convert = self.impl_instance.bind_processor(dialect)
+        if dialect.name != "sqlite":
+            return convert
+
+        def process(value: Any) -> Any:
+            if isinstance(value, float) and math.isnan(value):
+                return "NaN"
+            return value if convert is None or value is None else convert(value)
+
+        return process
+
+    def process_result_value(self, value: float | str | None, dialect: sa.Dialect) -> float | None:
+        return float(value) if isinstance(value, str) else value
 
 
 JSONValue = sa.JSON()
@@ -91,7 +128,7 @@ def _spec(name: str, hint: Any) -> FieldSpec:
     elif base is int:
         column = sa.BigInteger()
     elif base is float:
-        column = sa.Double()
+        column = Float64()
     elif base is str:
         column = sa.Text()
     elif base is datetime:

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import os
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -37,17 +39,19 @@ from jet_store.codec import from_row, to_row
 from jet_store.errors import (
     InvalidRecord,
     NotADatabase,
+    StoreBusy,
     StoreError,
     StoreUnavailable,
     UnknownField,
     UserError,
 )
 from jet_store.filters import Condition, build_conditions
+from jet_store.locks import describe_lock_holders
 from jet_store.migrate import current_revision, ensure_schema, head_revision
 from jet_store.records import RECORD_TYPES, Record, record_type
 from jet_store.schema import field_specs, table_for
 
-__all__ = ["Store", "AddResult", "DEFAULT_DB_URL", "normalise_url", "masked_url"]
+__all__ = ["Store", "AddResult", "DEFAULT_DB_URL", "DEFAULT_BUSY_TIMEOUT", "normalise_url", "masked_url"]
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +63,11 @@ Kind = str | type[Record]
 
 #: rows per INSERT statement; a whole ``add`` call is still one transaction
 _BATCH = 2000
-#: how long a SQLite writer waits for another process's lock, in ms
-_SQLITE_BUSY_MS = 60_000
+DEFAULT_BUSY_TIMEOUT = 15.0
+"""Seconds a SQLite writer waits for another process's write lock before
+:class:`~jet_store.errors.StoreBusy` (``JET_HUNTER_DB_BUSY_TIMEOUT`` overrides it)."""
+
+BUSY_TIMEOUT_ENV = "JET_HUNTER_DB_BUSY_TIMEOUT"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,12 +93,21 @@ def normalise_url(url: str | Path) -> str:
     'sqlite:///runs/jets.db'
     >>> normalise_url("postgresql://u@db.example.org/jets")
     'postgresql+psycopg://u@db.example.org/jets'
+
+    A SQLite path starting with ``~`` is expanded to the home folder:
+
+    >>> import os.path
+    >>> normalise_url("~/jets.db") == "sqlite:///" + os.path.expanduser("~/jets.db")
+    True
     """
     text = str(url)
     if "://" not in text:
-        return f"sqlite:///{text}"
+        return f"sqlite:///{os.path.expanduser(text)}"
     if text.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg://" + text.split("://", 1)[1]
+    if text.startswith("sqlite") and ":///~" in text:
+        scheme, path = text.split(":///", 1)
+        return f"{scheme}:///{os.path.expanduser(path)}"
     return text
 
 
@@ -108,17 +124,37 @@ def _json_dumps(value: Any) -> str:
     return json.dumps(value, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    # pysqlite's own transaction handling would BEGIN lazily and deadlock writers;
-    # we issue BEGIN ourselves (see _sqlite_begin)
-    dbapi_conn.isolation_level = None
-    cur = dbapi_conn.cursor()
-    try:
-        cur.execute(f"PRAGMA busy_timeout = {_SQLITE_BUSY_MS}")
-        cur.execute("PRAGMA journal_mode = WAL")
-        cur.execute("PRAGMA synchronous = NORMAL")
-    finally:
-        cur.close()
+def _busy_timeout(value: float | None) -> float:
+    """The SQLite busy timeout in s: the argument, else the environment, else the default."""
+    where = "busy_timeout"
+    if value is None:
+        text = os.environ.get(BUSY_TIMEOUT_ENV)
+        if text is None:
+            return DEFAULT_BUSY_TIMEOUT
+        where = BUSY_TIMEOUT_ENV
+        try:
+            value = float(text)
+        except ValueError:
+            raise UserError(f"{BUSY_TIMEOUT_ENV}={text!r} is not a number of seconds") from None
+    if not (0 <= value <= 86400) or math.isnan(value):
+        raise UserError(f"{where} must be a number of seconds from 0 to 86400, not {value!r}")
+    return float(value)
+
+
+def _sqlite_pragmas(busy_ms: int) -> Any:
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling would BEGIN lazily and deadlock writers;
+        # we issue BEGIN ourselves (see _sqlite_begin)
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        try:
+            cur.execute(f"PRAGMA busy_timeout = {busy_ms}")
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            cur.close()
+
+    return on_connect
 
 
 def _sqlite_begin(conn: sa.Connection) -> None:
@@ -128,7 +164,7 @@ def _sqlite_begin(conn: sa.Connection) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def _make_engine(url: str, echo: bool, create: bool) -> sa.Engine:
+def _make_engine(url: str, echo: bool, create: bool, busy_timeout: float) -> sa.Engine:
     sa_url = sa.make_url(url)
     backend = sa_url.get_backend_name()
     kwargs: dict[str, Any] = {"echo": echo, "json_serializer": _json_dumps}
@@ -145,7 +181,7 @@ def _make_engine(url: str, echo: bool, create: bool) -> sa.Engine:
             kwargs["poolclass"] = sa.StaticPool
             kwargs["connect_args"] = {"check_same_thread": False}
         engine = sa.create_engine(url, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(round(busy_timeout * 1000)))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     if backend == "postgresql":
@@ -183,13 +219,23 @@ class Store(ClaimsMixin):
         missing database raises :class:`~jet_store.errors.UserError`.
     echo : bool
         Log every SQL statement.
+    busy_timeout : float, optional
+        SQLite only: seconds a write waits for another process holding the file's write
+        lock, then :class:`~jet_store.errors.StoreBusy` names the holder. Defaults to
+        ``JET_HUNTER_DB_BUSY_TIMEOUT`` from the environment, else
+        :data:`DEFAULT_BUSY_TIMEOUT`.
 
     Notes
     -----
     Every method is one transaction unless called inside :meth:`transaction`, which
-    groups several calls into one. SQLite runs in WAL mode with a long busy timeout, so
+    groups several calls into one. SQLite runs in WAL mode with a busy timeout, so
     several processes can write to one file; writers take the lock at the start of their
-    transaction.
+    transaction, and readers never wait for writers.
+
+    Floats keep NaN and the infinities on both backends: PostgreSQL stores them natively,
+    and on SQLite (whose REAL type turns NaN into NULL) NaN is stored as the text ``NaN``,
+    which SQLite, like PostgreSQL, sorts after every number and compares equal to itself.
+    JSON fields (dicts, tuples) refuse NaN and the infinities: JSON has no such values.
     """
 
     def __init__(
@@ -199,10 +245,12 @@ class Store(ClaimsMixin):
         upgrade: bool = False,
         create: bool = True,
         echo: bool = False,
+        busy_timeout: float | None = None,
     ) -> None:
         self.url = normalise_url(url)
+        self.busy_timeout = _busy_timeout(busy_timeout)
         try:
-            self.engine = _make_engine(self.url, echo, create)
+            self.engine = _make_engine(self.url, echo, create, self.busy_timeout)
         except exc.ArgumentError as err:
             raise UserError(f"not a database URL: {masked_url(str(url))} ({err})") from None
         except ModuleNotFoundError as err:
@@ -244,16 +292,27 @@ class Store(ClaimsMixin):
         if current is not None:
             yield current
             return
+        with self._translating(), self.engine.connect() as conn:
+            if write:
+                conn.execution_options(jet_store_write=True)
+            with conn.begin():
+                self._local.conn = conn
+                try:
+                    yield conn
+                finally:
+                    self._local.conn = None
+
+    @contextmanager
+    def _private_reader(self) -> Iterator[sa.Connection]:
+        """A read transaction on a connection of its own: writes made meanwhile by this
+        thread go through another connection and commit on their own."""
+        with self._translating(), self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _translating(self) -> Iterator[None]:
         try:
-            with self.engine.connect() as conn:
-                if write:
-                    conn.execution_options(jet_store_write=True)
-                with conn.begin():
-                    self._local.conn = conn
-                    try:
-                        yield conn
-                    finally:
-                        self._local.conn = None
+            yield
         except StoreError:
             raise
         except exc.StatementError as err:
@@ -268,6 +327,13 @@ class Store(ClaimsMixin):
         message = _first_line(err)
         if "file is not a database" in message or "file is encrypted" in message:
             return NotADatabase(f"{where} is not a SQLite database ({message})")
+        if self.backend == "sqlite" and isinstance(err, exc.OperationalError) and "locked" in message:
+            path = sa.make_url(self.url).database or ""
+            return StoreBusy(
+                f"the SQLite database {path} is locked by another writer"
+                f" ({describe_lock_holders(path)}); gave up after {self.busy_timeout:g} s."
+                f" Wait for it to finish, or raise {BUSY_TIMEOUT_ENV}"
+            )
         if isinstance(err, exc.StatementError) and isinstance(err.orig, (ValueError, TypeError)):
             return InvalidRecord(f"cannot store a value: {message}")
         if isinstance(err, (exc.DataError, exc.IntegrityError)):
@@ -405,8 +471,9 @@ class Store(ClaimsMixin):
         table = table_for(cls)
         if len(cls.key_fields) == 1:
             return table.c[cls.key_fields[0]].in_(keys)
+        # a row-value IN, not OR-ed ANDs: SQLite limits expression trees to depth 1000
         columns = [table.c[name] for name in cls.key_fields]
-        return sa.or_(*(sa.and_(*(c == v for c, v in zip(columns, key, strict=True))) for key in keys))
+        return sa.tuple_(*columns).in_([tuple(key) for key in keys])
 
     # -- reading -------------------------------------------------------------------
 
@@ -502,11 +569,20 @@ class Store(ClaimsMixin):
     ) -> Iterator[Any]:
         """Like :meth:`filter`, but yields records while reading in batches.
 
-        The query runs at the first ``next()``; bad field names raise there.
+        The query runs at the first ``next()``; bad field names raise there. Outside
+        :meth:`transaction` it reads on a connection of its own, so store calls made
+        inside the loop are transactions of their own, committed at once whatever the
+        loop does next; inside :meth:`transaction` it reads what the transaction sees.
         """
         cls = record_type(kind)
         stmt = self._select(cls, where, equal, order_by, limit)
-        with self._connection(write=False) as conn:
+        if getattr(self._local, "conn", None) is not None or isinstance(self.engine.pool, sa.StaticPool):
+            # in a transaction, or one shared connection (in-memory SQLite): read it all first
+            with self._connection(write=False) as conn:
+                rows = [from_row(cls, row) for row in conn.execute(stmt).mappings()]
+            yield from rows
+            return
+        with self._private_reader() as conn:
             result = conn.execution_options(yield_per=batch_size).execute(stmt).mappings()
             for row in result:
                 yield from_row(cls, row)
