@@ -65,7 +65,7 @@ from jet_store.codec import from_row
 from jet_store.errors import ClaimLost, StoreError, UserError
 from jet_store.filters import Condition
 from jet_store.records import Record, record_type
-from jet_store.schema import UTCDateTime, claims_table
+from jet_store.schema import UTCDateTime, claims_table, table_for
 
 __all__ = ["Claim", "ClaimsMixin", "default_owner", "lease_seconds", "key_text", "DEFAULT_LEASE"]
 
@@ -231,6 +231,9 @@ class ClaimsMixin:
 
         def set_state(self, kind: Kind, keys: Iterable[Any], state: str) -> int: ...
 
+        @staticmethod
+        def _key_clause(cls: type[Record], keys: Sequence[Any]) -> sa.ColumnElement[bool]: ...
+
     # -- helpers -------------------------------------------------------------------
 
     def _now(self, conn: sa.Connection) -> datetime:
@@ -278,6 +281,16 @@ class ClaimsMixin:
             ).returning(claims_table.c.key)
             won.update(row[0] for row in conn.execute(stmt))
         return won
+
+    def _records(self, conn: sa.Connection, cls: type[Record], keys: Sequence[Any]) -> list[Any]:
+        """The records with these keys, in the order of ``keys``."""
+        found: dict[Any, Record] = {}
+        for chunk in _chunks(keys):
+            rows = conn.execute(sa.select(table_for(cls)).where(self._key_clause(cls, chunk))).mappings()
+            for row in rows:
+                record = from_row(cls, row)
+                found[record.key] = record
+        return [found[key] for key in keys if key in found]
 
     def _held(self, conn: sa.Connection, namespace: str, texts: Sequence[str], owner: str) -> set[str]:
         c = claims_table.c
@@ -334,6 +347,7 @@ class ClaimsMixin:
         order; an empty list when none is free.
         """
         cls = record_type(kind)
+        table = table_for(cls)
         who = owner or default_owner()
         seconds = lease_seconds(lease)
         remaining = _check_limit(limit)
@@ -346,17 +360,19 @@ class ClaimsMixin:
                 now = self._now(conn)
                 live = self._live(conn, cls.kind, now)
                 stmt = self._select(cls, where, equal, order_by, remaining + len(live))
+                stmt = stmt.with_only_columns(*(table.c[name] for name in cls.key_fields))
                 if self.backend == "postgresql":
                     stmt = stmt.with_for_update(skip_locked=True, key_share=True)
                 candidates: list[tuple[str, Any]] = []
-                for row in conn.execute(stmt).mappings():
-                    record = from_row(cls, row)
-                    text = key_text(record.key)
+                for row in conn.execute(stmt):
+                    key = row[0] if len(row) == 1 else tuple(row)
+                    text = key_text(key)
                     if text not in live:
-                        candidates.append((text, record))
+                        candidates.append((text, key))
                 candidates = candidates[:remaining]
                 won = self._compare_and_set(conn, cls.kind, [t for t, _ in candidates], who, now, seconds)
-            claimed.extend(record for text, record in candidates if text in won)
+                records = self._records(conn, cls, [key for text, key in candidates if text in won])
+            claimed.extend(records)
             remaining -= len(won)
             if len(won) == len(candidates):  # nothing lost to another claimer: no more to find
                 break
@@ -401,12 +417,14 @@ class ClaimsMixin:
         won_all: set[str] = set()
         with self._connection(write=True) as conn:
             now = self._now(conn)
-            busy = self._live(conn, name, now) | self._locked_elsewhere(conn, name, order)
-            free = [t for t in order if t not in busy]
+            live = self._live(conn, name, now)
+            free = [t for t in order if t not in live]
             for chunk in _chunks(free, max(1, min(remaining, _CHUNK))):
                 if remaining <= 0:
                     break
-                won = self._compare_and_set(conn, name, chunk[:remaining], who, now, seconds)
+                locked = self._locked_elsewhere(conn, name, chunk)
+                takeable = [t for t in chunk if t not in locked][:remaining]
+                won = self._compare_and_set(conn, name, takeable, who, now, seconds)
                 won_all |= won
                 remaining -= len(won)
         return [by_text[t] for t in order if t in won_all]
