@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 from hek_client import (
-    AsyncHekClient,
     DEFAULT_BOX,
+    AsyncHekClient,
     HekClient,
     HekQuery,
     HekRejected,

@@ -24,8 +24,7 @@ from hek_client import (
     RetryPolicy,
     TooManyPages,
 )
-from jet_store.retry import parse_retry_after
-from jet_store.retry import InvalidRetryPolicy
+from jet_store.retry import InvalidRetryPolicy, parse_retry_after
 
 Row = Callable[..., dict[str, Any]]
 Answer = Callable[..., httpx.Response]

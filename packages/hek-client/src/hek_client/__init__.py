@@ -22,6 +22,8 @@ A search needs the service (or ``jet_sandbox.hek.HekServer``, a local replica)::
     table = result.to_table()
 """
 
+from jet_store.retry import RetryPolicy
+
 from hek_client.async_client import AsyncHekClient
 from hek_client.base import (
     DEFAULT_CONCURRENCY,
@@ -37,8 +39,13 @@ from hek_client.errors import BadAnswer, HekError, HekQueryError, HekRejected, H
 from hek_client.parse import ParsedAnswer, ParsedEvents, decode_body, parse_answer, parse_event, parse_events
 from hek_client.query import DEFAULT_BOX, AttrFilter, HekQuery, as_utc, parse_event_types
 from hek_client.result import HekResult, events_table
-from hek_client.store import DEFAULT_REPORTING_LAG, SaveSummary, asearch_and_save, plan_windows, search_and_save
-from jet_store.retry import RetryPolicy
+from hek_client.store import (
+    DEFAULT_REPORTING_LAG,
+    SaveSummary,
+    asearch_and_save,
+    plan_windows,
+    search_and_save,
+)
 
 __version__ = "0.1.0"
 

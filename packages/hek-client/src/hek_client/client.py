@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from typing import Any
@@ -96,7 +96,8 @@ class HekClient(BaseHekClient):
         super().__init__(base_url, **options)
         if transport is not None and not isinstance(transport, httpx.BaseTransport):
             raise HekQueryError(
-                f"HekClient needs a synchronous transport (httpx.BaseTransport), not {type(transport).__name__}; "
+                "HekClient needs a synchronous transport (httpx.BaseTransport), not "
+                f"{type(transport).__name__}; "
                 "use AsyncHekClient for an async one"
             )
         self.transport = transport
@@ -152,7 +153,7 @@ class HekClient(BaseHekClient):
 
     def iter_windows(
         self, query: HekQuery, *, windows: Sequence[HekQuery] | None = None, progress: bool = True
-    ) -> Iterator[WindowResult]:
+    ) -> Generator[WindowResult, None, None]:
         """Fetch every window of ``query`` (or the given ``windows``); yield each as it completes.
 
         At most ``concurrency`` windows are fetched at once, in a thread pool that lives
@@ -173,12 +174,17 @@ class HekClient(BaseHekClient):
         """
         todo = list(self.plan(query) if windows is None else windows)
         counter = _Counter()
-        with self._connection() as client, progress_bar(len(todo), enabled=progress, desc="HEK", unit="window") as bar:
+        with (
+            self._connection() as client,
+            progress_bar(len(todo), enabled=progress, desc="HEK", unit="window") as bar,
+        ):
 
             def fetch(window: HekQuery) -> WindowResult:
                 return self._fetch_window(client, window, lambda answer: counter.add(answer, bar))
 
-            pool = ThreadPoolExecutor(max_workers=max(1, min(self.concurrency, len(todo))), thread_name_prefix="hek")
+            pool = ThreadPoolExecutor(
+                max_workers=max(1, min(self.concurrency, len(todo))), thread_name_prefix="hek"
+            )
             futures: list[Future[WindowResult]] = []
             handed: set[int] = set()
             try:

@@ -112,7 +112,9 @@ def as_utc(value: str | datetime | date | Any) -> datetime:
     """
     if isinstance(value, datetime):
         try:
-            return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+            return (
+                value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+            )
         except OverflowError:
             raise HekQueryError(f"{value.isoformat()} is outside the years 1..9999 in UTC") from None
     if isinstance(value, date):
