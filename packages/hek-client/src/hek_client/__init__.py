@@ -41,6 +41,7 @@ from hek_client.query import DEFAULT_BOX, AttrFilter, HekQuery, as_utc, parse_ev
 from hek_client.result import HekResult, events_table
 from hek_client.store import (
     DEFAULT_REPORTING_LAG,
+    SaveOptions,
     SaveSummary,
     asearch_and_save,
     plan_windows,
@@ -76,6 +77,7 @@ __all__ = [
     "parse_event",
     "parse_events",
     "SaveSummary",
+    "SaveOptions",
     "search_and_save",
     "asearch_and_save",
     "plan_windows",

@@ -34,11 +34,12 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Generator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from jet_store import HekSearch, Store
+from jet_store import DEFAULT_LEASE, HekSearch, Store
 
 from hek_client.async_client import AsyncHekClient
 from hek_client.base import BaseHekClient, WindowResult
@@ -52,7 +53,12 @@ __all__ = [
     "plan_windows",
     "search_key",
     "DEFAULT_REPORTING_LAG",
+    "HEK_WINDOWS",
+    "SaveOptions",
 ]
+
+HEK_WINDOWS = "hek-windows"
+"""The claim namespace of HEK windows (keys: :func:`search_key`)."""
 
 DEFAULT_REPORTING_LAG = timedelta(days=30)
 """How long after its end a window is searched again: HEK reports arrive days to months late."""
@@ -76,6 +82,8 @@ class SaveSummary:
         Windows asked from HEK, and windows skipped because an earlier search covers them.
     windows_open : int
         Windows fetched that end within the reporting lag: saved, searched again next run.
+    windows_busy : int
+        Windows left to another worker that holds their claim.
     pages : int
         Pages read.
     """
@@ -88,6 +96,7 @@ class SaveSummary:
     windows_fetched: int = 0
     windows_skipped: int = 0
     windows_open: int = 0
+    windows_busy: int = 0
     pages: int = 0
     skip_reasons: list[str] = field(default_factory=list)
     _ids: set[str] = field(default_factory=set, repr=False)
@@ -105,6 +114,7 @@ class SaveSummary:
     def line(self) -> str:
         """The one-line summary the command line prints."""
         still_open = f", open {self.windows_open}" if self.windows_open else ""
+        still_open += f", busy {self.windows_busy}" if self.windows_busy else ""
         return (
             f"found {self.found}, new {self.new}, skipped {self.skipped} "
             f"(windows: fetched {self.windows_fetched}, skipped {self.windows_skipped}{still_open})"
@@ -121,6 +131,7 @@ class SaveSummary:
             "windows_fetched": self.windows_fetched,
             "windows_skipped": self.windows_skipped,
             "windows_open": self.windows_open,
+            "windows_busy": self.windows_busy,
             "pages": self.pages,
             "skip_reasons": list(self.skip_reasons),
         }
@@ -187,16 +198,67 @@ def plan_windows(
 
 
 @dataclass(frozen=True)
+class SaveOptions:
+    """How :func:`search_and_save` treats windows already searched, recent ones and other workers.
+
+    Attributes
+    ----------
+    refresh : bool
+        Fetch windows again even when an earlier complete search covers them.
+    reporting_lag : timedelta
+        Windows ending later than ``now - reporting_lag`` are saved but stay open
+        (searched again by the next run): HEK reports are filed late.
+    lease : float
+        Seconds a claim on a window lasts unless renewed (renewed while the search
+        runs; a killed worker's windows are taken over after it).
+    owner : str or None
+        Who claims the windows (``host:pid`` by default).
+    now : datetime or None
+        The current time (for tests); the clock by default.
+    """
+
+    refresh: bool = False
+    reporting_lag: timedelta = DEFAULT_REPORTING_LAG
+    lease: float = DEFAULT_LEASE
+    owner: str | None = None
+    now: datetime | None = None
+
+
+@dataclass(frozen=True)
 class _Saver:
-    """Saves finished windows: where, for which service, and when a window counts as settled."""
+    """One search-and-save run: what to ask, where to save, when a window counts as settled."""
 
     store: Store
     client: BaseHekClient
+    query: HekQuery
+    options: SaveOptions
     settled_before: datetime
     summary: SaveSummary
 
     def __call__(self, done: WindowResult) -> None:
         _save_window(self, done)
+
+    def claim(self, todo: list[HekQuery]) -> AbstractContextManager[list[Any]]:
+        """Claims on the windows to fetch (renewed while held, released on exit)."""
+        keys = [search_key(w, self.client.base_url) for w in todo]
+        o = self.options
+        return self.store.claiming_keys(HEK_WINDOWS, keys, owner=o.owner, lease=o.lease)
+
+    def mine(self, todo: list[HekQuery], won: list[Any]) -> list[HekQuery]:
+        """The claimed windows still to fetch: another worker may have finished some meanwhile."""
+        held = set(won)
+        claimed = [w for w in todo if search_key(w, self.client.base_url) in held]
+        self.summary.windows_busy = len(todo) - len(claimed)
+        if self.summary.windows_busy:
+            log.info(
+                "%d HEK windows are being fetched by another worker; leaving them", self.summary.windows_busy
+            )
+        if self.options.refresh:
+            return claimed
+        covered = _covered_intervals(self.store, self.query, self.client.base_url)
+        mine = [w for w in claimed if not any(lo <= w.start and w.end <= hi for lo, hi in covered)]
+        self.summary.windows_skipped += len(claimed) - len(mine)
+        return mine
 
 
 def _save_window(saver: _Saver, done: WindowResult) -> None:
@@ -245,20 +307,15 @@ def _save_window(saver: _Saver, done: WindowResult) -> None:
 
 
 def _start(
-    client: BaseHekClient,
-    store: Store,
-    query: HekQuery,
-    refresh: bool,
-    reporting_lag: timedelta,
-    now: datetime | None,
+    client: BaseHekClient, store: Store, query: HekQuery, options: SaveOptions
 ) -> tuple[list[HekQuery], _Saver]:
-    todo, covered = plan_windows(client, store, query, refresh=refresh)
+    todo, covered = plan_windows(client, store, query, refresh=options.refresh)
     if covered:
         log.info(
             "%d of %d HEK windows already searched; skipping them", len(covered), len(todo) + len(covered)
         )
-    settled = (now or datetime.now(timezone.utc)) - reporting_lag
-    return todo, _Saver(store, client, settled, SaveSummary(windows_skipped=len(covered)))
+    settled = (options.now or datetime.now(timezone.utc)) - options.reporting_lag
+    return todo, _Saver(store, client, query, options, settled, SaveSummary(windows_skipped=len(covered)))
 
 
 def _save_all(windows: Generator[WindowResult, None, None], save: _Saver) -> None:
@@ -290,7 +347,7 @@ def search_and_save(
     refresh: bool = False,
     progress: bool = True,
     reporting_lag: timedelta = DEFAULT_REPORTING_LAG,
-    now: datetime | None = None,
+    options: SaveOptions | None = None,
 ) -> SaveSummary:
     """Search HEK window by window and save each window's events and its search record.
 
@@ -308,10 +365,10 @@ def search_and_save(
     progress : bool
         Show a progress bar on stderr when it is a terminal.
     reporting_lag : timedelta
-        Windows ending later than ``now - reporting_lag`` are saved but stay open
-        (searched again by the next run): HEK reports are filed late.
-    now : datetime, optional
-        The current time (for tests); the clock by default.
+        Windows ending later than ``now - reporting_lag`` are saved but stay open.
+    options : SaveOptions, optional
+        All of these at once, with the claim's lease and owner (then ``refresh`` and
+        ``reporting_lag`` are ignored).
 
     Returns
     -------
@@ -320,13 +377,20 @@ def search_and_save(
 
     Notes
     -----
-    Windows are saved as they complete, each in one transaction, so an error or a kill
-    loses at most the windows in flight; the error is raised after the windows that
-    completed were saved. Ctrl-C saves the windows that completed, then re-raises.
+    The windows to fetch are claimed in the store first (:meth:`jet_store.Store.claim_keys`),
+    so two searches at once (two processes, two machines on one PostgreSQL) never fetch
+    the same window: each takes the windows the other does not hold. Windows are saved
+    as they complete, each in one transaction, so an error or a kill loses at most the
+    windows in flight; the error is raised after the windows that completed were saved.
+    Ctrl-C saves the windows that completed, then re-raises.
     """
-    todo, save = _start(client, store, query, refresh, reporting_lag, now)
+    opts = options or SaveOptions(refresh=refresh, reporting_lag=reporting_lag)
+    todo, save = _start(client, store, query, opts)
     if todo:
-        _save_all(client.iter_windows(query, windows=todo, progress=progress), save)
+        with save.claim(todo) as won:
+            mine = save.mine(todo, won)
+            if mine:
+                _save_all(client.iter_windows(query, windows=mine, progress=progress), save)
     return save.summary
 
 
@@ -338,11 +402,19 @@ async def asearch_and_save(
     refresh: bool = False,
     progress: bool = True,
     reporting_lag: timedelta = DEFAULT_REPORTING_LAG,
-    now: datetime | None = None,
+    options: SaveOptions | None = None,
 ) -> SaveSummary:
     """Async :func:`search_and_save`; the store is written from a worker thread."""
-    todo, save = await asyncio.to_thread(_start, client, store, query, refresh, reporting_lag, now)
+    opts = options or SaveOptions(refresh=refresh, reporting_lag=reporting_lag)
+    todo, save = await asyncio.to_thread(_start, client, store, query, opts)
     if todo:
-        async for done in client.iter_windows(query, windows=todo, progress=progress):
-            await asyncio.to_thread(save, done)
+        holding = save.claim(todo)
+        won = await asyncio.to_thread(holding.__enter__)
+        try:
+            mine = await asyncio.to_thread(save.mine, todo, won)
+            if mine:
+                async for done in client.iter_windows(query, windows=mine, progress=progress):
+                    await asyncio.to_thread(save, done)
+        finally:
+            await asyncio.to_thread(holding.__exit__, None, None, None)
     return save.summary

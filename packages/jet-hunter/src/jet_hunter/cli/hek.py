@@ -22,8 +22,10 @@ from hek_client import (
     DEFAULT_WINDOW,
     HekClient,
     HekQuery,
+    SaveOptions,
     search_and_save,
 )
+from jet_store import DEFAULT_LEASE
 
 from jet_hunter.cli.app import (
     App,
@@ -35,6 +37,7 @@ from jet_hunter.cli.app import (
     http_url,
     integer,
     reporting_lag,
+    seconds,
     utc_time,
     window_days,
     workers,
@@ -124,6 +127,14 @@ def register(commands: Any) -> None:
         "(HEK reports arrive late; default %(default)g)",
     )
     search.add_argument(
+        "--lease",
+        type=seconds,
+        default=DEFAULT_LEASE,
+        metavar="SEC",
+        help="claim on each window to fetch, renewed while searching; a killed search's windows are "
+        "taken over after it (default %(default)g s)",
+    )
+    search.add_argument(
         "--refresh", action="store_true", help="search windows again even if already searched"
     )
     search.add_argument("--json", action="store_true", help="print the summary as one JSON document")
@@ -147,14 +158,10 @@ def run_search(app: App, args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         page_size=args.page_size,
     ) as client:
-        summary = search_and_save(
-            client,
-            store,
-            query,
-            refresh=args.refresh,
-            progress=app.progress,
-            reporting_lag=timedelta(days=args.reporting_lag),
+        options = SaveOptions(
+            refresh=args.refresh, reporting_lag=timedelta(days=args.reporting_lag), lease=args.lease
         )
+        summary = search_and_save(client, store, query, progress=app.progress, options=options)
     extra = {
         "windows": {"fetched": summary.windows_fetched, "skipped": summary.windows_skipped},
         "query": {
