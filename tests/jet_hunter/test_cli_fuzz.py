@@ -98,7 +98,9 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hek_404: str) -> Pat
 
 
 def _argv(path: tuple[str, ...], option: str, values: list[str]) -> list[str]:
-    if path == ("demo",):  # a folder it refuses; its own --folder checked at parsing only (then --max-frames 0)
+    if path == (
+        "demo",
+    ):  # a folder it refuses; its own --folder checked at parsing only (then --max-frames 0)
         if option == "--folder":
             return ["demo", "--folder", *values, "--max-frames", "0"]
         return ["demo", "--folder", DEMO_FOLDER, option, *values]
@@ -130,7 +132,9 @@ TEXT = st.one_of(
 )
 
 
-@pytest.mark.parametrize(("path", "option", "nargs"), OPTIONS, ids=[f"{' '.join(p)} {o}" for p, o, _ in OPTIONS])
+@pytest.mark.parametrize(
+    ("path", "option", "nargs"), OPTIONS, ids=[f"{' '.join(p)} {o}" for p, o, _ in OPTIONS]
+)
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_arbitrary_values_never_leak_a_traceback(

@@ -26,7 +26,7 @@ import math
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
@@ -180,12 +180,15 @@ reporting_lag = number(0, 3650.0)
 """HEK's reporting lag in days: 0..3650."""
 
 
+_LATEST = datetime(9999, 12, 30, tzinfo=timezone.utc)
+
+
 def _utc_time(text: str) -> datetime:
     try:
         when = as_utc(text)
     except HekQueryError as err:
         _bad(str(err))
-    if when + timedelta(days=1) > datetime.max.replace(tzinfo=timezone.utc):
+    if when > _LATEST:  # a day of room: windows and whole seconds are added to it
         _bad(f"{text.strip()} is too late: times go up to 9999-12-30")
     return when
 
