@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import NoReturn
 
 from jet_store import DataError, JetHunterError, ServiceError
 
@@ -31,7 +33,7 @@ from jet_hunter import __version__
 from jet_hunter.cli import cutouts, db, download, hek, query, render, run, sandbox, status
 from jet_hunter.cli.app import App, CliUsageError, common_options
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "console", "build_parser"]
 
 COMMAND_MODULES = (status, query, db, hek, cutouts, download, render, run, sandbox)
 
@@ -118,3 +120,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as err:
         hint = "" if verbose else " (run with -v for the traceback; please report it)"
         return _fail(f"internal error: {type(err).__name__}: {err}{hint}", INTERNAL_ERROR, verbose)
+
+
+def console() -> NoReturn:
+    """The ``jet-hunter`` executable: :func:`main`, then exit with its code.
+
+    After Ctrl-C (exit code 130) the process ends at once: what was finished is
+    committed, and requests still in flight in worker threads (a HEK window hanging on
+    a slow server) are abandoned instead of waited for at interpreter exit; their
+    claims were released.
+    """
+    code = main()
+    if code == 130:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # closed by a broken pipe
+                pass
+        os._exit(130)
+    sys.exit(code)
