@@ -68,7 +68,7 @@ def test_window_count_is_bounded_before_any_window_is_made() -> None:
 
 
 def test_times_at_the_edges_of_the_calendar() -> None:
-    with pytest.raises(HekQueryError, match="must be at most 9999-12-31T23:59:59"):
+    with pytest.raises(HekQueryError, match=r"must be at most 9999-12-31T23:59:59"):
         HekQuery("9999-12-31T23:59:59.5", "9999-12-31T23:59:59.9")
     with pytest.raises(HekQueryError, match="outside the years 1..9999"):
         as_utc("0001-01-01T00:00:00+01:00")
@@ -191,7 +191,7 @@ def test_ctrl_c_keeps_the_windows_fetched_and_does_not_wait_for_the_rest(tmp_pat
             time.sleep(0.05)  # polling the store, with a deadline
         assert store.count(HekSearch) == 4
         run.send_signal(signal.SIGINT)
-        out, err = run.communicate(timeout=10)  # the hung requests (15 s) are not waited for
+        _, err = run.communicate(timeout=10)  # the hung requests (15 s) are not waited for
     assert run.returncode == 130 and err.strip().endswith("jet-hunter: interrupted"), err
     assert store.count(HekSearch) == 4 and store.claims() == []  # saved, and the claims released
     store.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -193,9 +192,9 @@ def test_argument_types_refuse(parse: object, text: str) -> None:
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HOME", str(tmp_path))
-    yield tmp_path
+    return tmp_path
 
 
 def test_tilde_database_path_is_opened_where_it_was_checked(

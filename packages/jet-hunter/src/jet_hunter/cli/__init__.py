@@ -20,6 +20,7 @@ sqlite:// is at schema ...
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -133,9 +134,7 @@ def console() -> NoReturn:
     code = main()
     if code == 130:
         for stream in (sys.stdout, sys.stderr):
-            try:
+            with contextlib.suppress(OSError, ValueError):  # closed by a broken pipe
                 stream.flush()
-            except (OSError, ValueError):  # closed by a broken pipe
-                pass
         os._exit(130)
     sys.exit(code)
