@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -37,41 +42,78 @@ def test_demo_refuses_a_folder_it_did_not_make(tmp_path: Path, capsys: pytest.Ca
     assert (tmp_path / "thesis.tex").read_text() == "precious"
 
 
+def _run_args(db: str, data: Path) -> list[str]:
+    return [
+        "--db",
+        db,
+        "--data-dir",
+        str(data),
+        "run",
+        "--start",
+        "2010-06-01",
+        "--end",
+        "2010-07-01",
+        "--timeout",
+        "120",
+        "--poll-interval",
+        "0.05",
+        "--render",
+        "none",
+    ]
+
+
 def test_run_is_resumable_and_idempotent(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with (
         HekServer(seed=0) as hek,
-        SswServer(seed=0, pending_polls=1, max_frames_cap=4, shape=(64, 48)) as ssw,
+        # slow files (about 0.5 s each) so that the kill lands in the middle of the downloads
+        SswServer(seed=0, pending_polls=1, max_frames_cap=4, shape=(64, 48), latency_per_mb=40.0) as ssw,
     ):
-        monkeypatch.setenv("JET_HUNTER_HEK_URL", hek.url)
-        monkeypatch.setenv("JET_HUNTER_SSW_URL", ssw.submit_url)
-        monkeypatch.setenv("JET_HUNTER_SSW_DATA_URL", ssw.data_url)
+        env = {
+            "JET_HUNTER_HEK_URL": hek.url,
+            "JET_HUNTER_SSW_URL": ssw.submit_url,
+            "JET_HUNTER_SSW_DATA_URL": ssw.data_url,
+        }
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
         db = str(tmp_path / "jets.db")
-        args = [
-            "--db",
-            db,
-            "--data-dir",
-            str(tmp_path / "data"),
-            "run",
-            "--start",
-            "2010-06-01",
-            "--end",
-            "2010-07-01",
-            "--timeout",
-            "120",
-            "--poll-interval",
-            "0.05",
-        ]
-        assert main(args) == 0
-        first = capsys.readouterr().out
-        assert "found 16, new 16" in first
+        args = _run_args(db, tmp_path / "data")
+        killed = subprocess.Popen(
+            [sys.executable, "-m", "jet_hunter", *args],
+            env={**os.environ, **env, "JET_HUNTER_CONFIG": os.devnull},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 120
+        downloaded = 0
+        while killed.poll() is None and time.monotonic() < deadline:
+            if Path(db).exists():
+                with Store(db) as store:
+                    downloaded = store.count(FitsFrame, state=FrameState.DOWNLOADED)
+            if downloaded >= 2:
+                break
+            time.sleep(0.05)  # polling the store, with a deadline
+        killed.send_signal(signal.SIGKILL)
+        killed.wait(timeout=30)
+        assert killed.returncode == -signal.SIGKILL  # interrupted for real, mid-run
+        with Store(db) as store:
+            total = store.count(FitsFrame)
+            assert 2 <= store.count(FitsFrame, state=FrameState.DOWNLOADED) < total
+
         submits = sum(1 for r in ssw.requests if r.path.endswith(".sh"))
-        assert main(args) == 0
+        assert main(args) == 0  # the re-run finishes what the killed one left
         second = capsys.readouterr().out
+        assert "found 0, new 0" in second  # the HEK windows were saved before the kill
         assert sum(1 for r in ssw.requests if r.path.endswith(".sh")) == submits  # nothing resubmitted
-        assert "downloaded 0 of 0" in second
+        assert main(args) == 0  # and a third run has nothing to do
+        assert "downloaded 0 of 0" in capsys.readouterr().out
     assert main(["--db", db, "status", "--json"]) == 0
     kinds = json.loads(capsys.readouterr().out)["kinds"]
+    assert kinds["events"]["total"] == 16 and kinds["searches"]["total"] == 1
     assert kinds["cutouts"]["states"] == {"ready": 8}
-    assert kinds["frames"]["states"] == {"downloaded": kinds["frames"]["total"]}
+    assert (
+        kinds["frames"]["states"] == {"downloaded": kinds["frames"]["total"]}
+        and kinds["frames"]["total"] == total
+    )
+    assert not list((tmp_path / "data").rglob("*.part"))

@@ -75,7 +75,7 @@ def test_errors_map_to_exit_codes(
 ) -> None:
     from hek_client import RetryPolicy
 
-    monkeypatch.setattr("hek_client.client.DEFAULT_RETRY", RetryPolicy(attempts=3, base_delay=0.001))
+    monkeypatch.setattr("hek_client.base.DEFAULT_RETRY", RetryPolicy(attempts=3, base_delay=0.001))
     db = str(tmp_path / "x.db")
     assert cli.main(["--db", db, "hek", "search", "--start", "2010-07-01", "--end", "2010-06-01"]) == 1
     assert "must be after the start" in capsys.readouterr().err

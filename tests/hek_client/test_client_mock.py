@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from hek_client import (
+    AsyncHekClient,
     HekClient,
     HekQuery,
     HekRejected,
@@ -23,8 +24,7 @@ from hek_client import (
     RetryPolicy,
     TooManyPages,
 )
-from hek_client.client import parse_retry_after
-from jet_store.retry import InvalidRetryPolicy
+from jet_store.retry import InvalidRetryPolicy, parse_retry_after
 
 Row = Callable[..., dict[str, Any]]
 Answer = Callable[..., httpx.Response]
@@ -55,6 +55,15 @@ def client(
 ) -> HekClient:
     kwargs.setdefault("window", None)
     return HekClient("http://hek.test/hek/her", transport=httpx.MockTransport(handler), retry=retry, **kwargs)
+
+
+def aclient(
+    handler: Callable[[httpx.Request], httpx.Response], retry: RetryPolicy, **kwargs: Any
+) -> AsyncHekClient:
+    kwargs.setdefault("window", None)
+    return AsyncHekClient(
+        "http://hek.test/hek/her", transport=httpx.MockTransport(handler), retry=retry, **kwargs
+    )
 
 
 def test_pages_while_overmax(make_row: Row, make_answer: Answer, fast_retry: RetryPolicy) -> None:
@@ -123,7 +132,7 @@ def test_retries_5xx_then_succeeds(
         return make_answer([make_row(1)])
 
     rec = Recorder(script)
-    with caplog.at_level("WARNING", logger="hek_client.client"):
+    with caplog.at_level("WARNING", logger="hek_client.base"):
         result = client(rec, fast_retry).search(QUERY, progress=False)
     assert len(result) == 1 and len(rec.requests) == 3
     assert "HTTP 503" in caplog.text and "retry 1/4" in caplog.text
@@ -280,14 +289,14 @@ def test_async_windows_run_with_bounded_concurrency(
         return make_answer([make_row(int(request.url.params["event_starttime"][8:10]))])
 
     async def main() -> Any:
-        async with HekClient(
+        async with AsyncHekClient(
             "http://hek.test/hek/her",
             transport=httpx.MockTransport(handler),
             retry=fast_retry,
             window=timedelta(days=1),
             concurrency=concurrency,
         ) as hek:
-            return await hek.asearch(HekQuery("2010-06-01", "2010-06-10"), progress=False)
+            return await hek.search(HekQuery("2010-06-01", "2010-06-10"), progress=False)
 
     result = asyncio.run(main())
     assert result.windows == 9 and len(result) == 9
@@ -302,14 +311,14 @@ def test_async_retries_and_paging(make_row: Row, make_answer: Answer, fast_retry
         return make_answer([make_row(page)], overmax=page < 3)
 
     rec = Recorder(script)
-    result = asyncio.run(client(rec, fast_retry).asearch(QUERY, progress=False))
+    result = asyncio.run(aclient(rec, fast_retry).search(QUERY, progress=False))
     assert len(result) == 3 and rec.pages == [1, 1, 2, 2, 3, 3]
 
 
 def test_async_failure_is_raised(fast_retry: RetryPolicy) -> None:
     rec = Recorder(lambda r, n: httpx.Response(503))
     with pytest.raises(HekUnavailable, match="HTTP 503"):
-        asyncio.run(client(rec, fast_retry, window=timedelta(hours=6)).asearch(QUERY, progress=False))
+        asyncio.run(aclient(rec, fast_retry, window=timedelta(hours=6)).search(QUERY, progress=False))
 
 
 def test_a_failing_window_stops_the_search(

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from hek_client import (
+    AsyncHekClient,
     HekClient,
     HekQuery,
     HekRejected,
@@ -181,7 +182,10 @@ def test_async_search_and_save(
     query = HekQuery("2010-06-01", "2010-07-01")
 
     async def main() -> tuple[Any, Any]:
-        async with hek_client(fake, fast_retry) as client:
+        transport = httpx.MockTransport(fake)
+        async with AsyncHekClient(
+            "http://hek.test/hek/her", transport=transport, retry=fast_retry, window=timedelta(days=10)
+        ) as client:
             first = await asearch_and_save(client, store, query, progress=False)
             second = await asearch_and_save(client, store, query, progress=False)
         return first, second

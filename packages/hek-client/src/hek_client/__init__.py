@@ -1,7 +1,7 @@
 """hek-client: query the Heliophysics Event Knowledgebase (HEK) for solar events.
 
 Build a :class:`HekQuery` (what to ask), run it with a :class:`HekClient` (paging,
-time windows, bounded concurrency, retries), get a :class:`HekResult` of
+time windows, bounded concurrency, retries; :class:`AsyncHekClient` from asyncio), get a :class:`HekResult` of
 :class:`jet_store.HekEvent` records (or an astropy table), or save straight into a
 :class:`jet_store.Store` with :func:`search_and_save`, which skips windows already
 searched.
@@ -22,12 +22,31 @@ A search needs the service (or ``jet_sandbox.hek.HekServer``, a local replica)::
     table = result.to_table()
 """
 
-from hek_client.client import DEFAULT_TIMEOUT, DEFAULT_WINDOW, HEK_URL, HekClient, RetryPolicy, WindowResult
+from jet_store.retry import RetryPolicy
+
+from hek_client.async_client import AsyncHekClient
+from hek_client.base import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_TIMEOUT,
+    DEFAULT_WINDOW,
+    HEK_URL,
+    MAX_WINDOWS,
+    BaseHekClient,
+    WindowResult,
+)
+from hek_client.client import HekClient
 from hek_client.errors import BadAnswer, HekError, HekQueryError, HekRejected, HekUnavailable, TooManyPages
 from hek_client.parse import ParsedAnswer, ParsedEvents, decode_body, parse_answer, parse_event, parse_events
-from hek_client.query import DEFAULT_BOX, AttrFilter, HekQuery, as_utc
+from hek_client.query import DEFAULT_BOX, AttrFilter, HekQuery, as_utc, parse_event_types
 from hek_client.result import HekResult, events_table
-from hek_client.store import SaveSummary, asearch_and_save, plan_windows, search_and_save
+from hek_client.store import (
+    DEFAULT_REPORTING_LAG,
+    SaveOptions,
+    SaveSummary,
+    asearch_and_save,
+    plan_windows,
+    search_and_save,
+)
 
 __version__ = "0.1.0"
 
@@ -40,7 +59,13 @@ __all__ = [
     "HekQuery",
     "AttrFilter",
     "as_utc",
+    "parse_event_types",
+    "DEFAULT_CONCURRENCY",
+    "MAX_WINDOWS",
+    "DEFAULT_REPORTING_LAG",
+    "BaseHekClient",
     "HekClient",
+    "AsyncHekClient",
     "RetryPolicy",
     "WindowResult",
     "HekResult",
@@ -52,6 +77,7 @@ __all__ = [
     "parse_event",
     "parse_events",
     "SaveSummary",
+    "SaveOptions",
     "search_and_save",
     "asearch_and_save",
     "plan_windows",

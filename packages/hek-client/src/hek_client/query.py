@@ -42,8 +42,11 @@ __all__ = [
     "DEFAULT_BOX",
     "REQUIRED_FIELDS",
     "TIME_FORMAT",
+    "LATEST_END",
     "as_utc",
     "split_range",
+    "parse_event_types",
+    "window_count",
 ]
 
 OPERATORS: tuple[str, ...] = ("=", "!=", "<", "<=", ">", ">=", "like")
@@ -57,6 +60,9 @@ silently lose some."""
 
 REQUIRED_FIELDS: tuple[str, ...] = ("kb_archivid", "event_type", "event_starttime", "event_endtime")
 """Fields always requested when ``fields`` restricts the answer: parsing needs them."""
+
+LATEST_END = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
+"""The latest end a query can have (its end is sent rounded up to the second)."""
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 """How times are sent to HEK (UTC, whole seconds)."""
@@ -105,7 +111,12 @@ def as_utc(value: str | datetime | date | Any) -> datetime:
     datetime.datetime(2010, 6, 1, 12, 29, 26, tzinfo=datetime.timezone.utc)
     """
     if isinstance(value, datetime):
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        try:
+            return (
+                value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+            )
+        except OverflowError:
+            raise HekQueryError(f"{value.isoformat()} is outside the years 1..9999 in UTC") from None
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
     if isinstance(value, str):
@@ -113,9 +124,11 @@ def as_utc(value: str | datetime | date | Any) -> datetime:
         if _SLASH_DATE.match(text):  # 2010/06/01 12:00, as sunpy and HEK write it
             text = text.replace("/", "-", 2)
         try:
-            return as_utc(datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00")))
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
         except ValueError:
-            pass
+            parsed = None
+        if parsed is not None:
+            return as_utc(parsed)
     return _astropy_to_utc(value)
 
 
@@ -129,7 +142,7 @@ def _astropy_to_utc(value: Any) -> datetime:
         result = time.utc.to_datetime(timezone=timezone.utc)
     except HekQueryError:
         raise
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         raise HekQueryError(f"not a time: {value!r} (use ISO 8601 such as 2010-06-01T12:00:00)") from None
     if not isinstance(result, datetime):  # pragma: no cover - astropy returns datetime for scalars
         raise HekQueryError(f"not a time: {value!r}")
@@ -164,10 +177,25 @@ def split_range(start: datetime, end: datetime, size: timedelta) -> list[tuple[d
     windows = []
     lo = start
     while lo < end:
-        hi = min(lo + size, end)
+        hi = end if end - lo <= size else lo + size  # never past `end`: no overflow near year 9999
         windows.append((lo, hi))
         lo = hi
     return windows
+
+
+def window_count(start: datetime, end: datetime, size: timedelta) -> int:
+    """How many windows :func:`split_range` makes, without making them.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timedelta, timezone
+    >>> t0 = datetime(2010, 6, 1, tzinfo=timezone.utc)
+    >>> window_count(t0, t0 + timedelta(days=10), timedelta(days=4))
+    3
+    """
+    if size <= timedelta(0):
+        raise HekQueryError(f"window size must be positive, not {size}")
+    return max(1, -(-(end - start) // size))
 
 
 def _number_text(value: float) -> str:
@@ -205,7 +233,19 @@ def _filter(item: Any) -> AttrFilter:
     return AttrFilter(param, op, _value_text(value))
 
 
-def _event_types(value: str | Iterable[str]) -> tuple[str, ...]:
+def parse_event_types(value: str | Iterable[str]) -> tuple[str, ...]:
+    """HEK event type codes from ``"cj,fl"`` or ``["cj", "fl"]``: lower case, no repeats.
+
+    Raises
+    ------
+    HekQueryError
+        When a code is not two letters (or ``**``) or none is given.
+
+    Examples
+    --------
+    >>> parse_event_types("CJ, fl,cj")
+    ('cj', 'fl')
+    """
     items = value.split(",") if isinstance(value, str) else list(value)
     types: list[str] = []
     for item in items:
@@ -328,9 +368,11 @@ class HekQuery:
             raise HekQueryError(
                 f"the end ({end_utc.isoformat()}) must be after the start ({start_utc.isoformat()})"
             )
+        if end_utc > LATEST_END:  # whole seconds are sent: the end is rounded up
+            raise HekQueryError(f"the end ({end_utc.isoformat()}) must be at most {LATEST_END.isoformat()}")
         object.__setattr__(self, "start", start_utc)
         object.__setattr__(self, "end", end_utc)
-        object.__setattr__(self, "event_types", _event_types(event_types))
+        object.__setattr__(self, "event_types", parse_event_types(event_types))
         object.__setattr__(self, "box", _box(box))
         object.__setattr__(self, "filters", tuple(_filter(f) for f in filters))
         object.__setattr__(self, "channel", _channel(channel))

@@ -1,5 +1,5 @@
 """``python -m jet_hunter`` runs the command line."""
 
-from jet_hunter.cli import main
+from jet_hunter.cli import console
 
-raise SystemExit(main())
+console()

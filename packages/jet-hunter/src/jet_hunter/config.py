@@ -11,8 +11,10 @@ services' base URLs::
     [services]
     hek_url = "https://www.lmsal.com/hek/her"
 
-Secrets (Panoptes credentials, the JSOC e-mail) are read from the environment only:
-a config file that holds them is refused, and they never appear in ``repr``.
+Secrets (Panoptes credentials, the JSOC e-mail, a database password) are read from the
+environment only: a config file that holds them (a key named like one, or a password
+inside the ``db`` URL) is refused, and they never appear in ``repr``. A ``~`` in
+``data_dir`` or in a database path is the user's home folder, wherever it is given.
 
 Examples
 --------
@@ -28,10 +30,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import platformdirs
 from hek_client import HEK_URL
@@ -39,7 +43,7 @@ from jet_store import DEFAULT_DB_URL, UserError
 from sdo_cutout import JSOC_URL, SSW_DATA_URL, SSW_URL
 from zoo_bridge import PANOPTES_URL
 
-__all__ = ["Settings", "Secrets", "ConfigError", "load_settings", "config_files", "ENV_VARS"]
+__all__ = ["Settings", "Secrets", "ConfigError", "load_settings", "config_files", "expand_home", "ENV_VARS"]
 
 
 class ConfigError(UserError):
@@ -106,12 +110,54 @@ def config_files(env: Mapping[str, str] | None = None) -> list[Path]:
     return [path for path in (local, user) if path.is_file()][:1]
 
 
+def _url_password(url: str) -> bool:
+    """Whether a database URL carries a password (``scheme://user:password@host``)."""
+    try:
+        return "://" in url and urlsplit(url).password is not None
+    except ValueError:
+        return ":" in url.split("://", 1)[1].split("@", 1)[0] if "@" in url else False
+
+
+_SQLITE_HOME = re.compile(r"^(sqlite(?:\+\w+)?:///)(~[^/]*)(/.*)?$")
+
+
+def expand_home(name: str, value: str) -> str:
+    """``~`` expanded in a path or a SQLite URL (``sqlite:///~/jets.db``); other URLs unchanged.
+
+    Raises
+    ------
+    ConfigError
+        When the ``~user`` named does not exist.
+
+    Examples
+    --------
+    >>> import os
+    >>> expand_home("db", "sqlite:///~/jets.db") == "sqlite:///" + os.path.expanduser("~/jets.db")
+    True
+    >>> expand_home("db", "postgresql://db.example.org/jets")
+    'postgresql://db.example.org/jets'
+    """
+    match = _SQLITE_HOME.match(value)
+    if match is None and ("://" in value or not value.startswith("~")):
+        return value
+    prefix, head, tail = (match.group(1), match.group(2), match.group(3) or "") if match else ("", value, "")
+    try:
+        return prefix + str(Path(head).expanduser()) + tail
+    except RuntimeError:
+        user = head.split("/", 1)[0]
+        raise ConfigError(f"{name}: cannot expand {user!r} in {value!r}: no such user") from None
+
+
 def _read_file(path: Path) -> dict[str, Any]:
+    if path.is_dir():
+        raise ConfigError(f"config file {path} is a folder; name the jet-hunter.toml file inside it")
     try:
         with path.open("rb") as fh:
             doc = tomllib.load(fh)
     except FileNotFoundError:
         raise ConfigError(f"config file {path} does not exist") from None
+    except OSError as err:
+        raise ConfigError(f"cannot read config file {path}: {err.strerror or err}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise ConfigError(f"config file {path} is not valid TOML: {err}") from None
     values: dict[str, Any] = {}
@@ -132,6 +178,11 @@ def _read_file(path: Path) -> dict[str, Any]:
                 )
             if not isinstance(value, str) or not value:
                 raise ConfigError(f"{path}: {section}{key} must be a non-empty string")
+            if key == "db" and _url_password(value):
+                raise ConfigError(
+                    f"{path}: db holds a password; put the URL with its password in JET_HUNTER_DB "
+                    "(or use ~/.pgpass) instead: secrets are read from the environment only"
+                )
             values[key] = value
     return values
 
@@ -167,6 +218,8 @@ def load_settings(
         if value is not None:
             values[name] = value
     if "data_dir" in values:
-        values["data_dir"] = Path(values["data_dir"]).expanduser()
+        values["data_dir"] = Path(expand_home("data_dir", str(values["data_dir"])))
+    if "db" in values and isinstance(values["db"], str):
+        values["db"] = expand_home("db", values["db"])
     secrets = Secrets(**{name: env.get(var) or None for name, var in _SECRET_VARS.items()})
     return Settings(**values, secrets=secrets, source=tuple(str(p) for p in paths))

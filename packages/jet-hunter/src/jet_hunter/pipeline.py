@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from typing import Any
 
 from hek_client import HekClient, HekQuery, SaveSummary, search_and_save
@@ -57,14 +56,21 @@ def cutout_clients(settings: Settings, backends: Iterable[str]) -> list[CutoutBa
     return clients
 
 
-def events_between(
-    store: Store, start: datetime, end: datetime, event_type: str | None = None
-) -> list[HekEvent]:
-    """Stored events overlapping ``start..end``, oldest first."""
-    where: list[tuple[str, str, Any]] = [("start_time", "<=", end), ("end_time", ">=", start)]
-    if event_type:
-        where.append(("event_type", "=", event_type.upper()))
-    return store.filter(HekEvent, where=where, order_by="start_time")
+def events_between(store: Store, query: HekQuery) -> list[HekEvent]:
+    """Stored events of ``query``'s time range, event types and channel, oldest first.
+
+    Only what the search asked for: ``run --type cj --channel 304`` makes cutout jobs of
+    the coronal jets reported in 304, not of the flares stored by an earlier search.
+    ``**`` (every type) keeps every type.
+    """
+    where: list[tuple[str, str, Any]] = [("start_time", "<=", query.end), ("end_time", ">=", query.start)]
+    if query.channel is not None:
+        where.append(("channel", "=", query.channel))
+    events = store.filter(HekEvent, where=where, order_by="start_time")
+    if "**" in query.event_types:
+        return events
+    types = {t.upper() for t in query.event_types}
+    return [ev for ev in events if ev.event_type.upper() in types]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -78,6 +84,43 @@ class PrepareSummary:
     downloads: DownloadSummary
     renderings: RenderSummary | None = None
     movies: tuple[MovieResult, ...] = ()
+
+    @property
+    def messages(self) -> list[str]:
+        """What failed, step by step (cutout jobs, downloads, renderings)."""
+        out = [f"hek: {m}" for m in self.hek.messages]
+        out += [f"cutouts: {m}" for m in self.cutouts.messages]
+        out += [f"download: {m}" for m in self.downloads.messages]
+        if self.renderings is not None:
+            out += [f"render: {m}" for m in self.renderings.messages]
+        return out
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every step went through, 2 when a service kept failing, 3 when a frame did not render."""
+        if self.cutouts.errors or self.downloads.failed:
+            return 2
+        return 0 if self.renderings is None or not self.renderings.failed else 3
+
+    def line(self) -> str:
+        """The summary: one line per step (what ``jet-hunter run`` prints)."""
+        return "\n".join(self.lines())
+
+    def to_dict(self) -> dict[str, Any]:
+        """Each step's summary as a JSON-compatible dict."""
+        doc: dict[str, Any] = {
+            "hek": self.hek.to_dict(),
+            "events": self.events,
+            "jobs": {"new": self.jobs.new, "existing": self.jobs.existing, "reset": self.jobs.reset},
+            "cutouts": self.cutouts.to_dict(),
+            "downloads": self.downloads.to_dict(),
+        }
+        if self.renderings is not None:
+            doc["renderings"] = self.renderings.to_dict()
+        doc["movies"] = [
+            {"path": str(m.path), "frames": m.frames, "size_bytes": m.size_bytes} for m in self.movies
+        ]
+        return doc
 
     def lines(self) -> list[str]:
         """One line per step, for people."""
@@ -151,7 +194,7 @@ def prepare(
     query = HekQuery(start, end, event_types=event_types, channel=channel)
     with HekClient(settings.hek_url) as client:
         hek = search_and_save(client, store, query, progress=progress)
-    events = events_between(store, query.start, query.end, None)
+    events = events_between(store, query)
     jobs = requests_for_events(events, backend=backend, waves=waves)
     added = add_jobs(store, jobs)
     cutouts = run_jobs(

@@ -1,8 +1,11 @@
 """The ``jet-hunter`` command line: one module per command group, each a thin layer.
 
-Exit codes: 0 success, 1 user error (bad option, unknown field, outdated schema),
-2 a remote service or database server failed, 3 a data problem (corrupt file, not a
-database), 130 interrupted. Errors print one line on stderr; ``-v`` adds the traceback.
+Exit codes: 0 success, 1 user error (bad option, unknown field, outdated schema, a
+file or folder that cannot be used), 2 a remote service or database server failed,
+3 a data problem (corrupt file, not a database) and also any *unexpected* error
+(a bug: "internal error: ..."; 3 because it is not the user's input that is wrong),
+130 interrupted. Every error prints exactly one line on stderr and never a traceback;
+``-v`` adds the traceback.
 
 Examples
 --------
@@ -17,10 +20,13 @@ sqlite:// is at schema ...
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import NoReturn
 
 from jet_store import DataError, JetHunterError, ServiceError
 
@@ -28,7 +34,7 @@ from jet_hunter import __version__
 from jet_hunter.cli import cutouts, db, download, hek, query, render, run, sandbox, status
 from jet_hunter.cli.app import App, CliUsageError, common_options
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "console", "build_parser"]
 
 COMMAND_MODULES = (status, query, db, hek, cutouts, download, render, run, sandbox)
 
@@ -64,6 +70,10 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
     root.setLevel(level)
 
 
+INTERNAL_ERROR = 3
+"""Exit code of an unexpected exception (a bug), printed as ``internal error: ...``."""
+
+
 def _exit_code(err: BaseException) -> int:
     if isinstance(err, ServiceError):
         return 2
@@ -72,11 +82,23 @@ def _exit_code(err: BaseException) -> int:
     return 1
 
 
+def _one_line(text: str, limit: int = 500) -> str:
+    line = " ".join(str(text).split()) or "(no message)"
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def _fail(message: str, code: int, verbose: int) -> int:
+    if verbose:
+        traceback.print_exc()
+    print(f"jet-hunter: {_one_line(message)}", file=sys.stderr)
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
-    parser = build_parser()
+    """Run the command line; return the exit code (see the module's docstring)."""
     verbose = 0
     try:
+        parser = build_parser()
         args = parser.parse_args(argv)
         verbose = args.verbose
         _configure_logging(args.verbose, args.quiet)
@@ -88,11 +110,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("jet-hunter: interrupted", file=sys.stderr)
         return 130
-    except (JetHunterError, CliUsageError) as err:
-        if verbose:
-            traceback.print_exc()
-        print(f"jet-hunter: error: {err}", file=sys.stderr)
-        return _exit_code(err)
     except BrokenPipeError:  # `jet-hunter query ... | head`
         sys.stderr.close()
         return 0
+    except (JetHunterError, CliUsageError) as err:
+        return _fail(f"error: {err}", _exit_code(err), verbose)
+    except OSError as err:  # a file or folder that cannot be read or made
+        where = f": {err.filename}" if err.filename else ""
+        return _fail(f"error: {err.strerror or err}{where}", 1, verbose)
+    except Exception as err:
+        hint = "" if verbose else " (run with -v for the traceback; please report it)"
+        return _fail(f"internal error: {type(err).__name__}: {err}{hint}", INTERNAL_ERROR, verbose)
+
+
+def console() -> NoReturn:
+    """The ``jet-hunter`` executable: :func:`main`, then exit with its code.
+
+    After Ctrl-C (exit code 130) the process ends at once: what was finished is
+    committed, and requests still in flight in worker threads (a HEK window hanging on
+    a slow server) are abandoned instead of waited for at interpreter exit; their
+    claims were released.
+    """
+    code = main()
+    if code == 130:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):  # closed by a broken pipe
+                stream.flush()
+        os._exit(130)
+    sys.exit(code)

@@ -15,6 +15,7 @@ e-mail from ``JET_HUNTER_JSOC_EMAIL``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,10 +32,12 @@ from sdo_cutout import (
 from jet_hunter.cli.app import (
     App,
     CliUsageError,
+    Reported,
     common_options,
-    non_negative_float,
-    positive_float,
-    positive_int,
+    number,
+    seconds,
+    wavelengths,
+    workers,
 )
 from jet_hunter.pipeline import cutout_clients
 
@@ -64,6 +67,7 @@ def register(commands: Any) -> None:
     request.add_argument("--backend", choices=BACKENDS, default="ssw", help="cutout service (default ssw)")
     request.add_argument(
         "--wave",
+        type=wavelengths,
         action="append",
         metavar="W",
         help="AIA wavelength in Angstrom, repeatable or comma-separated (default 304)",
@@ -76,17 +80,21 @@ def register(commands: Any) -> None:
     )
     request.add_argument(
         "--padding",
-        type=non_negative_float,
+        type=number(0, 86400.0),
         default=0.0,
         metavar="SEC",
-        help="seconds added before and after",
+        help="seconds added before and after (0..86400)",
     )
     request.add_argument(
-        "--min-fov", type=positive_float, default=120.0, metavar="ARCSEC", help="smallest field of view (120)"
+        "--min-fov",
+        type=number(0, 5000.0, above=True),
+        default=120.0,
+        metavar="ARCSEC",
+        help="smallest field of view (120)",
     )
     request.add_argument(
         "--cadence",
-        type=positive_float,
+        type=number(0, 86400.0, above=True),
         default=12.0,
         metavar="SEC",
         help="seconds between frames (default 12)",
@@ -95,7 +103,7 @@ def register(commands: Any) -> None:
     request.add_argument("--no-submit", action="store_true", help="only add the jobs to the store")
     request.add_argument("--retry-failed", action="store_true", help="reset failed jobs of these events")
     request.add_argument(
-        "--concurrency", type=positive_int, metavar="N", help="jobs submitted at once per service"
+        "--concurrency", type=workers, metavar="N", help="jobs submitted at once per service"
     )
     request.add_argument("--json", action="store_true", help="print one JSON document")
     request.set_defaults(func=run_request)
@@ -114,19 +122,19 @@ def register(commands: Any) -> None:
     )
     fetch.add_argument("--jobs", nargs="+", metavar="KEY", help="only these jobs")
     fetch.add_argument(
-        "--poll-interval", type=positive_float, default=10.0, metavar="SEC", help="first wait between polls"
+        "--poll-interval", type=seconds, default=10.0, metavar="SEC", help="first wait between polls"
     )
     fetch.add_argument(
         "--max-poll-interval",
-        type=positive_float,
+        type=seconds,
         default=120.0,
         metavar="SEC",
         help="longest wait between polls",
     )
     fetch.add_argument(
-        "--timeout", type=positive_float, default=3600.0, metavar="SEC", help="stop polling after SEC (3600)"
+        "--timeout", type=seconds, default=3600.0, metavar="SEC", help="stop polling after SEC (3600)"
     )
-    fetch.add_argument("--concurrency", type=positive_int, metavar="N", help="jobs at once per service")
+    fetch.add_argument("--concurrency", type=workers, metavar="N", help="jobs at once per service")
     fetch.add_argument("--json", action="store_true", help="print one JSON document")
     fetch.set_defaults(func=run_fetch)
 
@@ -153,6 +161,30 @@ def _exit_code(summary: JobSummary) -> int:
     return 2 if summary.errors else 0
 
 
+@dataclasses.dataclass(frozen=True)
+class _Prefixed:
+    """A job summary with the request step's counts in front and its skipped events as messages."""
+
+    jobs: JobSummary
+    prefix: str
+    skipped: list[str]
+
+    @property
+    def messages(self) -> list[str]:
+        return self.skipped + list(self.jobs.messages)
+
+    def line(self) -> str:
+        j = self.jobs
+        return (
+            f"{self.prefix}submitted {j.submitted}, waiting {j.waiting}, failed {j.failed}, errors {j.errors}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        j = self.jobs
+        counts = {"submitted": j.submitted, "waiting": j.waiting, "failed": j.failed, "errors": j.errors}
+        return {**counts, "messages": self.messages}
+
+
 def run_request(app: App, args: argparse.Namespace) -> int:
     store = app.store(create=False)
     events = _select_events(app, args.events)
@@ -160,7 +192,7 @@ def run_request(app: App, args: argparse.Namespace) -> int:
     jobs = requests_for_events(
         events,
         backend=args.backend,
-        waves=args.wave or (304,),
+        waves=sorted({w for waves in args.wave or [(304,)] for w in waves}),
         min_fov=args.min_fov,
         padding=args.padding,
         cadence=args.cadence,
@@ -177,30 +209,20 @@ def run_request(app: App, args: argparse.Namespace) -> int:
             concurrency=args.concurrency,
             progress=app.progress,
         )
-    doc = {
+    line = (
+        f"{len(events)} events -> {len(jobs)} {args.backend} jobs ({added.new} new, {added.existing} "
+        f"existing, {len(skipped)} events skipped); "
+    )
+    extra = {
         "events": len(events),
         "skipped_events": len(skipped),
         "jobs": len(jobs),
         "new": added.new,
         "existing": added.existing,
         "reset": added.reset,
-        "submitted": summary.submitted,
-        "waiting": summary.waiting,
-        "failed": summary.failed,
-        "errors": summary.errors,
-        "messages": skipped + summary.messages,
     }
-    if args.json:
-        app.emit_json(doc)
-    else:
-        for message in summary.messages:
-            app.echo(f"  {message}")
-        app.echo(
-            f"{len(events)} events -> {len(jobs)} {args.backend} jobs ({added.new} new, {added.existing} "
-            f"existing, {len(skipped)} events skipped); submitted {summary.submitted}, waiting "
-            f"{summary.waiting}, failed {summary.failed}, errors {summary.errors}"
-        )
-    return _exit_code(summary)
+    report = Reported(_Prefixed(summary, line, skipped), _exit_code(summary), extra)
+    return app.report(report, as_json=args.json)
 
 
 def run_fetch(app: App, args: argparse.Namespace) -> int:
@@ -224,10 +246,4 @@ def run_fetch(app: App, args: argparse.Namespace) -> int:
         timeout=args.timeout,
         progress=app.progress,
     )
-    if args.json:
-        app.emit_json(summary.to_dict())
-    else:
-        for message in summary.messages:
-            app.echo(f"  {message}")
-        app.echo(summary.line())
-    return _exit_code(summary)
+    return app.report(Reported(summary, _exit_code(summary)), as_json=args.json)

@@ -13,24 +13,15 @@ refused it), 3 when ``verify --no-refetch`` found files missing or corrupt.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from typing import Any
 
 from sdo_cutout.download import DownloadSummary, download_frames
-from sdo_cutout.verify import verify_frames
+from sdo_cutout.verify import VerifySummary, verify_frames
 
-from jet_hunter.cli.app import App, common_options
+from jet_hunter.cli.app import App, Reported, common_options, workers
 
 __all__ = ["register", "run_download", "run_verify"]
-
-
-def _workers(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 1 <= value <= 64:
-        raise argparse.ArgumentTypeError(f"must be between 1 and 64, not {text}")
-    return value
 
 
 def register(commands: Any) -> None:
@@ -46,7 +37,7 @@ def register(commands: Any) -> None:
         parents=[common_options(defaults=False)],
     )
     download.add_argument(
-        "--workers", type=_workers, default=4, metavar="N", help="files at once per host (default 4)"
+        "--workers", type=workers, default=4, metavar="N", help="files at once per host (default 4)"
     )
     download.add_argument("--retry-failed", action="store_true", help="also retry frames marked failed")
     download.add_argument("--json", action="store_true", help="print one JSON document")
@@ -63,7 +54,7 @@ def register(commands: Any) -> None:
     )
     verify.add_argument("--no-refetch", action="store_true", help="only report and mark, download nothing")
     verify.add_argument("--quick", action="store_true", help="compare sizes only (no hashing)")
-    verify.add_argument("--workers", type=_workers, default=4, metavar="N", help="files at once (default 4)")
+    verify.add_argument("--workers", type=workers, default=4, metavar="N", help="files at once (default 4)")
     verify.add_argument("--json", action="store_true", help="print one JSON document")
     verify.set_defaults(func=run_verify)
 
@@ -83,13 +74,8 @@ def run_download(app: App, args: argparse.Namespace) -> int:
         retry_failed=args.retry_failed,
         progress=app.progress,
     )
-    if args.json:
-        app.emit_json({"data_dir": str(app.settings.data_dir), **summary.to_dict()})
-    else:
-        for message in summary.messages:
-            app.echo(f"  {message}")
-        app.echo(summary.line())
-    return _download_code(summary)
+    extra = {"data_dir": str(app.settings.data_dir)}
+    return app.report(Reported(summary, _download_code(summary), extra), as_json=args.json)
 
 
 def run_verify(app: App, args: argparse.Namespace) -> int:
@@ -102,12 +88,27 @@ def run_verify(app: App, args: argparse.Namespace) -> int:
         workers=args.workers,
         progress=app.progress,
     )
-    if args.json:
-        app.emit_json({"data_dir": str(app.settings.data_dir), **summary.to_dict()})
-    else:
-        for message in summary.problems:
-            app.echo(f"  {message}")
-        app.echo(summary.line())
     if args.no_refetch:
-        return 3 if summary.missing + summary.corrupt + summary.unsafe else 0
-    return _download_code(summary.refetch)
+        code = 3 if summary.missing + summary.corrupt + summary.unsafe else 0
+    else:
+        code = _download_code(summary.refetch)
+    return app.report(_Verified(summary, code, str(app.settings.data_dir)), as_json=args.json)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Verified:
+    """:class:`sdo_cutout.verify.VerifySummary` in the summary protocol (its messages are ``problems``)."""
+
+    summary: VerifySummary
+    exit_code: int
+    data_dir: str
+
+    @property
+    def messages(self) -> list[str]:
+        return list(self.summary.problems)
+
+    def line(self) -> str:
+        return self.summary.line()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"data_dir": self.data_dir, **self.summary.to_dict()}

@@ -15,9 +15,33 @@ import argparse
 from datetime import timedelta
 from typing import Any
 
-from hek_client import DEFAULT_BOX, HekClient, HekQuery, search_and_save
+from hek_client import (
+    DEFAULT_BOX,
+    DEFAULT_CONCURRENCY,
+    DEFAULT_REPORTING_LAG,
+    DEFAULT_WINDOW,
+    HekClient,
+    HekQuery,
+    SaveOptions,
+    search_and_save,
+)
+from jet_store import DEFAULT_LEASE
 
-from jet_hunter.cli.app import App, CliUsageError, common_options, positive_float, positive_int
+from jet_hunter.cli.app import (
+    App,
+    Reported,
+    arcsec,
+    channel,
+    common_options,
+    event_types,
+    http_url,
+    integer,
+    reporting_lag,
+    seconds,
+    utc_time,
+    window_days,
+    workers,
+)
 
 __all__ = ["register", "run_search"]
 
@@ -45,14 +69,20 @@ def register(commands: Any) -> None:
         ),
         parents=[common_options(defaults=False)],
     )
-    search.add_argument("--start", required=True, metavar="TIME", help="start (UTC, ISO 8601: 2010-06-01)")
-    search.add_argument("--end", required=True, metavar="TIME", help="end (UTC, ISO 8601)")
-    search.add_argument("--type", default="cj", metavar="TYPES", help="event types, comma list (default cj)")
-    search.add_argument("--channel", metavar="CHANNEL", help="only reports made in this channel, e.g. 304")
+    search.add_argument(
+        "--start", type=utc_time, required=True, metavar="TIME", help="start (UTC, ISO 8601: 2010-06-01)"
+    )
+    search.add_argument("--end", type=utc_time, required=True, metavar="TIME", help="end (UTC, ISO 8601)")
+    search.add_argument(
+        "--type", type=event_types, default="cj", metavar="TYPES", help="event types, comma list (default cj)"
+    )
+    search.add_argument(
+        "--channel", type=channel, metavar="CHANNEL", help="only reports made in this channel, e.g. 304"
+    )
     search.add_argument(
         "--box",
         nargs=4,
-        type=float,
+        type=arcsec,
         metavar=("X1", "Y1", "X2", "Y2"),
         help="helioprojective box in arcsec (default +-5000: the disk and far off-limb)",
     )
@@ -64,23 +94,45 @@ def register(commands: Any) -> None:
         metavar=("PARAM", "OP", "VALUE"),
         help="attribute filter, e.g. --filter event_importance '>=' 0.4 (= != < <= > >= like); repeatable",
     )
-    search.add_argument("--url", metavar="URL", help="HEK search URL (default: the configured hek_url)")
+    search.add_argument(
+        "--url", type=http_url, metavar="URL", help="HEK search URL (default: the configured hek_url)"
+    )
     search.add_argument(
         "--window-days",
-        type=positive_float,
-        default=None,
+        type=window_days,
+        default=DEFAULT_WINDOW / timedelta(days=1),
         metavar="DAYS",
-        help="length of one search window in days (default 90)",
+        help="length of one search window in days (default %(default)g; at most 10000 windows)",
     )
     search.add_argument(
         "--concurrency",
-        type=positive_int,
-        default=None,
+        type=workers,
+        default=DEFAULT_CONCURRENCY,
         metavar="N",
-        help="windows fetched at once (default 8)",
+        help="windows fetched at once (default %(default)s)",
     )
     search.add_argument(
-        "--page-size", type=positive_int, default=None, metavar="N", help="events per page (default 500)"
+        "--page-size",
+        type=integer(1, 100_000),
+        default=500,
+        metavar="N",
+        help="events per page (default 500)",
+    )
+    search.add_argument(
+        "--reporting-lag",
+        type=reporting_lag,
+        default=DEFAULT_REPORTING_LAG / timedelta(days=1),
+        metavar="DAYS",
+        help="windows ending less than DAYS ago stay open and are searched again next run "
+        "(HEK reports arrive late; default %(default)g)",
+    )
+    search.add_argument(
+        "--lease",
+        type=seconds,
+        default=DEFAULT_LEASE,
+        metavar="SEC",
+        help="claim on each window to fetch, renewed while searching; a killed search's windows are "
+        "taken over after it (default %(default)g s)",
     )
     search.add_argument(
         "--refresh", action="store_true", help="search windows again even if already searched"
@@ -91,8 +143,6 @@ def register(commands: Any) -> None:
 
 def run_search(app: App, args: argparse.Namespace) -> int:
     """Run ``hek search``; return the exit code."""
-    if args.start is None or args.end is None:  # pragma: no cover - argparse requires them
-        raise CliUsageError("--start and --end are required")
     query = HekQuery(
         args.start,
         args.end,
@@ -101,30 +151,25 @@ def run_search(app: App, args: argparse.Namespace) -> int:
         filters=[tuple(f) for f in args.filter],
         channel=args.channel,
     )
-    options: dict[str, Any] = {}
-    if args.window_days is not None:
-        options["window"] = timedelta(days=args.window_days)
-    if args.concurrency is not None:
-        options["concurrency"] = args.concurrency
-    if args.page_size is not None:
-        options["page_size"] = args.page_size
     store = app.store()
-    with HekClient(args.url or app.settings.hek_url, **options) as client:
-        summary = search_and_save(client, store, query, refresh=args.refresh, progress=app.progress)
-    if args.json:
-        app.emit_json(
-            {
-                **summary.to_dict(),
-                "windows": {"fetched": summary.windows_fetched, "skipped": summary.windows_skipped},
-                "query": {
-                    "start": query.start.isoformat(),
-                    "end": query.end.isoformat(),
-                    "fingerprint": query.fingerprint,
-                    **query.describe(),
-                },
-                "url": client.base_url,
-            }
+    with HekClient(
+        args.url or app.settings.hek_url,
+        window=timedelta(days=args.window_days),
+        concurrency=args.concurrency,
+        page_size=args.page_size,
+    ) as client:
+        options = SaveOptions(
+            refresh=args.refresh, reporting_lag=timedelta(days=args.reporting_lag), lease=args.lease
         )
-    else:
-        app.echo(summary.line())
-    return 0
+        summary = search_and_save(client, store, query, progress=app.progress, options=options)
+    extra = {
+        "windows": {"fetched": summary.windows_fetched, "skipped": summary.windows_skipped},
+        "query": {
+            "start": query.start.isoformat(),
+            "end": query.end.isoformat(),
+            "fingerprint": query.fingerprint,
+            **query.describe(),
+        },
+        "url": client.base_url,
+    }
+    return app.report(Reported(summary, summary.exit_code, extra), as_json=args.json)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from jet_store import RECORD_TYPES, BadFilter, to_json_dict
 from jet_store.filters import Condition, parse_where
-from jet_store.records import record_type
+from jet_store.records import Record, record_type
 
-from jet_hunter.cli.app import App, common_options
+from jet_hunter.cli.app import App, common_options, count
 
 __all__ = ["register", "run", "where_from_tokens"]
 
@@ -51,7 +52,7 @@ def register(commands: Any) -> None:
         default=[],
         help="filter, e.g. --where state = pending (ops: = != < <= > >= like); repeatable",
     )
-    parser.add_argument("--limit", metavar="N", type=int, help="at most N records")
+    parser.add_argument("--limit", metavar="N", type=count, help="at most N records")
     parser.add_argument(
         "--order-by", metavar="FIELD", help="sort by FIELD; --order-by=-FIELD sorts descending"
     )
@@ -78,13 +79,20 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _checked(records: Iterable[Record], where: list[list[str]]) -> Iterator[Record]:
+    """The records, with a value the database cannot compare (year 0 in UTC, 2**64) a :class:`BadFilter`."""
+    try:
+        yield from records
+    except (OverflowError, ValueError) as err:
+        text = "; ".join(" ".join(tokens) for tokens in where)
+        raise BadFilter(f"cannot filter on {text!r}: {err}") from None
+
+
 def run(app: App, args: argparse.Namespace) -> int:
-    if args.limit is not None and args.limit < 0:
-        raise BadFilter(f"--limit must be >= 0, not {args.limit}")
     cls = record_type(args.kind)
     where = [where_from_tokens(tokens) for tokens in args.where]
     store = app.store(create=False)
-    records = store.stream(cls, where=where, limit=args.limit, order_by=args.order_by)
+    records = _checked(store.stream(cls, where=where, limit=args.limit, order_by=args.order_by), args.where)
     if args.json:
         for record in records:
             app.emit_json(to_json_dict(record))

@@ -16,29 +16,9 @@ from typing import Any
 from jet_render.normalize import Normalization
 from jet_render.stage import render_frames
 
-from jet_hunter.cli.app import App, common_options
+from jet_hunter.cli.app import App, CliUsageError, Reported, common_options, percentile, pixel_size, workers
 
 __all__ = ["register", "run"]
-
-
-def _workers(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 1 <= value <= 64:
-        raise argparse.ArgumentTypeError(f"must be between 1 and 64, not {text}")
-    return value
-
-
-def _size(text: str) -> tuple[int, int]:
-    try:
-        w, h = (int(part) for part in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not WIDTHxHEIGHT: {text!r}") from None
-    if not (16 <= w <= 10000 and 16 <= h <= 10000):
-        raise argparse.ArgumentTypeError(f"size out of range: {text}")
-    return w, h
 
 
 def register(commands: Any) -> None:
@@ -60,7 +40,9 @@ def register(commands: Any) -> None:
     kind.add_argument("--bare", dest="kind", action="store_const", const="bare", help="the data only")
     parser.set_defaults(kind="framed")
     parser.add_argument("--format", choices=("png", "jpeg"), default="png", help="image format (default png)")
-    parser.add_argument("--size", type=_size, default=None, metavar="WxH", help="image size in pixels")
+    parser.add_argument(
+        "--size", type=pixel_size(16, 10000), default=None, metavar="WxH", help="image size in pixels"
+    )
     parser.add_argument(
         "--stretch",
         choices=("asinh", "sqrt", "log", "linear"),
@@ -70,18 +52,22 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--percentile",
         nargs=2,
-        type=float,
+        type=percentile,
         metavar=("LOW", "HIGH"),
         default=None,
         help="clip to these percentiles (default: frame min..max, as sunpy)",
     )
-    parser.add_argument("--workers", type=_workers, default=1, metavar="N", help="processes (default 1)")
+    parser.add_argument("--workers", type=workers, default=1, metavar="N", help="processes (default 1)")
     parser.add_argument("--movie", action="store_true", help="also write one MP4 per event")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.set_defaults(func=run)
 
 
 def run(app: App, args: argparse.Namespace) -> int:
+    if args.percentile and not args.percentile[0] < args.percentile[1]:
+        raise CliUsageError(
+            f"--percentile LOW HIGH needs LOW < HIGH, not {args.percentile[0]:g} {args.percentile[1]:g}"
+        )
     store = app.store(create=False)
     if args.percentile:
         norm = Normalization(
@@ -104,17 +90,9 @@ def run(app: App, args: argparse.Namespace) -> int:
         from jet_render.movie import event_movies
 
         movies = event_movies(store, app.settings.data_dir, kind=args.kind)
-    if args.json:
-        doc = {"data_dir": str(app.settings.data_dir), **summary.to_dict()}
-        doc["movies"] = [
-            {"path": str(m.path), "frames": m.frames, "size_bytes": m.size_bytes} for m in movies
-        ]
-        app.emit_json(doc)
-    else:
-        for message in summary.messages:
-            app.echo(f"  {message}")
-        line = summary.line()
-        if args.movie:
-            line += f"; {len(movies)} movies"
-        app.echo(line)
-    return 3 if summary.failed else 0
+    extra = {
+        "data_dir": str(app.settings.data_dir),
+        "movies": [{"path": str(m.path), "frames": m.frames, "size_bytes": m.size_bytes} for m in movies],
+    }
+    suffix = f"; {len(movies)} movies" if args.movie else ""
+    return app.report(Reported(summary, 3 if summary.failed else 0, extra, suffix), as_json=args.json)

@@ -5,7 +5,20 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from jet_hunter.cli.app import App, common_options
+from sdo_cutout import BACKENDS
+
+from jet_hunter.cli.app import (
+    App,
+    channel,
+    common_options,
+    event_types,
+    integer,
+    path,
+    seconds,
+    utc_time,
+    wavelengths,
+    workers,
+)
 from jet_hunter.demo import run_demo
 from jet_hunter.pipeline import prepare
 
@@ -19,23 +32,39 @@ def register(commands: Any) -> None:
         description="Run the preparation chain over a time range; run it again to finish an interrupted run.",
         parents=[common_options(defaults=False)],
     )
-    run.add_argument("--start", required=True, metavar="T", help="start of the HEK search (ISO time)")
-    run.add_argument("--end", required=True, metavar="T", help="end of the HEK search (ISO time)")
-    run.add_argument("--type", default="cj", metavar="TYPES", help="HEK event types (default cj)")
-    run.add_argument("--channel", metavar="CHANNEL", help="only HEK reports of this channel, e.g. 304")
-    run.add_argument("--backend", choices=("ssw", "jsoc"), default="ssw", help="cutout service (default ssw)")
     run.add_argument(
-        "--wave", type=int, action="append", metavar="W", help="AIA wavelength (repeatable; 304)"
+        "--start", type=utc_time, required=True, metavar="T", help="start of the HEK search (ISO time)"
     )
-    run.add_argument("--workers", type=int, default=4, metavar="N", help="downloads in flight per host")
+    run.add_argument(
+        "--end", type=utc_time, required=True, metavar="T", help="end of the HEK search (ISO time)"
+    )
+    run.add_argument(
+        "--type", type=event_types, default="cj", metavar="TYPES", help="HEK event types (default cj)"
+    )
+    run.add_argument(
+        "--channel", type=channel, metavar="CHANNEL", help="only HEK reports of this channel, e.g. 304"
+    )
+    run.add_argument("--backend", choices=BACKENDS, default="ssw", help="cutout service (default ssw)")
+    run.add_argument(
+        "--wave",
+        type=wavelengths,
+        action="append",
+        metavar="W",
+        help="AIA wavelengths, repeatable or comma-separated (default 304)",
+    )
+    run.add_argument(
+        "--workers", type=workers, default=4, metavar="N", help="downloads in flight per host (default 4)"
+    )
     run.add_argument(
         "--poll-interval",
-        type=float,
+        type=seconds,
         default=10.0,
         metavar="S",
         help="first wait between polls of a cutout job (default 10 s, growing to 120 s)",
     )
-    run.add_argument("--timeout", type=float, default=3600.0, metavar="S", help="stop polling jobs after S s")
+    run.add_argument(
+        "--timeout", type=seconds, default=3600.0, metavar="S", help="stop polling jobs after S s (3600)"
+    )
     run.add_argument(
         "--render",
         choices=("framed", "bare", "none"),
@@ -52,8 +81,12 @@ def register(commands: Any) -> None:
         description="Start the HEK and SSW replicas on loopback and run the pipeline into a folder.",
         parents=[common_options(defaults=False)],
     )
-    demo.add_argument("--folder", default="jet-hunter-demo", help="output folder (default ./jet-hunter-demo)")
-    demo.add_argument("--max-frames", type=int, default=20, metavar="N", help="frames per cutout job (20)")
+    demo.add_argument(
+        "--folder", type=path, default="jet-hunter-demo", help="output folder (default ./jet-hunter-demo)"
+    )
+    demo.add_argument(
+        "--max-frames", type=integer(1, 1000), default=20, metavar="N", help="frames per cutout job (20)"
+    )
     demo.set_defaults(func=run_demo_command)
 
 
@@ -66,7 +99,7 @@ def run_run(app: App, args: argparse.Namespace) -> int:
         event_types=args.type,
         channel=args.channel,
         backend=args.backend,
-        waves=args.wave or (304,),
+        waves=sorted({w for waves in args.wave or [(304,)] for w in waves}),
         workers=args.workers,
         poll_interval=args.poll_interval,
         max_poll_interval=max(args.poll_interval, 120.0),
@@ -76,11 +109,9 @@ def run_run(app: App, args: argparse.Namespace) -> int:
         movies=args.movie,
         progress=app.progress,
     )
-    for line in summary.lines():
-        app.echo(line)
-    return 0 if summary.ok else 2
+    return app.report(summary)
 
 
 def run_demo_command(app: App, args: argparse.Namespace) -> int:
     summary = run_demo(args.folder, max_frames=args.max_frames, progress=app.progress, echo=app.echo)
-    return 0 if summary.ok else 2
+    return summary.exit_code

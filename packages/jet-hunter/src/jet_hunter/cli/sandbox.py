@@ -32,7 +32,25 @@ from jet_sandbox.jsoc import JsocServer
 from jet_sandbox.server import SandboxServer
 from jet_sandbox.ssw import SswServer
 
-from jet_hunter.cli.app import App, CliUsageError, common_options
+from jet_hunter.cli.app import (
+    App,
+    CliUsageError,
+    common_options,
+    count,
+    delay,
+    email,
+    existing_dir,
+    existing_file,
+    fault_spec,
+    host,
+    int_list,
+    integer,
+    number,
+    path,
+    pixel_size,
+    port,
+    seed,
+)
 
 __all__ = ["register", "run", "SERVE", "ServeSpec"]
 
@@ -56,20 +74,20 @@ def _hek_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--jets-per-week",
-        type=float,
+        type=number(0, 1000.0),
         default=3.0,
         metavar="N",
         help="mean number of synthetic jets per week (default 3)",
     )
     group.add_argument(
         "--events",
-        type=Path,
+        type=existing_file,
         metavar="FILE",
         help="serve the events of this HEK answer (JSON) instead of the June-2010 recording",
     )
     group.add_argument(
         "--max-limit",
-        type=int,
+        type=integer(1, 1_000_000),
         metavar="N",
         help="cap result_limit at N events per page, as a busy server might",
     )
@@ -100,28 +118,20 @@ def _build_hek(args: argparse.Namespace, plan: FaultPlan) -> SandboxServer:
     )
 
 
-def _shape(text: str) -> tuple[int, int]:
-    parts = text.lower().replace("x", ",").split(",")
-    try:
-        nx, ny = (int(p) for p in parts)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected NXxNY (e.g. 128x96), not {text!r}") from None
-    return nx, ny
-
-
 def _cutout_arguments(group: argparse._ArgumentGroup) -> None:
     """Options shared by the replicas that make synthetic cutouts (ssw, jsoc)."""
     group.add_argument(
         "--shape",
-        type=_shape,
+        type=pixel_size(8, 4096),
         metavar="NXxNY",
         help="largest frame size in pixels (coarser pixels for wider fields of view; default: 0.6 arcsec)",
     )
     group.add_argument(
-        "--root", type=Path, metavar="DIR", help="write the frames made under DIR (else in memory)"
+        "--root", type=path, metavar="DIR", help="write the frames made under DIR (else in memory)"
     )
     group.add_argument(
         "--file-fault",
+        type=fault_spec,
         action="append",
         default=[],
         metavar="SPEC",
@@ -129,7 +139,7 @@ def _cutout_arguments(group: argparse._ArgumentGroup) -> None:
     )
     group.add_argument(
         "--latency-per-mb",
-        type=float,
+        type=delay,
         default=0.0,
         metavar="SEC",
         help="pace the files: seconds per 10**6 bytes",
@@ -140,19 +150,21 @@ def _ssw_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("SSW jobs")
     group.add_argument(
         "--pending-polls",
-        type=int,
+        type=count,
         default=2,
         metavar="N",
         help="polls of a job folder answered 404 (default 2)",
     )
     group.add_argument(
         "--building-polls",
-        type=int,
+        type=count,
         default=1,
         metavar="N",
         help="polls answered next with a page without the ready marker (default 1)",
     )
-    group.add_argument("--max-frames-cap", type=int, metavar="N", help="at most N frames per wavelength")
+    group.add_argument(
+        "--max-frames-cap", type=integer(1, 100_000), metavar="N", help="at most N frames per wavelength"
+    )
     group.add_argument(
         "--malicious",
         action="store_true",
@@ -188,36 +200,41 @@ def _jsoc_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("JSOC exports")
     group.add_argument(
         "--registered",
+        type=email,
         action="append",
         metavar="EMAIL",
         help="a registered notification address (repeatable; default jets@example.org)",
     )
     group.add_argument(
         "--status-sequence",
-        default="6,2,1,0",
+        type=int_list,
+        default=(6, 2, 1, 0),
         metavar="S,S,...",
         help="exp_status answers of successive polls; the last repeats (default 6,2,1,0)",
     )
     group.add_argument(
-        "--transient-error-every", type=int, metavar="K", help="every K-th poll of a pending export answers 4"
+        "--transient-error-every",
+        type=integer(1, 1_000_000),
+        metavar="K",
+        help="every K-th poll of a pending export answers 4",
     )
     group.add_argument(
         "--max-connections",
-        type=int,
+        type=integer(0, 10_000),
         default=1,
         metavar="N",
         help="requests in flight per client before 429 (default 1; 0: no limit)",
     )
     group.add_argument(
         "--busy-retry-after",
-        type=float,
+        type=delay,
         default=1.0,
         metavar="SEC",
         help="Retry-After of that 429 (default 1)",
     )
     group.add_argument(
         "--wait",
-        type=float,
+        type=delay,
         default=10.0,
         metavar="SEC",
         help="the wait JSOC suggests between polls (default 10)",
@@ -226,19 +243,13 @@ def _jsoc_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _build_jsoc(args: argparse.Namespace, plan: FaultPlan) -> SandboxServer:
-    try:
-        sequence = tuple(int(s) for s in args.status_sequence.split(",") if s.strip())
-    except ValueError:
-        raise CliUsageError(
-            f"--status-sequence must be whole numbers, not {args.status_sequence!r}"
-        ) from None
     return JsocServer(
         registered=tuple(args.registered or ("jets@example.org",)),
         faults=plan,
         file_faults=_file_plan(args, plan),
         latency_per_mb=args.latency_per_mb,
         seed=args.seed,
-        status_sequence=sequence,
+        status_sequence=tuple(args.status_sequence),
         transient_error_every=args.transient_error_every,
         max_connections=args.max_connections or None,
         busy_retry_after=args.busy_retry_after,
@@ -252,10 +263,10 @@ def _build_jsoc(args: argparse.Namespace, plan: FaultPlan) -> SandboxServer:
 
 def _files_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("files")
-    group.add_argument("--root", type=Path, required=True, metavar="DIR", help="the folder to serve")
+    group.add_argument("--root", type=existing_dir, required=True, metavar="DIR", help="the folder to serve")
     group.add_argument(
         "--latency-per-mb",
-        type=float,
+        type=delay,
         default=0.0,
         metavar="SEC",
         help="pace the bodies: seconds per 10**6 bytes",
@@ -302,11 +313,16 @@ SERVE: dict[str, ServeSpec] = {
 def _serve_options() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
     group = parent.add_argument_group("server")
-    group.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    group.add_argument("--port", type=int, default=0, help="port to listen on (default: any free port)")
-    group.add_argument("--seed", type=int, default=0, help="seed of the synthetic data and of random faults")
+    group.add_argument(
+        "--host", type=host, default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    group.add_argument(
+        "--port", type=port, default=0, help="port to listen on, 1..65535 (default 0: any free port)"
+    )
+    group.add_argument("--seed", type=seed, default=0, help="seed of the synthetic data and of random faults")
     group.add_argument(
         "--fault",
+        type=fault_spec,
         action="append",
         default=[],
         metavar="SPEC",
@@ -314,7 +330,7 @@ def _serve_options() -> argparse.ArgumentParser:
         "reset:1, delay=3:1, bad_utf8:every=3, mixed_keys:every=1, empty:1 (repeatable)",
     )
     group.add_argument(
-        "--latency", type=float, default=0.0, metavar="SEC", help="seconds to wait before every answer"
+        "--latency", type=delay, default=0.0, metavar="SEC", help="seconds to wait before every answer"
     )
     return parent
 
@@ -348,8 +364,6 @@ def register(commands: Any) -> None:
 
 def run(app: App, args: argparse.Namespace) -> int:
     spec = SERVE[args.replica]
-    if args.latency < 0:
-        raise CliUsageError(f"--latency must be >= 0, not {args.latency}")
     plan = FaultPlan.parse(args.fault, latency=args.latency, seed=args.seed)
     try:
         server = spec.build(args, plan)
