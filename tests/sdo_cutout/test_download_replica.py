@@ -24,8 +24,8 @@ from jet_sandbox.aia import CutoutSpec, write_cutout
 from jet_sandbox.files import FileServer, ServedFile, full_downloads
 from jet_sandbox.server import LoggedRequest
 from jet_store import FitsFrame, FrameState, Store
+from jet_store.retry import RetryPolicy
 from sdo_cutout.download import LOCK_NAME, download_frames
-from sdo_cutout.jobs import RetryPolicy
 from sdo_cutout.verify import verify_frames
 
 FAULTS = [
@@ -151,7 +151,7 @@ import logging, sys
 import astropy.io.fits  # imported before the run starts, as the command line has it
 from jet_store import Store
 from sdo_cutout.download import LOCK_NAME, download_frames
-from sdo_cutout.jobs import RetryPolicy
+from jet_store.retry import RetryPolicy
 logging.basicConfig(level=logging.ERROR)
 policy = RetryPolicy(attempts=100, base_delay=0.3, max_delay=0.6, max_retry_after=0.3)
 download_frames(Store(sys.argv[1]), sys.argv[2], workers=3, progress=False, retry=policy)
