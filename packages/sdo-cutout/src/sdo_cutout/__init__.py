@@ -70,7 +70,7 @@ from sdo_cutout.request import (  # noqa: E402
     requests_for_events,
 )
 from sdo_cutout.service import ServiceClient  # noqa: E402
-from sdo_cutout.ssw import SswClient  # noqa: E402  (registered first: the default backend)
+from sdo_cutout.ssw import SswClient  # noqa: E402
 
 __all__ = [
     "__version__",

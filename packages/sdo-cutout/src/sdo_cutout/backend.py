@@ -134,7 +134,7 @@ class CutoutBackend(Protocol):
 
 
 class BackendRegistry(Sequence[str]):
-    """The registered backend names, in the order their clients were defined.
+    """The registered backend names, by their client's ``rank`` (the default backend first).
 
     It reads as a sequence of names (``in``, iteration, ``", ".join``), so it serves
     directly as ``argparse`` choices; :meth:`client_class` gives a name's class.
@@ -156,6 +156,7 @@ class BackendRegistry(Sequence[str]):
     def register(self, cls: type[ServiceClient]) -> None:
         """Record ``cls`` as the client of the backend ``cls.name`` (the latest definition wins)."""
         self._classes[cls.name] = cls
+        self._classes = dict(sorted(self._classes.items(), key=lambda kv: (kv[1].rank, kv[0])))
 
     def client_class(self, name: str) -> type[ServiceClient]:
         """The client class of backend ``name``."""

@@ -546,6 +546,7 @@ class JsocClient(ServiceClient):
 
     name = "jsoc"
     label = "JSOC export service"
+    rank = 1
 
     def __init__(
         self,

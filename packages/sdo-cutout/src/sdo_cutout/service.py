@@ -106,6 +106,7 @@ class ServiceClient:
 
     name: ClassVar[str] = "service"
     label: ClassVar[str] = "cutout service"
+    rank: ClassVar[int] = 100  #: place among the backend names (lowest first: the default)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -332,6 +332,7 @@ class SswClient(ServiceClient):
 
     name = "ssw"
     label = "SSW cutout service"
+    rank = 0  # the default backend
 
     def __init__(
         self,
