@@ -154,7 +154,7 @@ from sdo_cutout.download import LOCK_NAME, download_frames
 from jet_store.retry import RetryPolicy
 logging.basicConfig(level=logging.ERROR)
 policy = RetryPolicy(attempts=100, base_delay=0.3, max_delay=0.6, max_retry_after=0.3)
-download_frames(Store(sys.argv[1]), sys.argv[2], workers=3, progress=False, retry=policy)
+download_frames(Store(sys.argv[1]), sys.argv[2], workers=3, progress=False, retry=policy, lease=1.0)
 print("finished", flush=True)
 """
 
@@ -220,12 +220,22 @@ def test_a_run_killed_midway_resumes_without_fetching_a_complete_file_twice(
         assert 3 <= len(done_at_kill) < len(cutout.files)
         assert any(0 < size < sizes[name] for name, size in parts.items())
 
-        summary = download_frames(store, data, workers=3, progress=False, retry=fast(30))
+        # the dead run's claims (1 s lease) hold its frames until they expire: runs until none is held
+        runs = [download_frames(store, data, workers=3, progress=False, retry=fast(30))]
+        _wait_for(
+            lambda: (
+                runs[-1].busy == 0
+                or bool(runs.append(download_frames(store, data, workers=3, progress=False, retry=fast(30))))
+            ),
+            30,
+            "the killed run's claims to expire",
+        )
         log = srv.requests
     second = _by_file([e for e in log if e.received > killed_at])
 
-    assert summary.frames == len(cutout.files) - recorded_at_kill
-    assert summary.downloaded == summary.frames and summary.errors == summary.failed == 0
+    assert runs[0].frames == len(cutout.files) - recorded_at_kill
+    assert sum(r.downloaded for r in runs) == runs[0].frames
+    assert sum(r.errors + r.failed for r in runs) == 0
     assert_store_matches_disk(store, data, cutout)  # every file complete, no .part, no duplicate row
     # no file was ever fetched in full twice, over both runs
     assert max(full_downloads(log).values()) == 1
@@ -239,7 +249,9 @@ def test_a_run_killed_midway_resumes_without_fetching_a_complete_file_twice(
         if 0 < size < sizes[name]:
             assert asked[0].range == f"bytes={size}-" and asked[0].status == 206, (name, size, asked)
     # (the cuts go on in the second run, so it resumes more than the kill left)
-    assert summary.resumed >= sum(1 for n, size in parts.items() if size > 0 and n not in done_at_kill)
+    assert sum(r.resumed for r in runs) >= sum(
+        1 for n, size in parts.items() if size > 0 and n not in done_at_kill
+    )
 
 
 def _tree(root: Path, skip: Path) -> dict[str, bytes]:
@@ -292,7 +304,7 @@ def test_a_malicious_listing_writes_nothing_outside_the_data_folder(
     assert written and all(p.resolve().is_relative_to(data.resolve()) for p in written)
     assert {p.parent.parent.name for p in written} == {"cutouts"}
     # refused: "%2e%2e" names no file, and a stored path that climbs out
-    assert (summary.downloaded, len(written), summary.refused, summary.failed) == (10, 10, 2, 2)
+    assert (runs[0].downloaded, len(written), runs[0].refused, runs[0].failed) == (10, 10, 2, 2)
     assert leftovers(data) == []
 
 
@@ -308,7 +320,7 @@ def test_a_symlinked_job_folder_pointing_out_is_refused(
         store.add([FitsFrame(url=url, job_key="evil")])
         summary = download_frames(store, data, progress=False, retry=fast())
         assert srv.requests == []
-    assert summary.failed == 1 and [p.name for p in outside.iterdir()] == ["keep.txt"]
+    assert runs[0].failed == 1 and [p.name for p in outside.iterdir()] == ["keep.txt"]
     frame = store.get(FitsFrame, url)
     assert frame is not None and frame.state == "failed"
 
@@ -336,8 +348,8 @@ def test_verify_finds_missing_and_corrupt_files_and_fetches_them_again(
         before = len(srv.requests)
         summary = verify_frames(store, data, progress=False, retry=fast())
         refetched = srv.requests[before:]
-    assert (summary.ok, summary.missing, summary.corrupt) == (21, 1, 2)
-    assert summary.refetch is not None and summary.refetch.downloaded == 3 and summary.clean
+    assert (runs[0].ok, runs[0].missing, runs[0].corrupt) == (21, 1, 2)
+    assert runs[0].refetch is not None and runs[0].refetch.downloaded == 3 and runs[0].clean
     assert len({e.path for e in refetched}) == 3
     (data / "cutouts" / "stray.fts").unlink()
     assert_store_matches_disk(store, data, cutout)

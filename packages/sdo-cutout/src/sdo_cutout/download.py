@@ -9,6 +9,14 @@ transaction, right after the rename. A run killed at any moment loses at most th
 in flight: the next run resumes each ``.part``, and a file renamed just before the kill
 is recognised by its note and adopted without fetching it again.
 
+Two runs at once (two processes, or two machines on one PostgreSQL store) share the
+work through the store's claims (:mod:`jet_store.claims`): each batch of frames is
+claimed before it is fetched, a frame held by another worker is left to it (``busy``),
+and a claimed frame is read again so one that another worker finished meanwhile is not
+fetched twice. The files themselves are protected by per-file locks in the data folder
+(:class:`sdo_cutout.part.FileLocks`). A killed worker's claims expire after ``lease``
+seconds and the next run takes its frames over.
+
 Every failure is recorded on its frame (``FitsFrame.message``) and the stage goes on:
 a file the server refuses (4xx), a redirect loop, a redirect to another scheme, a
 malformed ``Location``, or a file corrupt on every try is marked ``failed``; one that
@@ -53,6 +61,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from jet_store import FitsFrame, FrameState, Store
+from jet_store.claims import default_owner
 
 from sdo_cutout.download_errors import LocalWriteError, UnsafeName, UnsafePath
 from sdo_cutout.fetcher import Downloader
@@ -70,8 +79,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-_HAS_MESSAGE = "message" in {f.name for f in dataclasses.fields(FitsFrame)}
 
 
 @dataclasses.dataclass
@@ -160,10 +167,15 @@ def sweep_notes(store: Store, data_dir: str | os.PathLike[str]) -> int:
     return removed
 
 
-def _todo(store: Store, retry_failed: bool) -> list[FitsFrame]:
+def _states(retry_failed: bool) -> tuple[str, ...]:
+    """The frame states the stage takes up."""
     states = [FrameState.PENDING, FrameState.MISSING] + ([FrameState.FAILED] if retry_failed else [])
+    return tuple(str(state) for state in states)
+
+
+def _todo(store: Store, retry_failed: bool) -> list[FitsFrame]:
     frames: list[FitsFrame] = []
-    for state in states:
+    for state in _states(retry_failed):
         frames.extend(store.filter(FitsFrame, state=str(state)))
     return sorted(frames, key=lambda f: f.url)
 
@@ -204,7 +216,7 @@ def _owned_by_other(store: Store, data_dir: Path, path: PurePosixPath, url: str)
 
 def _failure_changes(result: FileResult) -> dict[str, Any]:
     """The record changes of a failed file: its reason (and, if permanent, the failed state)."""
-    changes: dict[str, Any] = {"message": result.error} if _HAS_MESSAGE else {}
+    changes: dict[str, Any] = {"message": result.error}
     if result.permanent:
         changes.update(state=str(FrameState.FAILED), path=result.item.path.as_posix())
     return changes
@@ -217,8 +229,7 @@ def _record(store: Store, frame: FitsFrame, result: FileResult) -> None:
         fields = dict(result.fields or {})
         if fields.get("wavelength") is None:
             fields.pop("wavelength", None)  # keep the listing's
-        if _HAS_MESSAGE:
-            fields["message"] = None
+        fields["message"] = None
         new = dataclasses.replace(
             frame,
             path=result.item.path.as_posix(),
@@ -230,9 +241,7 @@ def _record(store: Store, frame: FitsFrame, result: FileResult) -> None:
         store.add([new])
         unlink(note_path(result.path))  # recorded: the note is no longer needed
     elif not result.busy:
-        changes = _failure_changes(result)
-        if changes:
-            store.update(FitsFrame, frame.url, **changes)
+        store.update(FitsFrame, frame.url, **_failure_changes(result))
 
 
 async def adownload_frames(
@@ -263,20 +272,38 @@ async def _run_stage(store: Store, root: Path, options: DownloadOptions) -> Down
     items, refused = _plan(store, root, frames)
     if refused:
         for frame, reason in refused:
-            changes: dict[str, Any] = {"message": reason} if _HAS_MESSAGE else {}
-            store.update(FitsFrame, frame.url, state=str(FrameState.FAILED), **changes)
+            store.update(FitsFrame, frame.url, state=str(FrameState.FAILED), message=reason)
             log.error("refusing frame %s: %s", frame.url, reason)
             summary.note(f"{frame.url}: {reason}")
         summary.refused = summary.failed = len(refused)
     downloader = Downloader(root, options)
     downloader.keep_notes = True
+    owner = options.owner or default_owner()
+    states = _states(options.retry_failed)
     loop = asyncio.get_running_loop()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sdo-store") as writer:
+
+        def record(result: FileResult) -> None:
+            _record(store, by_url[result.item.key], result)
+            store.release(FitsFrame, [result.item.key], owner=owner, strict=False)
+
         async with downloader:
-            async for result in downloader.iter_fetch(items):
-                summary.bytes += result.fetched_bytes
-                await loop.run_in_executor(writer, _record, store, by_url[result.item.key], result)
-                _count(summary, result)
+            for start in range(0, len(items), options.batch):
+                batch = items[start : start + options.batch]
+                keys = [item.key for item in batch]
+                with store.claiming_keys(FitsFrame, keys, owner=owner, lease=options.lease) as got:
+                    held = set(got)
+                    summary.busy += len(batch) - len(held)
+                    mine = []
+                    for item in batch:  # claimed now: is it still to do (another worker may have done it)?
+                        fresh = store.get(FitsFrame, item.key) if item.key in held else None
+                        if fresh is not None and fresh.state in states:
+                            by_url[item.key] = fresh
+                            mine.append(item)
+                    async for result in downloader.iter_fetch(mine):
+                        summary.bytes += result.fetched_bytes
+                        await loop.run_in_executor(writer, record, result)
+                        _count(summary, result)
     return summary
 
 

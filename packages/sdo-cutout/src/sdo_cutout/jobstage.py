@@ -21,6 +21,12 @@ and the summary says how many jobs were left and how long each had waited since 
 submission. Submissions are not cut (an answer lost there would submit the job twice)
 and ``new`` jobs are still submitted after it, so they run remotely until the next run.
 
+Workers: each job is driven while its claim in the store is held
+(:meth:`jet_store.Store.claiming_keys`, renewed in the background, released at the
+end), and read again once claimed, so two processes (or machines on one PostgreSQL
+store) never submit or poll one job at once; a job another worker holds counts as
+``busy``. A killed worker's claims expire after ``lease`` seconds.
+
 Concurrency: jobs run as asyncio tasks, at most ``concurrency`` jobs of one service in
 flight at once (one :class:`asyncio.Semaphore` per service; each service client owns
 one :class:`httpx.AsyncClient` with its own connection limit). Jobs with a remote id
@@ -81,6 +87,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from jet_store import CutoutJob, FitsFrame, FrameState, JobState, Store
+from jet_store.claims import default_owner
 from jet_store.progress import progress_bar
 
 from sdo_cutout.backend import CutoutBackend, Outcome
@@ -159,6 +166,7 @@ class JobStage:
         self.blocked: dict[str, str] = {}  # services that deferred a submission in a submit-only run
         self.stopping = False
         self.left_pending: dict[str, float | None] = {}  # job key -> age, of jobs the deadline left
+        self.owner = options.owner or default_owner()
 
     # -- selection and records ----------------------------------------------------------
 
@@ -242,7 +250,7 @@ class JobStage:
                         if self.stopping:  # another job raised: start nothing new
                             return
                         try:
-                            result = await self.drive(job)
+                            result = await self.claimed(job)
                         except BaseException:
                             self.stopping = True
                             raise
@@ -267,6 +275,16 @@ class JobStage:
                 await backend.__aexit__(None, None, None)
         self.report_deadline()
         return self.summary
+
+    async def claimed(self, job: CutoutJob) -> JobResult:
+        """Drive ``job`` while holding its claim (renewed in the background); busy when another holds it."""
+        with self.store.claiming_keys(
+            CutoutJob, [job.key], owner=self.owner, lease=self.options.lease
+        ) as got:
+            if not got:
+                log.info("%s job %s is held by another worker; left to it", job.backend, job.key)
+                return "busy"
+            return await self.drive(job)
 
     def report_deadline(self) -> None:
         if not self.left_pending or self.options.timeout is None:
