@@ -304,7 +304,7 @@ def test_a_malicious_listing_writes_nothing_outside_the_data_folder(
     assert written and all(p.resolve().is_relative_to(data.resolve()) for p in written)
     assert {p.parent.parent.name for p in written} == {"cutouts"}
     # refused: "%2e%2e" names no file, and a stored path that climbs out
-    assert (runs[0].downloaded, len(written), runs[0].refused, runs[0].failed) == (10, 10, 2, 2)
+    assert (summary.downloaded, len(written), summary.refused, summary.failed) == (10, 10, 2, 2)
     assert leftovers(data) == []
 
 
@@ -320,7 +320,7 @@ def test_a_symlinked_job_folder_pointing_out_is_refused(
         store.add([FitsFrame(url=url, job_key="evil")])
         summary = download_frames(store, data, progress=False, retry=fast())
         assert srv.requests == []
-    assert runs[0].failed == 1 and [p.name for p in outside.iterdir()] == ["keep.txt"]
+    assert summary.failed == 1 and [p.name for p in outside.iterdir()] == ["keep.txt"]
     frame = store.get(FitsFrame, url)
     assert frame is not None and frame.state == "failed"
 
@@ -348,8 +348,8 @@ def test_verify_finds_missing_and_corrupt_files_and_fetches_them_again(
         before = len(srv.requests)
         summary = verify_frames(store, data, progress=False, retry=fast())
         refetched = srv.requests[before:]
-    assert (runs[0].ok, runs[0].missing, runs[0].corrupt) == (21, 1, 2)
-    assert runs[0].refetch is not None and runs[0].refetch.downloaded == 3 and runs[0].clean
+    assert (summary.ok, summary.missing, summary.corrupt) == (21, 1, 2)
+    assert summary.refetch is not None and summary.refetch.downloaded == 3 and summary.clean
     assert len({e.path for e in refetched}) == 3
     (data / "cutouts" / "stray.fts").unlink()
     assert_store_matches_disk(store, data, cutout)
