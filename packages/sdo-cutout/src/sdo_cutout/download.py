@@ -282,15 +282,11 @@ async def _run_stage(store: Store, root: Path, options: DownloadOptions) -> Down
     states = _states(options.retry_failed)
     loop = asyncio.get_running_loop()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sdo-store") as writer:
-
-        def record(result: FileResult) -> None:
-            _record(store, by_url[result.item.key], result)
-            store.release(FitsFrame, [result.item.key], owner=owner, strict=False)
-
         async with downloader:
             for start in range(0, len(items), options.batch):
                 batch = items[start : start + options.batch]
                 keys = [item.key for item in batch]
+                # the batch's claims are renewed while it runs and released when it ends
                 with store.claiming_keys(FitsFrame, keys, owner=owner, lease=options.lease) as got:
                     held = set(got)
                     summary.busy += len(batch) - len(held)
@@ -302,7 +298,7 @@ async def _run_stage(store: Store, root: Path, options: DownloadOptions) -> Down
                             mine.append(item)
                     async for result in downloader.iter_fetch(mine):
                         summary.bytes += result.fetched_bytes
-                        await loop.run_in_executor(writer, record, result)
+                        await loop.run_in_executor(writer, _record, store, by_url[result.item.key], result)
                         _count(summary, result)
     return summary
 
