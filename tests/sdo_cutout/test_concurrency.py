@@ -67,7 +67,7 @@ def workers(url: str, srv: Any, folder: Path, n: int) -> list[dict[str, Any]]:
     finally:
         for proc in procs:
             proc.kill()
-    for proc, (out, err) in zip(procs, results):
+    for proc, (_, err) in zip(procs, results, strict=True):
         assert proc.returncode == 0, err[-3000:]
     return [json.loads(out.strip().splitlines()[-1]) for out, _ in results]
 
@@ -76,7 +76,16 @@ def snapshot(store: Store) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]
     """The store's jobs and frames without what differs from run to run (times, remote ids)."""
     jobs = sorted((j.key, j.state, j.attempts, j.params.get("files")) for j in store.filter(CutoutJob))
     frames = sorted(
-        (f.job_key, f.url.rsplit("/", 1)[1], f.state, f.path, f.size_bytes, f.sha256, f.wavelength, f.obs_time)
+        (
+            f.job_key,
+            f.url.rsplit("/", 1)[1],
+            f.state,
+            f.path,
+            f.size_bytes,
+            f.sha256,
+            f.wavelength,
+            f.obs_time,
+        )
         for f in store.filter(FitsFrame)
     )
     return jobs, frames
@@ -109,7 +118,11 @@ def one_store(url: str, events: list[HekEvent], tmp: Path, n_workers: int) -> di
 def test_two_workers_at_once_do_each_job_and_file_once(
     backend: str, june_events: list[HekEvent], tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    url = f"sqlite:///{tmp_path / 's.db'}" if backend == "sqlite" else str(request.getfixturevalue("postgres_url"))
+    url = (
+        f"sqlite:///{tmp_path / 's.db'}"
+        if backend == "sqlite"
+        else str(request.getfixturevalue("postgres_url"))
+    )
     single = one_store(url, june_events, tmp_path, 1)
     pair = one_store(url, june_events, tmp_path, 2)  # the same database, emptied first
 
@@ -133,4 +146,3 @@ def test_two_workers_at_once_do_each_job_and_file_once(
         files_busy=[f["busy"] for f in files],
     )
     print("request counts, two workers:", json.dumps(counts))
-

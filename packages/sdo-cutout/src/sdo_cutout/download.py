@@ -15,7 +15,8 @@ claimed before it is fetched, a frame held by another worker is left to it (``bu
 and a claimed frame is read again so one that another worker finished meanwhile is not
 fetched twice. The files themselves are protected by per-file locks in the data folder
 (:class:`sdo_cutout.part.FileLocks`). A killed worker's claims expire after ``lease``
-seconds and the next run takes its frames over.
+seconds and the next run takes its frames over (at once when the worker ran on this
+machine: :func:`sdo_cutout.claims.release_dead_claims`).
 
 Every failure is recorded on its frame (``FitsFrame.message``) and the stage goes on:
 a file the server refuses (4xx), a redirect loop, a redirect to another scheme, a
@@ -63,6 +64,7 @@ from typing import Any
 from jet_store import FitsFrame, FrameState, Store
 from jet_store.claims import default_owner
 
+from sdo_cutout.claims import release_dead_claims
 from sdo_cutout.download_errors import LocalWriteError, UnsafeName, UnsafePath
 from sdo_cutout.fetcher import Downloader
 from sdo_cutout.fetchtypes import DownloadItem, DownloadOptions, FileResult
@@ -266,6 +268,7 @@ async def adownload_frames(
 
 async def _run_stage(store: Store, root: Path, options: DownloadOptions) -> DownloadSummary:
     sweep_notes(store, root)
+    release_dead_claims(store, FitsFrame)
     frames = _todo(store, options.retry_failed)
     by_url = {frame.url: frame for frame in frames}
     summary = DownloadSummary(frames=len(frames))

@@ -25,7 +25,8 @@ Workers: each job is driven while its claim in the store is held
 (:meth:`jet_store.Store.claiming_keys`, renewed in the background, released at the
 end), and read again once claimed, so two processes (or machines on one PostgreSQL
 store) never submit or poll one job at once; a job another worker holds counts as
-``busy``. A killed worker's claims expire after ``lease`` seconds.
+``busy``. A killed worker's claims expire after ``lease`` seconds (at once when it ran
+on this machine: :func:`sdo_cutout.claims.release_dead_claims`).
 
 Concurrency: jobs run as asyncio tasks, at most ``concurrency`` jobs of one service in
 flight at once (one :class:`asyncio.Semaphore` per service; each service client owns
@@ -91,6 +92,7 @@ from jet_store.claims import default_owner
 from jet_store.progress import progress_bar
 
 from sdo_cutout.backend import CutoutBackend, Outcome
+from sdo_cutout.claims import release_dead_claims
 from sdo_cutout.errors import CutoutPermanentError, CutoutRequestError, CutoutServiceError
 from sdo_cutout.jobs import JobOptions, JobSummary, utc_now
 from sdo_cutout.sync import run_sync
@@ -228,6 +230,7 @@ class JobStage:
 
     async def run(self, keys: Iterable[str] | None) -> JobSummary:
         """Take the selected jobs as far as this stage goes; return the summary."""
+        release_dead_claims(self.store, CutoutJob)
         jobs = self.select(keys)
         self.summary.jobs = len(jobs)
         if not jobs:
