@@ -291,19 +291,24 @@ async def _run_stage(store: Store, root: Path, options: DownloadOptions) -> Down
                 keys = [item.key for item in batch]
                 # the batch's claims are renewed while it runs and released when it ends
                 with store.claiming_keys(FitsFrame, keys, owner=owner, lease=options.lease) as got:
-                    held = set(got)
-                    summary.busy += len(batch) - len(held)
-                    mine = []
-                    for item in batch:  # claimed now: is it still to do (another worker may have done it)?
-                        fresh = store.get(FitsFrame, item.key) if item.key in held else None
-                        if fresh is not None and fresh.state in states:
-                            by_url[item.key] = fresh
-                            mine.append(item)
+                    summary.busy += len(batch) - len(got)
+                    fresh = _current(store, got)  # claimed now: still to do? (another worker may be done)
+                    mine = [item for item in batch if item.key in fresh and fresh[item.key].state in states]
+                    by_url.update(fresh)
                     async for result in downloader.iter_fetch(mine):
                         summary.bytes += result.fetched_bytes
                         await loop.run_in_executor(writer, _record, store, by_url[result.item.key], result)
                         _count(summary, result)
     return summary
+
+
+def _current(store: Store, urls: Sequence[str]) -> dict[str, FitsFrame]:
+    """The stored frames of ``urls``, read in one query over their (sorted) range."""
+    if not urls:
+        return {}
+    wanted = set(urls)
+    span = [("url", ">=", min(wanted)), ("url", "<=", max(wanted))]
+    return {f.url: f for f in store.filter(FitsFrame, where=span) if f.url in wanted}
 
 
 def _count(summary: DownloadSummary, result: FileResult) -> None:
