@@ -10,7 +10,6 @@ import asyncio
 import hashlib
 import io
 import json
-import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -21,18 +20,12 @@ import numpy as np
 import pytest
 from astropy.io import fits
 from jet_store import FitsFrame, FrameState, Store
-from sdo_cutout.download import (
-    Downloader,
-    DownloadItem,
-    FileResult,
-    _data_folder_lock,
-    download_files,
-    download_frames,
-    note_path,
-    part_path,
-)
-from sdo_cutout.download_errors import DataFolderBusy, LocalWriteError
-from sdo_cutout.jobs import RetryPolicy
+from jet_store.retry import RetryPolicy
+from sdo_cutout.download import download_frames
+from sdo_cutout.download_errors import LocalWriteError
+from sdo_cutout.fetcher import Downloader, download_files
+from sdo_cutout.fetchtypes import DownloadItem, FileResult
+from sdo_cutout.part import note_path, part_path
 from tenacity import RetryCallState
 
 ETAG = '"v1"'
@@ -341,10 +334,10 @@ def test_transient_failures_that_outlast_the_retries_leave_a_resumable_part(tmp_
 def test_per_host_limits_are_kept(tmp_path: Path) -> None:
     remote = Remote({f"/job1/{n}.fts": fits_blob(n, (8, 8)) for n in range(12)}, delay=0.01)
     items = [item(f"{n}.fts") for n in range(12)]
-    results = fetch(tmp_path, remote, items, max_per_host=3)
+    results = fetch(tmp_path, remote, items, workers=3)
     assert all(r.ok for r in results) and remote.peak == 3
     remote.peak = 0
-    results = fetch(tmp_path / "b", remote, items, max_per_host=8, host_limits={"files.test": 2})
+    results = fetch(tmp_path / "b", remote, items, workers=8, host_limits={"files.test": 2})
     assert all(r.ok for r in results) and remote.peak == 2
 
 
@@ -516,16 +509,6 @@ def test_hostile_stored_paths_are_refused_and_marked_failed(tmp_path: Path) -> N
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
 
 
-def test_a_second_run_on_the_same_data_folder_is_refused(tmp_path: Path) -> None:
-    remote = Remote({"/j/a.fts": fits_blob()})
-    store = Store("sqlite://")
-    store.add([FitsFrame(url="http://files.test/j/a.fts", job_key="j")])
-    with _data_folder_lock(tmp_path), pytest.raises(DataFolderBusy, match=f"pid {os.getpid()}"):
-        _stage(store, tmp_path, remote)
-    assert remote.log == []
-    assert _stage(store, tmp_path, remote).downloaded == 1  # released
-
-
 def test_summary_line_and_dict(tmp_path: Path) -> None:
     remote = Remote({"/j/a.fts": fits_blob()})
     store = Store("sqlite://")
@@ -550,7 +533,7 @@ def test_closing_the_iterator_early_cancels_the_rest(tmp_path: Path) -> None:
     remote = Remote({f"/job1/{n}.fts": fits_blob(n, (8, 8)) for n in range(20)}, delay=0.02)
 
     async def run() -> int:
-        async with Downloader(tmp_path, transport=httpx.MockTransport(remote), max_per_host=2) as dl:
+        async with Downloader(tmp_path, transport=httpx.MockTransport(remote), workers=2) as dl:
             got = 0
             stream = dl.iter_fetch([item(f"{n}.fts") for n in range(20)])
             async for _ in stream:

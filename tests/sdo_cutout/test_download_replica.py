@@ -24,8 +24,8 @@ from jet_sandbox.aia import CutoutSpec, write_cutout
 from jet_sandbox.files import FileServer, ServedFile, full_downloads
 from jet_sandbox.server import LoggedRequest
 from jet_store import FitsFrame, FrameState, Store
+from jet_store.retry import RetryPolicy
 from sdo_cutout.download import LOCK_NAME, download_frames
-from sdo_cutout.jobs import RetryPolicy
 from sdo_cutout.verify import verify_frames
 
 FAULTS = [
@@ -151,10 +151,10 @@ import logging, sys
 import astropy.io.fits  # imported before the run starts, as the command line has it
 from jet_store import Store
 from sdo_cutout.download import LOCK_NAME, download_frames
-from sdo_cutout.jobs import RetryPolicy
+from jet_store.retry import RetryPolicy
 logging.basicConfig(level=logging.ERROR)
 policy = RetryPolicy(attempts=100, base_delay=0.3, max_delay=0.6, max_retry_after=0.3)
-download_frames(Store(sys.argv[1]), sys.argv[2], workers=3, progress=False, retry=policy)
+download_frames(Store(sys.argv[1]), sys.argv[2], workers=3, progress=False, retry=policy, lease=1.0)
 print("finished", flush=True)
 """
 
@@ -220,12 +220,22 @@ def test_a_run_killed_midway_resumes_without_fetching_a_complete_file_twice(
         assert 3 <= len(done_at_kill) < len(cutout.files)
         assert any(0 < size < sizes[name] for name, size in parts.items())
 
-        summary = download_frames(store, data, workers=3, progress=False, retry=fast(30))
+        # the dead run's claims (1 s lease) hold its frames until they expire: runs until none is held
+        runs = [download_frames(store, data, workers=3, progress=False, retry=fast(30))]
+        _wait_for(
+            lambda: (
+                runs[-1].busy == 0
+                or bool(runs.append(download_frames(store, data, workers=3, progress=False, retry=fast(30))))
+            ),
+            30,
+            "the killed run's claims to expire",
+        )
         log = srv.requests
     second = _by_file([e for e in log if e.received > killed_at])
 
-    assert summary.frames == len(cutout.files) - recorded_at_kill
-    assert summary.downloaded == summary.frames and summary.errors == summary.failed == 0
+    assert runs[0].frames == len(cutout.files) - recorded_at_kill
+    assert sum(r.downloaded for r in runs) == runs[0].frames
+    assert sum(r.errors + r.failed for r in runs) == 0
     assert_store_matches_disk(store, data, cutout)  # every file complete, no .part, no duplicate row
     # no file was ever fetched in full twice, over both runs
     assert max(full_downloads(log).values()) == 1
@@ -239,7 +249,9 @@ def test_a_run_killed_midway_resumes_without_fetching_a_complete_file_twice(
         if 0 < size < sizes[name]:
             assert asked[0].range == f"bytes={size}-" and asked[0].status == 206, (name, size, asked)
     # (the cuts go on in the second run, so it resumes more than the kill left)
-    assert summary.resumed >= sum(1 for n, size in parts.items() if size > 0 and n not in done_at_kill)
+    assert sum(r.resumed for r in runs) >= sum(
+        1 for n, size in parts.items() if size > 0 and n not in done_at_kill
+    )
 
 
 def _tree(root: Path, skip: Path) -> dict[str, bytes]:

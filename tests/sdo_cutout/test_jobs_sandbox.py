@@ -95,7 +95,8 @@ def test_ssw_resume_in_a_new_process(june_events: list[HekEvent], tmp_path: Path
             from jet_store import Store
             from sdo_cutout import SswClient, run_jobs
             run_jobs(Store({str(db)!r}), [SswClient({srv.submit_url!r}, {srv.data_url!r})], concurrency=8,
-                     poll_interval=0.02, max_poll_interval=0.02, timeout=120, progress=False)
+                     poll_interval=0.02, max_poll_interval=0.02, timeout=120, progress=False, lease=1.0,
+                     owner="a-worker-on-another-machine")
             """
         )
         child = subprocess.Popen([sys.executable, "-c", script], env=os.environ.copy())
@@ -112,7 +113,14 @@ def test_ssw_resume_in_a_new_process(june_events: list[HekEvent], tmp_path: Path
         srv.pending_polls = 0  # the service finishes the jobs while nobody is looking
         assert len(submits(srv)) == 5
         remote_ids = {j.key: j.remote_id for j in store.filter(CutoutJob)}
+        # the killed child's claims (1 s lease; an owner of another machine, so only the lease
+        # can free them) hold its jobs until they expire; then they are taken over
+        deadline = time.monotonic() + 30
         summary = poll_jobs(store, [SswClient(srv.submit_url, srv.data_url, retry=retry())], **FAST)
+        while summary.busy:
+            assert time.monotonic() < deadline, "the dead child's claims never expired"
+            time.sleep(0.05)
+            summary = poll_jobs(store, [SswClient(srv.submit_url, srv.data_url, retry=retry())], **FAST)
         assert (summary.resumed, summary.ready, summary.submitted) == (5, 5, 0)
         assert len(submits(srv)) == 5  # nothing submitted twice
         assert {j.key: j.remote_id for j in store.filter(CutoutJob)} == remote_ids

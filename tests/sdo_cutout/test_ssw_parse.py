@@ -9,7 +9,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sdo_cutout import CutoutParams, SswAnswerError
-from sdo_cutout.jobs import safe_fits_name
+from sdo_cutout.names import safe_fits_name
 from sdo_cutout.ssw import (
     IndexPage,
     job_folder_url,

@@ -760,6 +760,12 @@ class FileServer(SandboxServer):
         Bytes per chunk written.
     index
         Answer folder URLs (``.../``) with an Apache-style index page (else 404).
+    redirects
+        Paths answered ``302`` with this ``Location`` instead (a path redirecting to
+        itself is a loop; ``ftp://...`` an unsupported scheme; ``http://[x`` malformed).
+    whole_as_206
+        Answer every whole-file GET ``206`` with a ``Content-Range`` covering the whole
+        file, asked for or not (a server quirk some CDNs have).
     host, port
         Where to listen.
 
@@ -793,10 +799,14 @@ class FileServer(SandboxServer):
         latency_per_mb: float | None = None,
         chunk_size: int = CHUNK_SIZE,
         index: bool = True,
+        redirects: Mapping[str, str] | None = None,
+        whole_as_206: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         super().__init__(faults=faults, latency=latency, host=host, port=port)
+        self.redirects = dict(redirects or {})
+        self.whole_as_206 = whole_as_206
         if isinstance(root, (str, os.PathLike)):
             self.source: FileSource = DirectorySource(root)
         elif isinstance(root, FileSource):
@@ -827,6 +837,10 @@ class FileServer(SandboxServer):
 
     def _serve(self, request: Request) -> Response:
         name = request.path
+        if name in self.redirects:
+            return Response.html(
+                "<html><body>Found</body></html>", status=302, headers=[("Location", self.redirects[name])]
+            )
         if name.endswith("/"):
             entries = self.source.listing(name) if self.index else None
             if entries is None:
@@ -839,4 +853,6 @@ class FileServer(SandboxServer):
                 status=301,
                 headers=[("Location", request.path + "/")],
             )
+        if self.whole_as_206 and served is not None and request.header("Range") is None:
+            request = dataclasses.replace(request, headers={**request.headers, "Range": "bytes=0-"})
         return file_response(request, served, latency_per_mb=self.latency_per_mb, chunk_size=self.chunk_size)

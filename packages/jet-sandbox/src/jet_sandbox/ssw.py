@@ -368,6 +368,7 @@ class SswServer(SandboxServer):
         self._polls: dict[str, int] = {}
         self._ready: set[str] = set()
         self._hostile: dict[str, bool] = {}
+        self._redirects: dict[str, str] = {}
         self._submitted = 0
         self._state = threading.Lock()
 
@@ -427,6 +428,15 @@ class SswServer(SandboxServer):
         self.job(job_id)
         with self._state:
             self._hostile[job_id] = malicious
+
+    def set_redirect(self, job_id: str, location: str | None) -> None:
+        """Answer one job's folder ``302`` with this ``Location`` (its own URL: a loop); None: stop."""
+        self.job(job_id)
+        with self._state:
+            if location is None:
+                self._redirects.pop(job_id, None)
+            else:
+                self._redirects[job_id] = location
 
     def is_malicious(self, job_id: str) -> bool:
         """Whether a job's lists hold :data:`MALICIOUS_LINES`."""
@@ -546,6 +556,12 @@ class SswServer(SandboxServer):
         job, rest = self._locate(request)
         if job is None:
             return not_found(request.path)
+        with self._state:
+            location = self._redirects.get(job.job_id)
+        if location is not None:
+            return Response.html(
+                "<html><body>Found</body></html>", status=302, headers=[("Location", location)]
+            )
         if not rest and not request.path.endswith("/"):
             return Response.html(
                 f'<html><body>Moved to <a href="{html.escape(request.path)}/">here</a></body></html>',

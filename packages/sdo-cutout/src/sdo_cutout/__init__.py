@@ -5,7 +5,9 @@ distinct jet) or explicit parameters (:class:`CutoutParams`), add them to a
 :class:`jet_store.Store` (:func:`add_jobs`), and run them on the LMSAL SSW cutout
 service (:class:`SswClient`) or JSOC's export with ``im_patch`` (:class:`JsocClient`)
 with :func:`submit_jobs`, :func:`poll_jobs` or :func:`run_jobs`; a finished job adds
-one pending :class:`jet_store.FitsFrame` per file URL.
+one pending :class:`jet_store.FitsFrame` per file URL. :func:`download_frames` fetches
+and verifies those files. Both stages take one options object (:class:`JobOptions`,
+:class:`DownloadOptions`) or its fields as keyword arguments.
 
 Examples
 --------
@@ -33,9 +35,13 @@ SSW_DATA_URL = "https://www.lmsal.com/solarsoft//archive/sdo/media/ssw/ssw_clien
 JSOC_URL = "http://jsoc.stanford.edu"
 """The JSOC site root (``/cgi-bin/ajax/jsoc_fetch`` and the export folders live below it)."""
 
-# -- cutout jobs (request, ssw, jsoc, jobs) -------------------------------------------
+# -- cutout jobs (backend, service, request, ssw, jsoc, jobs, jobstage) -------------------
+from jet_store.retry import RetryPolicy  # noqa: E402
+
+from sdo_cutout.backend import BACKENDS, CutoutBackend, FileRef, Outcome, create_backend  # noqa: E402
 from sdo_cutout.errors import (  # noqa: E402 (the addresses above come first: the clients read them)
     CutoutError,
+    CutoutPermanentError,
     CutoutRequestError,
     CutoutServiceError,
     CutoutUnavailable,
@@ -44,15 +50,9 @@ from sdo_cutout.errors import (  # noqa: E402 (the addresses above come first: t
     JsocStatusError,
     SswAnswerError,
 )
-from sdo_cutout.jobs import (  # noqa: E402
-    CutoutBackend,
-    FileRef,
-    JobsAdded,
-    JobSummary,
-    Outcome,
-    RetryPolicy,
-    ServiceClient,
-    add_jobs,
+from sdo_cutout.http import DEFAULT_TIMEOUT  # noqa: E402
+from sdo_cutout.jobs import JobOptions, JobsAdded, JobSummary, add_jobs  # noqa: E402
+from sdo_cutout.jobstage import (  # noqa: E402
     apoll_jobs,
     arun_jobs,
     asubmit_jobs,
@@ -63,13 +63,13 @@ from sdo_cutout.jobs import (  # noqa: E402
 from sdo_cutout.jsoc import JsocClient  # noqa: E402
 from sdo_cutout.request import (  # noqa: E402
     AIA_EUV_CADENCE,
-    BACKENDS,
     DEFAULT_WAVES,
     CutoutParams,
     jet_group_key,
     request_for_event,
     requests_for_events,
 )
+from sdo_cutout.service import ServiceClient  # noqa: E402
 from sdo_cutout.ssw import SswClient  # noqa: E402
 
 __all__ = [
@@ -77,8 +77,10 @@ __all__ = [
     "SSW_URL",
     "SSW_DATA_URL",
     "JSOC_URL",
+    "DEFAULT_TIMEOUT",
     # cutout jobs
     "BACKENDS",
+    "create_backend",
     "DEFAULT_WAVES",
     "AIA_EUV_CADENCE",
     "CutoutParams",
@@ -92,6 +94,7 @@ __all__ = [
     "RetryPolicy",
     "Outcome",
     "FileRef",
+    "JobOptions",
     "JobsAdded",
     "JobSummary",
     "add_jobs",
@@ -105,24 +108,16 @@ __all__ = [
     "CutoutRequestError",
     "CutoutServiceError",
     "CutoutUnavailable",
+    "CutoutPermanentError",
     "SswAnswerError",
     "JsocAnswerError",
     "JsocStatusError",
     "JsocAddressError",
 ]
 
-# -- downloader (download, fitsmeta, names, verify): exports added below ---------------
-from sdo_cutout.download import (  # noqa: E402
-    Downloader,
-    DownloadItem,
-    DownloadSummary,
-    FileResult,
-    adownload_frames,
-    download_files,
-    download_frames,
-)
+# -- downloader (fetchtypes, fetcher, download, fitsmeta, names, verify) --------------------
+from sdo_cutout.download import DownloadSummary, adownload_frames, download_frames  # noqa: E402
 from sdo_cutout.download_errors import (  # noqa: E402
-    DataFolderBusy,
     DownloadError,
     HeaderError,
     InvalidFits,
@@ -130,6 +125,8 @@ from sdo_cutout.download_errors import (  # noqa: E402
     UnsafeName,
     UnsafePath,
 )
+from sdo_cutout.fetcher import Downloader, download_files  # noqa: E402
+from sdo_cutout.fetchtypes import DownloadItem, DownloadOptions, FileResult  # noqa: E402
 from sdo_cutout.fitsmeta import check_fits, frame_fields_from_header, header_to_json  # noqa: E402
 from sdo_cutout.names import resolve_inside, safe_name, safe_relative_path  # noqa: E402
 from sdo_cutout.verify import VerifySummary, verify_frames  # noqa: E402
@@ -137,6 +134,7 @@ from sdo_cutout.verify import VerifySummary, verify_frames  # noqa: E402
 __all__ += [
     "Downloader",
     "DownloadItem",
+    "DownloadOptions",
     "FileResult",
     "DownloadSummary",
     "download_files",
@@ -156,5 +154,4 @@ __all__ += [
     "InvalidFits",
     "HeaderError",
     "LocalWriteError",
-    "DataFolderBusy",
 ]

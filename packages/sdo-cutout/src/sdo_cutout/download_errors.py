@@ -31,7 +31,6 @@ __all__ = [
     "InvalidFits",
     "HeaderError",
     "LocalWriteError",
-    "DataFolderBusy",
 ]
 
 
@@ -57,7 +56,3 @@ class HeaderError(DownloadError, DataError, ValueError):
 
 class LocalWriteError(DownloadError, UserError):
     """The data folder cannot be written (permissions, disk full, not a folder)."""
-
-
-class DataFolderBusy(DownloadError, UserError):
-    """Another download run holds the data folder; two would mix their ``.part`` files."""

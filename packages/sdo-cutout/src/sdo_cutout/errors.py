@@ -26,6 +26,7 @@ __all__ = [
     "CutoutRequestError",
     "CutoutServiceError",
     "CutoutUnavailable",
+    "CutoutPermanentError",
     "SswAnswerError",
     "JsocAnswerError",
     "JsocStatusError",
@@ -61,6 +62,12 @@ class CutoutUnavailable(CutoutServiceError):
         super().__init__(message)
         self.attempts = attempts
         self.reasons = reasons
+
+
+class CutoutPermanentError(CutoutServiceError):
+    """A request to a service failed in a way no retry will fix: a redirect loop, a
+    redirect to a scheme other than http(s), a ``Location`` header that is not a URL.
+    The stage marks the job ``failed`` with this message and goes on."""
 
 
 class SswAnswerError(CutoutServiceError, ValueError):

@@ -63,23 +63,18 @@ from urllib.parse import urlsplit
 
 import httpx
 from jet_store import CutoutJob
+from jet_store.retry import RetryPolicy, Transient
 
+from sdo_cutout.backend import FileRef, Outcome
 from sdo_cutout.errors import (
     CutoutRequestError,
     JsocAddressError,
     JsocAnswerError,
     JsocStatusError,
 )
-from sdo_cutout.jobs import (
-    DEFAULT_TIMEOUT,
-    FileRef,
-    Outcome,
-    RetryPolicy,
-    ServiceClient,
-    Transient,
-    mask_email,
-    safe_fits_name,
-)
+from sdo_cutout.http import DEFAULT_TIMEOUT, mask_email
+from sdo_cutout.names import safe_fits_name
+from sdo_cutout.service import ServiceClient
 
 __all__ = [
     "JsocClient",
@@ -387,7 +382,7 @@ def file_refs(doc: Mapping[str, Any], site_url: str) -> tuple[tuple[FileRef, ...
     """File URLs of a finished export (``site + dir + "/" + filename``) and refused entries.
 
     ``NoDataFile`` entries are skipped silently; file names are reduced to a safe
-    FITS basename (see :func:`sdo_cutout.jobs.safe_fits_name`).
+    FITS basename (see :func:`sdo_cutout.names.safe_fits_name`).
 
     Raises
     ------
@@ -536,7 +531,7 @@ class JsocClient(ServiceClient):
     max_not_found, max_status_errors : int
         Status 6 / status 4 answers taken as pending before the job is submitted again.
     transport, timeout, retry
-        As in :class:`~sdo_cutout.jobs.ServiceClient`.
+        As in :class:`~sdo_cutout.service.ServiceClient`.
     concurrency : int
         Jobs at once (1: JSOC takes one pending export per e-mail).
 
@@ -551,6 +546,7 @@ class JsocClient(ServiceClient):
 
     name = "jsoc"
     label = "JSOC export service"
+    rank = 1
 
     def __init__(
         self,

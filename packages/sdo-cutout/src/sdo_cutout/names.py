@@ -59,6 +59,7 @@ __all__ = [
     "with_hash",
     "check_relative",
     "resolve_inside",
+    "safe_fits_name",
 ]
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,46 @@ _RESERVED = frozenset(
 _OWN_SUFFIXES = (PART_SUFFIX, SIDECAR_SUFFIX, ".tmp")
 _KNOWN_EXT = re.compile(r"(\.(?:fts|fits|fit|fz|jp2|png|jpe?g|txt|json|list))(\.(?:gz|fz|bz2|xz))?$", re.I)
 _HASH_CHARS = 8
+
+
+_FITS_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*\.(fts|fits|fit)(\.gz|\.fz)?$", re.IGNORECASE)
+
+
+def safe_fits_name(path: str) -> str:
+    """The file name of a listed remote path, if it is a plain FITS file name.
+
+    Listings are untrusted: only the last path component is kept (so ``../../x.fts``
+    names ``x.fts`` inside the job's folder), and it must look like a FITS file name
+    (letters, digits, ``._+-``, ending ``.fts``/``.fits``/``.fit``, optionally ``.gz``/
+    ``.fz``); no ``%``, no query, no control characters.
+
+    Raises
+    ------
+    ValueError
+        With the reason, when there is no such name.
+
+    Examples
+    --------
+    >>> safe_fits_name("/archive/ssw/ssw_cutout_20100620_111444_AIA_304_.fts")
+    'ssw_cutout_20100620_111444_AIA_304_.fts'
+    >>> safe_fits_name("../../x.fts")
+    'x.fts'
+    >>> safe_fits_name("/etc/passwd")
+    Traceback (most recent call last):
+    ...
+    ValueError: 'passwd' is not a FITS file name
+    """
+    text = path.strip()
+    if not text:
+        raise ValueError("empty name")
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise ValueError(f"{text[:80]!r} holds control characters")
+    name = text.replace("\\", "/").rsplit("/", 1)[-1]
+    if name in ("", ".", ".."):
+        raise ValueError(f"{text[:80]!r} names no file")
+    if not _FITS_NAME.match(name):
+        raise ValueError(f"{name[:80]!r} is not a FITS file name")
+    return name
 
 
 def _digest(text: str, n: int) -> str:

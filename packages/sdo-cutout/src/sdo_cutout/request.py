@@ -65,6 +65,7 @@ from typing import Any
 
 from jet_store import CutoutJob, HekEvent
 
+from sdo_cutout.backend import BACKENDS
 from sdo_cutout.errors import CutoutRequestError
 
 __all__ = [
@@ -86,8 +87,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-BACKENDS: tuple[str, ...] = ("ssw", "jsoc")
-"""The cutout services: the LMSAL SSW cutout service and JSOC export with ``im_patch``."""
 
 AIA_EUV_WAVELENGTHS: tuple[int, ...] = (94, 131, 171, 193, 211, 304, 335)
 """AIA's EUV channels in Angstrom (JSOC series ``aia.lev1_euv_12s``)."""

@@ -46,18 +46,14 @@ from urllib.parse import urlsplit
 
 import httpx
 from jet_store import CutoutJob
+from jet_store.retry import RetryPolicy, Transient
 
+from sdo_cutout.backend import FileRef, Outcome
 from sdo_cutout.errors import CutoutRequestError, SswAnswerError
-from sdo_cutout.jobs import (
-    DEFAULT_TIMEOUT,
-    FileRef,
-    Outcome,
-    RetryPolicy,
-    ServiceClient,
-    Transient,
-    safe_fits_name,
-)
+from sdo_cutout.http import DEFAULT_TIMEOUT
+from sdo_cutout.names import safe_fits_name
 from sdo_cutout.request import AIA_WAVELENGTHS
+from sdo_cutout.service import ServiceClient
 
 __all__ = [
     "SswClient",
@@ -325,7 +321,7 @@ class SswClient(ServiceClient):
     data_url : str
         Base of the job folders (``sdo_cutout.SSW_DATA_URL``; the job id is appended).
     transport, timeout, retry, concurrency, max_connections
-        As in :class:`~sdo_cutout.jobs.ServiceClient`: by default 4 jobs and 4
+        As in :class:`~sdo_cutout.service.ServiceClient`: by default 4 jobs and 4
         connections at once.
 
     Examples
@@ -336,6 +332,7 @@ class SswClient(ServiceClient):
 
     name = "ssw"
     label = "SSW cutout service"
+    rank = 0  # the default backend
 
     def __init__(
         self,

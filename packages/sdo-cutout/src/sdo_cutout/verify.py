@@ -31,16 +31,18 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
 from jet_store import FitsFrame, FrameState, Store
+from jet_store.progress import progress_bar
 
+from sdo_cutout.download import download_frames, sweep_notes
 from sdo_cutout.download_errors import UnsafePath
 from sdo_cutout.names import CUTOUT_DIR, PART_SUFFIX, SIDECAR_SUFFIX, resolve_inside
+from sdo_cutout.part import file_digest
 
 __all__ = ["VerifySummary", "FileCheck", "check_frame_file", "verify_frames", "leftover_parts"]
 
@@ -73,8 +75,6 @@ def check_frame_file(
     >>> check_frame_file(FitsFrame(url="u"), "/tmp")
     FileCheck(url='u', verdict='missing', reason='no path recorded')
     """
-    from sdo_cutout.download import file_digest
-
     if not frame.path:
         return FileCheck(frame.url, "missing", "no path recorded")
     try:
@@ -219,17 +219,14 @@ def verify_frames(
     -------
     VerifySummary
     """
-    from tqdm.auto import tqdm
-
     root = Path(data_dir)
     summary = VerifySummary()
     recorded: set[str] = set()
     bad: list[str] = []
     total = store.count(FitsFrame, state=str(FrameState.DOWNLOADED))
-    show = progress and sys.stderr.isatty()
     with (
         ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="sdo-verify") as pool,
-        tqdm(total=total, unit="file", desc="verify", file=sys.stderr, disable=not show, leave=False) as bar,
+        progress_bar(total, enabled=progress, desc="verify", unit="file") as bar,
     ):
         for batch in _batches(store):
             for frame in batch:
@@ -250,11 +247,7 @@ def verify_frames(
         store.set_state(FitsFrame, bad[start : start + _BATCH], str(FrameState.MISSING))
     summary.untracked = _untracked(root, recorded)
     if refetch and store.count(FitsFrame, where=[("state", "!=", str(FrameState.DOWNLOADED))]) > 0:
-        from sdo_cutout.download import download_frames
-
         summary.refetch = download_frames(store, root, workers=workers, progress=progress, **download_options)
-    from sdo_cutout.download import sweep_notes
-
     sweep_notes(store, root)
     summary.parts = [p.relative_to(root).as_posix() for p in leftover_parts(root)]
     log.info("verify: %s", summary.line())
