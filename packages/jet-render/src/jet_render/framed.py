@@ -31,7 +31,7 @@ from jet_render.colors import DATA_LEVELS, grey_index, palette_for
 from jet_render.encode import RenderedImage
 from jet_render.furniture import Furniture, font_path, furniture_for
 from jet_render.normalize import Normalization
-from jet_render.style import DEFAULT_SIZE, Style
+from jet_render.style import DEFAULT_SIZE, Style, source_name
 
 __all__ = ["render_framed", "data_indices", "read_fits", "header_time", "draw_title"]
 
@@ -120,7 +120,8 @@ def render_framed(
     """
     style = style or Style()
     arr = np.asarray(data)
-    furniture = furniture_for(header, size, style)
+    placement = furniture_for(header, size, style)
+    furniture = placement.furniture
     wave = header.get("WAVELNTH")
     palette = palette_for(wave, cmap)
     idx = data_indices(arr, norm)
@@ -129,6 +130,8 @@ def render_framed(
     picked = np.take(np.take(idx, furniture.src_rows, axis=0), furniture.src_cols, axis=1)
     region = out[furniture.rows, furniture.cols]
     np.copyto(region, picked, where=furniture.data_mask)
+    placement.paint(out)  # ticks, labels and the grid over the data, where matplotlib puts them
     when = time if time is not None else header_time(header)
-    draw_title(out, furniture, style.title(when, wave, str(header.get("INSTRUME", ""))))
+    text = style.title(when, wave, str(header.get("INSTRUME") or ""), source=source_name(header))
+    draw_title(out, furniture, text)
     return RenderedImage(index=out, palette=palette, fractions=furniture.fractions)
