@@ -13,7 +13,7 @@ Examples
 >>> from jet_render.framed import data_indices
 >>> from jet_render.normalize import Normalization
 >>> data_indices(np.array([[0.0, 50.0, 100.0]]), Normalization(stretch="linear")).tolist()
-[[0, 120, 239]]
+[[0, 96, 191]]
 """
 
 from __future__ import annotations
