@@ -22,7 +22,7 @@ import logging
 import os
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -38,8 +38,8 @@ __all__ = ["render_framed", "data_indices", "read_fits", "header_time", "draw_ti
 logger = logging.getLogger(__name__)
 
 
-def read_fits(path: str | os.PathLike[str]) -> tuple[npt.NDArray[np.float32], Any]:
-    """The image and header of a FITS file (the first HDU with data; compressed too)."""
+def read_fits(path: str | os.PathLike[str] | BinaryIO) -> tuple[npt.NDArray[np.float32], Any]:
+    """The image and header of a FITS file or file object (the first HDU with data; compressed too)."""
     from astropy.io import fits
 
     with fits.open(path, memmap=False) as hdul:
