@@ -37,6 +37,7 @@ import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -163,7 +164,7 @@ class Furniture:
             return True
         if len(positions) < 2:
             return False
-        spacing = min(b - a for a, b in zip(positions, positions[1:], strict=False))
+        spacing = min(b - a for a, b in pairwise(positions))
         inside = all(low + _EDGE_PX < p + shift < high - _EDGE_PX for p in positions)
         outside = positions[0] - spacing + shift < low - _EDGE_PX
         return inside and outside and positions[-1] + spacing + shift > high + _EDGE_PX
@@ -373,7 +374,7 @@ def _cut(
     grey = (tt < 0.5) & ~blend
     # pixel centres in display coordinates along the tick's axis (y up)
     where = cols + 0.5 if axis == 0 else height - (rows + 0.5)
-    bounds = np.asarray([(a + b) / 2 for a, b in zip(positions, positions[1:], strict=False)])
+    bounds = np.asarray([(a + b) / 2 for a, b in pairwise(positions)])
     nearest = np.searchsorted(bounds, where)
     flat = (rows * moved.shape[1] + cols).astype(np.intp)
     values = grey_index(own)

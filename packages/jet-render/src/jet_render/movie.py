@@ -45,7 +45,6 @@ import hashlib
 import json
 import logging
 import os
-import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -54,6 +53,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from jet_store.progress import progress_bar
 
 from jet_render.encode import RenderedImage
 from jet_render.style import MAX_BYTES
@@ -99,7 +99,9 @@ _BT601 = np.array(
 
 
 @lru_cache(maxsize=16)
-def _yuv_tables(palette_bytes: bytes) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint16], npt.NDArray[np.uint16]]:
+def _yuv_tables(
+    palette_bytes: bytes,
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint16], npt.NDArray[np.uint16]]:
     rgb = np.frombuffer(palette_bytes, np.uint8).reshape(-1, 3).astype(np.float64)
     yuv = rgb @ _BT601[:, :3].T + _BT601[:, 3]
     y = np.clip(np.rint(yuv[:, 0]), 16, 235).astype(np.uint8)
@@ -345,10 +347,10 @@ def render_movie(
     paths = [Path(p) for p in fits_paths]
 
     def frames() -> Iterator[Frame]:
-        from tqdm.auto import tqdm
-
-        for p in tqdm(paths, unit="frame", desc="movie", file=sys.stderr, disable=not progress, leave=False):
-            yield render_image(p, req)
+        with progress_bar(len(paths), enabled=progress, desc="movie", unit="frame") as bar:
+            for p in paths:
+                yield render_image(p, req)
+                bar.update(1)
 
     return _movie(frames, len(paths), path, fps=fps, crf=crf, preset=preset, max_bytes=max_bytes)
 
@@ -407,7 +409,9 @@ def event_movies(
                 done = dict(saved["result"], path=target, reused=True)
                 results.append(MovieResult(**done))
                 continue
-        result = make_movie(present, target, fps=fps, crf=crf, preset=preset, max_bytes=max_bytes, data_dir=root)
+        result = make_movie(
+            present, target, fps=fps, crf=crf, preset=preset, max_bytes=max_bytes, data_dir=root
+        )
         record = {k: v for k, v in asdict(result).items() if k not in ("path", "reused")}
         tmp = sidecar.with_name(f".{sidecar.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps({"digest": digest, "result": record}), encoding="utf-8")

@@ -66,6 +66,7 @@ from pathlib import Path
 from typing import Any
 
 from jet_store import FitsFrame, Rendering, Store
+from jet_store.progress import progress_bar
 
 from jet_render.bare import render_bare
 from jet_render.colors import cmap_name
@@ -270,12 +271,6 @@ def _task(item: tuple[FitsFrame, str, str, RenderRequest]) -> Rendering | str:
     )
 
 
-def _progress(total: int, show: bool) -> Any:
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, unit="frame", desc="render", file=sys.stderr, disable=not show, leave=False)
-
-
 def _sort_key(frame: FitsFrame) -> tuple[str, str, str]:
     when = frame.obs_time.isoformat() if frame.obs_time else ""
     return (frame.event_id or frame.job_key or "", when, frame.path or "")
@@ -343,7 +338,7 @@ def render_frames(
             summary.skipped += 1
             continue
         todo.append((frame, str(root), rel, request))
-    bar = _progress(len(todo), progress)
+    bar = progress_bar(len(todo), enabled=progress, desc="render", unit="frame")
     pending: list[Rendering] = []
 
     def flush() -> None:

@@ -2,10 +2,11 @@
 
 The defaults reproduce the seed's frames: a 6.4 x 4.8 in matplotlib figure saved at
 300 dpi (1920 x 1440 px), axes labelled ``Solar X (arcsec)`` / ``Solar Y (arcsec)`` and
-the title ``SDO-AIA   2012-Jul-08 13:05:43``, whose first part is the observatory and
-instrument of the frame's header (:func:`source_name`: ``TELESCOP`` / ``INSTRUME``). Another image size keeps the figure width
-of 6.4 in and changes the dpi (``dpi = 300 * width / 1920``), so text and lines keep
-their size relative to the image, and the figure height follows the requested aspect.
+the title ``SDO-AIA   2012-Jul-08 13:05:43``, whose first part is the observatory
+and instrument of the frame's header (:func:`source_name`: ``TELESCOP`` / ``INSTRUME``).
+Another image size keeps the figure width of 6.4 in and changes the dpi (``dpi = 300 *
+width / 1920``), so text and lines keep their size relative to the image, and the
+figure height follows the requested aspect.
 
 ``title_format`` is a :meth:`str.format` template with the fields ``time`` (a
 ``datetime``, format it as you like), ``source`` (``SDO-AIA``, from the header),
