@@ -53,15 +53,18 @@ def test_render_quick_run_writes_both_rows(tmp_path: Path) -> None:
 
     rows = _rows(results)
     assert [row["workload"] for row in rows] == [
-        "render 3 framed 1920x1440 frames of a 600x500 AIA cutout (one core)",
-        "render 3 framed 1920x1440 frames of a 600x500 AIA cutout (2 workers vs 1)",
+        "render 3 framed 1920x1440 frames of a 600x500 AIA cutout, CRPIX drifting (one core)",
+        "render 3 framed 1920x1440 frames of a 300x260 AIA cutout, CRPIX drifting (one core)",
+        "render 3 framed 1920x1440 frames of a 600x500 AIA cutout, CRPIX drifting (2 workers vs 1)",
     ]
     for row in rows:
         assert row["quick"] is True
         assert row["ratio"] > 0
         assert row["ours_count"] == 3
-    assert rows[0]["anchor_count"] == 1
-    assert rows[1]["extra"]["cpu_ceiling_2_vs_1"] > 0
+        assert row["extra"]["crpix_drift_px_per_frame"] == 0.05
+    assert rows[0]["anchor_count"] == rows[1]["anchor_count"] == 1
+    assert rows[0]["extra"]["furniture_drawn"] == rows[1]["extra"]["furniture_drawn"] == 1  # drift reused
+    assert rows[2]["extra"]["cpu_ceiling_2_vs_1"] > 0
     # the frames live in a temp folder of their own, removed at the end
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]
 
