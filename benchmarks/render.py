@@ -210,7 +210,8 @@ def run(args: Any) -> list[Result]:
         sources = {}
         for shape, one, extra in measured:
             sources[shape] = extra.pop("paths")
-            seed_size, ours_size, off = extra["anchor_mean_bytes"], extra["ours_mean_bytes"], extra["data_area_max_offset_px"]
+            seed_size, ours_size = extra["anchor_mean_bytes"], extra["ours_mean_bytes"]
+            off = extra["data_area_max_offset_px"]
             note = (
                 f"CRPIX drifting {args.drift:g} px/frame, furniture drawn {extra['furniture_drawn']} times "
                 f"for {n} frames; mean file {human_bytes(ours_size)} ours (8-bit palette PNG) vs "

@@ -86,4 +86,6 @@ def test_movie_quick_run_writes_a_ratio(tmp_path: Path) -> None:
     assert (row["anchor_count"], row["ours_count"]) == (1, 2)
     assert row["extra"]["ours_includes_rendering"] is True
     assert row["extra"]["ours_movie_bytes"] > 0
+    assert row["extra"]["png_files_written"] == 0  # frames go to ffmpeg in memory
+    assert 0 < row["extra"]["subject_movie_bytes"] <= 1024 * 1024
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]
