@@ -279,9 +279,7 @@ def build_parser() -> Any:
     parser.add_argument(
         "--drift", type=float, default=DRIFT, help="CRPIX drift per frame, px (default %(default)s)"
     )
-    parser.add_argument(
-        "--only-large", action="store_true", help="skip the small (300x260) cutout row"
-    )
+    parser.add_argument("--only-large", action="store_true", help="skip the small (300x260) cutout row")
     return parser
 
 
