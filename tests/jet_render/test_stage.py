@@ -135,3 +135,18 @@ def test_renderings_are_redone_when_the_frame_s_file_or_the_renderer_changes(
     store.add([dataclasses.replace(old, renderer="jet_render/0.0")])
     third = render_frames(store, cutout.root, kind="bare", progress=False)
     assert (third.rendered, third.skipped) == (2, 1)  # frame 0's hash still differs from its file
+
+
+def test_render_file_reads_gzipped_fits_and_records_the_file_s_hash(cutout: Cutout, tmp_path: Path) -> None:
+    import gzip
+    import hashlib
+
+    from jet_render.stage import RenderRequest, render_file
+
+    packed = tmp_path / "frame.fts.gz"
+    packed.write_bytes(gzip.compress(cutout.paths[0].read_bytes()))
+    request = RenderRequest(kind="bare")
+    plain = render_file(cutout.paths[0], tmp_path / "plain.png", request)
+    zipped = render_file(packed, tmp_path / "zipped.png", request)
+    assert zipped["sha256"] == plain["sha256"]  # the same image
+    assert zipped["params"]["frame_sha256"] == hashlib.sha256(packed.read_bytes()).hexdigest()

@@ -51,6 +51,7 @@ Examples
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import logging
@@ -172,6 +173,8 @@ def rendering_path(frame: FitsFrame, kind: str, fmt: str) -> str:
 
 
 def _render(raw: bytes, request: RenderRequest) -> tuple[RenderedImage, Any]:
+    if raw[:2] == b"\x1f\x8b":  # a gzipped FITS file (astropy only sniffs this on paths)
+        raw = gzip.decompress(raw)
     data, header = read_fits(io.BytesIO(raw))
     if request.kind == "framed":
         assert request.size is not None
