@@ -45,7 +45,7 @@ def read_fits(path: str | os.PathLike[str] | BinaryIO) -> tuple[npt.NDArray[np.f
     with fits.open(path, memmap=False) as hdul:
         for hdu in hdul:
             if hdu.data is not None and getattr(hdu.data, "ndim", 0) == 2:
-                return np.asarray(hdu.data, dtype=np.float32), hdu.header.copy()
+                return np.asarray(hdu.data, dtype=np.float32), hdu.header  # parsed: outlives the file
     raise ValueError(f"{path}: no 2-D image in this FITS file")
 
 
@@ -128,8 +128,9 @@ def render_framed(
     out = furniture.index.copy()
     # nearest-pixel resampling as two 1-D takes: ~4x faster than one 2-D fancy index
     picked = np.take(np.take(idx, furniture.src_rows, axis=0), furniture.src_cols, axis=1)
-    region = out[furniture.rows, furniture.cols]
-    np.copyto(region, picked, where=furniture.data_mask)
+    out[furniture.rows, furniture.cols] = picked
+    covered, values = furniture.covered  # the few spine pixels over the data area's edge
+    out.reshape(-1)[covered] = values
     placement.paint(out)  # ticks, labels and the grid over the data, where matplotlib puts them
     when = time if time is not None else header_time(header)
     text = style.title(when, wave, str(header.get("INSTRUME") or ""), source=source_name(header))

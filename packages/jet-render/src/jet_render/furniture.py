@@ -37,6 +37,7 @@ import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -151,6 +152,13 @@ class Furniture:
     scale: tuple[float, float] = (1.0, 1.0)
     ticks: tuple[tuple[float, ...], tuple[float, ...]] = ((), ())
     tilt: float = 0.0
+
+    @cached_property
+    def covered(self) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.uint8]]:
+        """Flat indices and values of the static furniture over the data area (spine edges)."""
+        rows, cols = np.nonzero(~self.data_mask)
+        flat = ((rows + self.rows.start) * self.width + cols + self.cols.start).astype(np.intp)
+        return flat, self.index.reshape(-1)[flat]
 
     @property
     def fractions(self) -> tuple[float, float, float, float]:
