@@ -53,15 +53,18 @@ def test_render_quick_run_writes_both_rows(tmp_path: Path) -> None:
 
     rows = _rows(results)
     assert [row["workload"] for row in rows] == [
-        "render 3 framed 1920x1440 frames of a 600x500 AIA cutout (one core)",
-        "render 3 framed 1920x1440 frames of a 600x500 AIA cutout (2 workers vs 1)",
+        "render 3 framed 1920x1440 frames of a 600x500 AIA cutout, CRPIX drifting (one core)",
+        "render 3 framed 1920x1440 frames of a 300x260 AIA cutout, CRPIX drifting (one core)",
+        "render 3 framed 1920x1440 frames of a 600x500 AIA cutout, CRPIX drifting (2 workers vs 1)",
     ]
     for row in rows:
         assert row["quick"] is True
         assert row["ratio"] > 0
         assert row["ours_count"] == 3
-    assert rows[0]["anchor_count"] == 1
-    assert rows[1]["extra"]["cpu_ceiling_2_vs_1"] > 0
+        assert row["extra"]["crpix_drift_px_per_frame"] == 0.05
+    assert rows[0]["anchor_count"] == rows[1]["anchor_count"] == 1
+    assert rows[0]["extra"]["furniture_drawn"] == rows[1]["extra"]["furniture_drawn"] == 1  # drift reused
+    assert rows[2]["extra"]["cpu_ceiling_2_vs_1"] > 0
     # the frames live in a temp folder of their own, removed at the end
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]
 
@@ -83,4 +86,6 @@ def test_movie_quick_run_writes_a_ratio(tmp_path: Path) -> None:
     assert (row["anchor_count"], row["ours_count"]) == (1, 2)
     assert row["extra"]["ours_includes_rendering"] is True
     assert row["extra"]["ours_movie_bytes"] > 0
+    assert row["extra"]["png_files_written"] == 0  # frames go to ffmpeg in memory
+    assert 0 < row["extra"]["subject_movie_bytes"] <= 1024 * 1024
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]

@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
-from jet_render.stage import render_frames
+from jet_render.stage import RENDERER, render_frames
 from jet_store import Rendering, Store
 from PIL import Image
 
@@ -21,7 +21,7 @@ def test_stage_records_geometry_and_is_idempotent(cutout: Cutout, store: Store) 
     records = sorted(store.filter(Rendering), key=lambda r: r.obs_time)
     assert [r.obs_time for r in records] == [f.date_obs for f in cutout.truth.frames]
     r = records[0]
-    assert (r.format, r.width, r.height, r.renderer) == ("png", 1920, 1440, "jet_render/0.1")
+    assert (r.format, r.width, r.height, r.renderer) == ("png", 1920, 1440, RENDERER)
     assert 0.1 < r.im_ll_x < r.im_ur_x < 0.95 and 0.05 < r.im_ll_y < r.im_ur_y < 0.95
     assert r.params["request"]["kind"] == "framed" and r.params["cmap"] == "sdoaia304"
     file = cutout.root / r.path
@@ -110,3 +110,43 @@ def test_cli_render(cutout: Cutout, tmp_path: Path) -> None:
     finally:
         app.close()
     assert out.getvalue().startswith("rendered 2 frames")
+
+
+def test_renderings_are_redone_when_the_frame_s_file_or_the_renderer_changes(
+    cutout: Cutout, store: Store
+) -> None:
+    import dataclasses
+
+    from jet_render.stage import file_sha256
+
+    frames = [
+        dataclasses.replace(f, sha256=file_sha256(cutout.root / str(f.path))) for f in cutout.frames()[:3]
+    ]
+    store.add(frames)
+    assert render_frames(store, cutout.root, kind="bare", progress=False).rendered == 3
+    (r,) = [x for x in store.filter(Rendering) if x.frame_url == frames[0].url]
+    assert r.params["frame_sha256"] == frames[0].sha256
+    # verify re-fetched frame 0: a new file, a new recorded hash -> only it is rendered again
+    store.add([dataclasses.replace(frames[0], sha256="0" * 64)])
+    again = render_frames(store, cutout.root, kind="bare", progress=False)
+    assert (again.rendered, again.skipped) == (1, 2)
+    # a rendering by another version of the renderer is stale too
+    old = next(x for x in store.filter(Rendering) if x.frame_url == frames[1].url)
+    store.add([dataclasses.replace(old, renderer="jet_render/0.0")])
+    third = render_frames(store, cutout.root, kind="bare", progress=False)
+    assert (third.rendered, third.skipped) == (2, 1)  # frame 0's hash still differs from its file
+
+
+def test_render_file_reads_gzipped_fits_and_records_the_file_s_hash(cutout: Cutout, tmp_path: Path) -> None:
+    import gzip
+    import hashlib
+
+    from jet_render.stage import RenderRequest, render_file
+
+    packed = tmp_path / "frame.fts.gz"
+    packed.write_bytes(gzip.compress(cutout.paths[0].read_bytes()))
+    request = RenderRequest(kind="bare")
+    plain = render_file(cutout.paths[0], tmp_path / "plain.png", request)
+    zipped = render_file(packed, tmp_path / "zipped.png", request)
+    assert zipped["sha256"] == plain["sha256"]  # the same image
+    assert zipped["params"]["frame_sha256"] == hashlib.sha256(packed.read_bytes()).hexdigest()

@@ -2,13 +2,15 @@
 
 The main entry points: :func:`render_framed` / :func:`render_bare` (an array and its
 header -> a :class:`RenderedImage`), :func:`encode` (-> palette PNG or JPEG under
-1 MiB), :func:`render_frames` (the store stage) and :func:`make_movie`.
+1 MiB), :func:`render_frames` (the store stage), :func:`make_movie` (an MP4 of frames in
+memory, image files or Rendering records) and :func:`render_movie` (FITS files straight
+into an MP4).
 
 Examples
 --------
 >>> import jet_render
 >>> jet_render.__version__
-'0.1.0'
+'0.2.0'
 """
 
 from jet_render.bare import render_bare
@@ -27,7 +29,7 @@ from jet_render.coords import (
 from jet_render.encode import Encoded, EncodeError, RenderedImage, encode
 from jet_render.framed import read_fits, render_framed
 from jet_render.geometry import CoordinateError, CoordinateInputError, GeometryError, ImageGeometry, WcsError
-from jet_render.movie import MovieResult, event_movies, make_movie
+from jet_render.movie import MovieResult, event_movies, make_movie, render_movie
 from jet_render.normalize import Normalization
 from jet_render.overlay import (
     Circle,
@@ -41,10 +43,10 @@ from jet_render.overlay import (
     annotations_overlay,
     draw_overlays,
 )
-from jet_render.stage import RenderRequest, RenderSummary, render_file, render_frames
+from jet_render.stage import RenderRequest, RenderSummary, render_file, render_frames, render_image
 from jet_render.style import DEFAULT_SIZE, MAX_BYTES, Style
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "__version__",
@@ -90,5 +92,7 @@ __all__ = [
     "render_bare",
     "render_file",
     "render_frames",
+    "render_image",
+    "render_movie",
     "render_framed",
 ]

@@ -90,7 +90,7 @@ def _png(index: npt.NDArray[np.uint8], palette: npt.NDArray[np.uint8], level: in
     from PIL import Image
 
     h, w = index.shape
-    img = Image.frombytes("P", (w, h), np.ascontiguousarray(index).tobytes())
+    img = Image.frombuffer("P", (w, h), np.ascontiguousarray(index), "raw", "P", 0, 1)  # no copy
     img.putpalette(palette.tobytes())
     buf = io.BytesIO()
     img.save(buf, format="PNG", compress_level=level, optimize=False)

@@ -13,7 +13,7 @@ Examples
 >>> from jet_render.framed import data_indices
 >>> from jet_render.normalize import Normalization
 >>> data_indices(np.array([[0.0, 50.0, 100.0]]), Normalization(stretch="linear")).tolist()
-[[0, 120, 239]]
+[[0, 96, 191]]
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import logging
 import os
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -31,21 +31,21 @@ from jet_render.colors import DATA_LEVELS, grey_index, palette_for
 from jet_render.encode import RenderedImage
 from jet_render.furniture import Furniture, font_path, furniture_for
 from jet_render.normalize import Normalization
-from jet_render.style import DEFAULT_SIZE, Style
+from jet_render.style import DEFAULT_SIZE, Style, source_name
 
 __all__ = ["render_framed", "data_indices", "read_fits", "header_time", "draw_title"]
 
 logger = logging.getLogger(__name__)
 
 
-def read_fits(path: str | os.PathLike[str]) -> tuple[npt.NDArray[np.float32], Any]:
-    """The image and header of a FITS file (the first HDU with data; compressed too)."""
+def read_fits(path: str | os.PathLike[str] | BinaryIO) -> tuple[npt.NDArray[np.float32], Any]:
+    """The image and header of a FITS file or file object (the first HDU with data; compressed too)."""
     from astropy.io import fits
 
     with fits.open(path, memmap=False) as hdul:
         for hdu in hdul:
             if hdu.data is not None and getattr(hdu.data, "ndim", 0) == 2:
-                return np.asarray(hdu.data, dtype=np.float32), hdu.header.copy()
+                return np.asarray(hdu.data, dtype=np.float32), hdu.header  # parsed: outlives the file
     raise ValueError(f"{path}: no 2-D image in this FITS file")
 
 
@@ -120,15 +120,19 @@ def render_framed(
     """
     style = style or Style()
     arr = np.asarray(data)
-    furniture = furniture_for(header, size, style)
+    placement = furniture_for(header, size, style)
+    furniture = placement.furniture
     wave = header.get("WAVELNTH")
     palette = palette_for(wave, cmap)
     idx = data_indices(arr, norm)
     out = furniture.index.copy()
     # nearest-pixel resampling as two 1-D takes: ~4x faster than one 2-D fancy index
     picked = np.take(np.take(idx, furniture.src_rows, axis=0), furniture.src_cols, axis=1)
-    region = out[furniture.rows, furniture.cols]
-    np.copyto(region, picked, where=furniture.data_mask)
+    out[furniture.rows, furniture.cols] = picked
+    covered, values = furniture.covered  # the few spine pixels over the data area's edge
+    out.reshape(-1)[covered] = values
+    placement.paint(out)  # ticks, labels and the grid over the data, where matplotlib puts them
     when = time if time is not None else header_time(header)
-    draw_title(out, furniture, style.title(when, wave, str(header.get("INSTRUME", ""))))
+    text = style.title(when, wave, str(header.get("INSTRUME") or ""), source=source_name(header))
+    draw_title(out, furniture, text)
     return RenderedImage(index=out, palette=palette, fractions=furniture.fractions)

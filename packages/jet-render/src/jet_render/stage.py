@@ -10,7 +10,12 @@ recorded after it is complete, so a kill loses at most the batch in flight, whos
 are simply rendered again.
 
 Idempotent: a frame whose rendering exists with the same request (kind, size, format,
-style, normalisation, colour map, size limit) and whose file is on disk is skipped.
+style, normalisation, colour map, size limit), the same renderer version (``RENDERER``)
+and the same FITS file (its SHA-256: the rendering records the hash of the bytes it
+read in ``params["frame_sha256"]``, compared with the frame's recorded ``sha256``) and
+whose file is on disk is skipped. So a frame that ``verify`` re-fetched, or a new
+version of this package, renders again (and :func:`~jet_render.movie.event_movies` then
+makes the movie again).
 With ``workers > 1`` frames are rendered on a process pool (:func:`render_files` does
 the same for plain file paths). Before the pool starts, this process reads one header
 per field of view and draws its furniture (about 0.5-1 s each), and the workers are
@@ -46,7 +51,9 @@ Examples
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import io
 import logging
 import multiprocessing
 import os
@@ -60,10 +67,11 @@ from pathlib import Path
 from typing import Any
 
 from jet_store import FitsFrame, Rendering, Store
+from jet_store.progress import progress_bar
 
 from jet_render.bare import render_bare
 from jet_render.colors import cmap_name
-from jet_render.encode import FORMATS, encode
+from jet_render.encode import FORMATS, RenderedImage, encode
 from jet_render.framed import read_fits, render_framed
 from jet_render.furniture import furniture_for
 from jet_render.normalize import Normalization
@@ -73,16 +81,18 @@ __all__ = [
     "render_frames",
     "render_file",
     "render_files",
+    "render_image",
     "RenderSummary",
     "RenderRequest",
     "rendering_path",
+    "file_sha256",
     "RENDERER",
 ]
 
 logger = logging.getLogger(__name__)
 
-RENDERER = "jet_render/0.1"
-"""The ``renderer`` of every Rendering record this package writes."""
+RENDERER = "jet_render/0.2"
+"""The ``renderer`` of every Rendering record this package writes (bumped when the images change)."""
 KINDS = ("framed", "bare")
 
 
@@ -162,16 +172,10 @@ def rendering_path(frame: FitsFrame, kind: str, fmt: str) -> str:
     return f"renderings/{group}/{kind}/{stem}{FORMATS[fmt]}"
 
 
-def render_file(
-    fits_path: str | os.PathLike[str], out_path: str | os.PathLike[str], request: RenderRequest | None = None
-) -> dict[str, Any]:
-    """Render one FITS file to ``out_path`` (temp name + rename); return the geometry and params.
-
-    The result has ``width``, ``height``, ``im_ll_x``, ``im_ll_y``, ``im_ur_x``,
-    ``im_ur_y``, ``format``, ``size_bytes``, ``sha256`` and ``params``.
-    """
-    request = request or RenderRequest()
-    data, header = read_fits(fits_path)
+def _render(raw: bytes, request: RenderRequest) -> tuple[RenderedImage, Any]:
+    if raw[:2] == b"\x1f\x8b":  # a gzipped FITS file (astropy only sniffs this on paths)
+        raw = gzip.decompress(raw)
+    data, header = read_fits(io.BytesIO(raw))
     if request.kind == "framed":
         assert request.size is not None
         image = render_framed(
@@ -179,6 +183,26 @@ def render_file(
         )
     else:
         image = render_bare(data, header, size=request.size, norm=request.norm, cmap=request.cmap)
+    return image, header
+
+
+def render_image(fits_path: str | os.PathLike[str], request: RenderRequest | None = None) -> RenderedImage:
+    """One FITS file rendered as ``request`` says, in memory (what :func:`render_file` encodes)."""
+    return _render(Path(fits_path).read_bytes(), request or RenderRequest())[0]
+
+
+def render_file(
+    fits_path: str | os.PathLike[str], out_path: str | os.PathLike[str], request: RenderRequest | None = None
+) -> dict[str, Any]:
+    """Render one FITS file to ``out_path`` (temp name + rename); return the geometry and params.
+
+    The result has ``width``, ``height``, ``im_ll_x``, ``im_ll_y``, ``im_ur_x``,
+    ``im_ur_y``, ``format``, ``size_bytes``, ``sha256`` and ``params`` (with
+    ``frame_sha256``, the hash of the FITS bytes rendered).
+    """
+    request = request or RenderRequest()
+    raw = Path(fits_path).read_bytes()
+    image, header = _render(raw, request)
     encoded = encode(image, request.fmt, max_bytes=request.max_bytes)
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -191,6 +215,7 @@ def render_file(
         "cmap": cmap_name(header.get("WAVELNTH"), request.cmap),
         "encoding": encoded.params,
         "degraded": encoded.degraded,
+        "frame_sha256": hashlib.sha256(raw).hexdigest(),
     }
     return {
         "format": encoded.format,
@@ -204,6 +229,30 @@ def render_file(
         "sha256": hashlib.sha256(encoded.data).hexdigest(),
         "params": params,
     }
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str | None:
+    """The SHA-256 of a file (hex), or None if it cannot be read."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def _is_current(
+    old: Rendering | None, frame: FitsFrame, request: RenderRequest, root: Path, rel: str
+) -> bool:
+    """Whether ``old`` is this frame's file rendered this way by this renderer (skip it)."""
+    if old is None or old.frame_url != frame.url or old.renderer != RENDERER:
+        return False
+    if old.params.get("request") != request.params() or not (root / rel).exists():
+        return False
+    shown = old.params.get("frame_sha256")
+    return shown is not None and shown == (frame.sha256 or file_sha256(root / str(frame.path)))
 
 
 def _task(item: tuple[FitsFrame, str, str, RenderRequest]) -> Rendering | str:
@@ -223,12 +272,6 @@ def _task(item: tuple[FitsFrame, str, str, RenderRequest]) -> Rendering | str:
         created_at=datetime.now(UTC),
         **geo,
     )
-
-
-def _progress(total: int, show: bool) -> Any:
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, unit="frame", desc="render", file=sys.stderr, disable=not show, leave=False)
 
 
 def _sort_key(frame: FitsFrame) -> tuple[str, str, str]:
@@ -294,17 +337,11 @@ def render_frames(
             summary.messages.append(f"{frame.url}: no local path")
             continue
         rel = rendering_path(frame, request.kind, request.fmt)
-        old = existing.get(rel)
-        if (
-            old is not None
-            and old.frame_url == frame.url
-            and old.params.get("request") == request.params()
-            and (root / rel).exists()
-        ):
+        if _is_current(existing.get(rel), frame, request, root, rel):
             summary.skipped += 1
             continue
         todo.append((frame, str(root), rel, request))
-    bar = _progress(len(todo), progress)
+    bar = progress_bar(len(todo), enabled=progress, desc="render", unit="frame")
     pending: list[Rendering] = []
 
     def flush() -> None:
