@@ -153,9 +153,10 @@ def test_classification_export_has_the_real_columns_labels_and_volunteers(
     metadata = json.loads(logged_in["metadata"])
     assert metadata["subject_dimensions"][0]["naturalWidth"] == 1920
     data = json.loads(logged_in["subject_data"])
-    assert data == {
-        subjects[0].id: {"retired": None, "#subject_key": "key-0", "#width": "1920", "#height": "1440"}
-    }
+    assert list(data) == [subjects[0].id]
+    retired = data[subjects[0].id].pop("retired")
+    assert data[subjects[0].id] == {"#subject_key": "key-0", "#width": "1920", "#height": "1440"}
+    assert (retired["classifications_count"], retired["retired_at"]) == (1, None)
 
 
 def test_subjects_export_rows_per_set_and_workflow(
@@ -217,3 +218,43 @@ def test_bad_classifications_are_refused(
     assert classify(server, {**body, "annotations": "nope"}).status_code == 422
     assert classify(server, {**body, "links": {"project": str(PROJECT)}}).status_code == 422
     assert server.classifications() == []
+
+
+def test_retirement_after_the_workflows_count_and_what_volunteers_are_shown(
+    server: PanoptesServer, uploaded: tuple[SubjectSet, list[Subject]]
+) -> None:
+    _, subjects = uploaded
+    first, second = (s.id for s in subjects)
+
+    def queued(**headers: str) -> list[str]:
+        answer = requests.get(
+            server.url + "/api/subjects/queued", params={"workflow_id": "19650"}, headers=headers, timeout=10
+        )
+        return [s["id"] for s in answer.json()["subjects"]]
+
+    assert queued() == [first, second]
+    for volunteer in range(16):  # "Box the jets" retires a subject after 16 classifications
+        assert (
+            classify(server, box_the_jets(first), **{"X-Forwarded-For": f"10.1.0.{volunteer}"}).status_code
+            == 201
+        )
+    token = Panoptes.client().get_bearer_token()
+    me = {"Authorization": f"Bearer {token}"}
+    assert classify(server, box_the_jets(second), **me).status_code == 201
+    assert queued() == [second]  # the first is retired
+    assert queued(**me) == []  # and this volunteer has seen the second
+
+    status = Subject(first).subject_workflow_status(19650)
+    assert (status.classifications_count, status.retirement_reason) == (16, "classification_count")
+    assert status.retired_at is not None
+
+    rows = rows_of(Project(PROJECT).get_export("classifications", generate=True))
+    retired = json.loads(rows[-2]["subject_data"])[first]["retired"]
+    assert retired["retired_at"] and retired["classifications_count"] == 16
+    assert json.loads(rows[-1]["subject_data"])[second]["retired"]["retired_at"] is None
+    subject_rows = rows_of(Project(PROJECT).get_export("subjects", generate=True))
+    by_id = {r["subject_id"]: r for r in subject_rows}
+    assert by_id[first]["retirement_reason"] == "classification_count" and by_id[first][
+        "retired_at"
+    ].endswith("UTC")
+    assert (by_id[second]["classifications_count"], by_id[second]["retired_at"]) == ("1", "")

@@ -73,6 +73,7 @@ from jet_sandbox.panoptes_jsonapi import (
     api_response,
     error_response,
     etag_of,
+    iso_time,
     page_of,
 )
 from jet_sandbox.panoptes_media import (
@@ -101,6 +102,7 @@ from jet_sandbox.panoptes_resources import (
     set_member_json,
     subject_json,
     subject_set_json,
+    subject_workflow_status_json,
     user_json,
     workflow_json,
 )
@@ -144,7 +146,8 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], frozenset[str]]] = {
         ("links", rf"/api/subject_sets/{_ID}/links/subjects(?:/([\d,]+))?", {"POST", "DELETE"}),
         ("subject_sets", rf"/api/subject_sets(?:/{_ID})?", {"GET", "POST", "PUT", "DELETE"}),
         ("set_member_subjects", r"/api/set_member_subjects", _GET),
-        ("subjects", r"/api/subjects(?:/(\d+(?:,\d+)*))?", {"GET", "POST", "PUT", "DELETE"}),
+        ("subjects", r"/api/subjects(?:/(queued|\d+(?:,\d+)*))?", {"GET", "POST", "PUT", "DELETE"}),
+        ("subject_workflow_statuses", rf"/api/subject_workflow_statuses(?:/{_ID})?", _GET),
         ("classifications", r"/api/classifications", {"GET", "POST"}),
         ("uploads", re.escape(UPLOAD_PREFIX) + r"(.+)", {"PUT"}),
         ("media", re.escape(MEDIA_PREFIX) + r"(.+)", _GET),
@@ -236,7 +239,6 @@ class PanoptesServer(SandboxServer):
         self.export_polls = export_polls
         self.max_media_bytes = max_media_bytes
         self.clock = clock
-        self._salt = secrets.token_hex(8)
         self._lost: list[LostAnswer] = []
         self._lost_schedules: dict[str, FaultSchedule] = {}
         self._expire_schedule: FaultSchedule | None = None
@@ -272,6 +274,7 @@ class PanoptesServer(SandboxServer):
             "subject_sets": self._subject_sets,
             "set_member_subjects": self._set_member_subjects,
             "subjects": self._subjects,
+            "subject_workflow_statuses": self._statuses,
             "classifications": self._classifications,
             "uploads": self._upload,
             "media": self._media,
@@ -543,7 +546,7 @@ class PanoptesServer(SandboxServer):
             )
         if request.method in ("PUT", "DELETE"):
             assert user is not None
-            if subject_id is None or "," in subject_id:
+            if subject_id is None or not subject_id.isdigit():
                 raise PanoptesApiError(405, f"{request.method} needs one subject id")
             current = self.state.subject(int(subject_id))
             self._precondition(request, self._subject_doc(current, upload=False))
@@ -551,6 +554,8 @@ class PanoptesServer(SandboxServer):
                 self.state.delete_subject(user, int(subject_id))
                 return Response(204, b"", API_CONTENT_TYPE)
             raise PanoptesApiError(405, "this replica does not update subjects")
+        if subject_id == "queued":
+            return self._queued(request, user)
         if subject_id and "," in subject_id:
             records = self.state.subjects(ids=_ids(subject_id.split(",")))
         elif subject_id:
@@ -565,6 +570,38 @@ class PanoptesServer(SandboxServer):
             )
         docs = [self._subject_doc(s, upload=False) for s in records]
         return self._index("subjects", docs, request, single=subject_id is not None)
+
+    def _queued(self, request: Request, user: int | None) -> Response:
+        """``/subjects/queued?workflow_id=W``: what the classifier shows next (unseen, not retired)."""
+        workflow = _int(request.param("workflow_id"))
+        if workflow is None:
+            raise PanoptesApiError(422, "workflow_id parameter missing")
+        limit = min(max(_int(request.param("page_size")) or 10, 1), 100)
+        now = iso_time(self.clock())
+        docs = [
+            {
+                **self._subject_doc(s, upload=False),
+                "retired": False,
+                "already_seen": False,
+                "finished_workflow": False,
+                "user_has_finished_workflow": False,
+                "selection_state": "normal",
+                "selected_at": now,
+            }
+            for s in self.state.queued(workflow, user, limit)
+        ]
+        return api_response({"subjects": docs, "links": LINKS["subjects"], "meta": {}}, etag=etag_of(docs))
+
+    def _statuses(self, request: Request, status_id: str | None, *, user: int | None) -> Response:
+        records = self.state.statuses(
+            subject_id=_int(request.param("subject_id")), workflow_id=_int(request.param("workflow_id"))
+        )
+        if status_id is not None:
+            records = [r for r in records if r.id == int(status_id)]
+            if not records:
+                raise PanoptesApiError(404, f"Couldn't find SubjectWorkflowStatus with 'id'={status_id}")
+        docs = [subject_workflow_status_json(r) for r in records]
+        return self._index("subject_workflow_statuses", docs, request, single=status_id is not None)
 
     def _classifications(self, request: Request, *, user: int | None) -> Response:
         if request.method == "GET":
@@ -684,6 +721,7 @@ class PanoptesServer(SandboxServer):
 
     def generate_export(self, project_id: int, kind: str) -> ExportFile:
         """Build the ``kind`` export of a project now (what ``generate=True`` asks for)."""
+        statuses = {(st.subject_id, st.workflow_id): st for st in self.state.statuses()}
         if kind == "workflows":
             data = workflow_export(self.state.workflows(project_id))
         elif kind == "subjects":
@@ -691,13 +729,8 @@ class PanoptesServer(SandboxServer):
             for workflow in self.state.workflows(project_id):
                 for set_id in workflow.subject_set_ids:
                     set_workflows.setdefault(set_id, []).append(workflow.id)
-            counts = Counter(
-                (s, c.workflow_id)
-                for c in self.state.classifications(project_id=project_id)
-                for s in c.subject_ids
-            )
             rows = subject_rows(
-                self.state.subjects(project_id=project_id), set_workflows, counts, self.media_url
+                self.state.subjects(project_id=project_id), set_workflows, statuses, self.media_url
             )
             data = to_csv(SUBJECT_COLUMNS, rows)
         else:
@@ -706,7 +739,8 @@ class PanoptesServer(SandboxServer):
             subjects = {s.id: s for s in self.state.subjects(ids=wanted, deleted=True)}
             workflows = {w.id: w for w in self.state.workflows(project_id)}
             logins = {u.id: u.login for u in self.state.users()}
-            rows = classification_rows(classifications, workflows, subjects, logins, salt=self._salt)
+            salt = secrets.token_hex(8)  # Panoptes draws new IP stand-ins for every export
+            rows = classification_rows(classifications, workflows, subjects, logins, statuses, salt=salt)
             data = to_csv(CLASSIFICATION_COLUMNS, rows)
         return self.state.store_export(project_id, kind, data)
 

@@ -34,7 +34,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from jet_sandbox.panoptes_records import Classification, Subject, Workflow
+from jet_sandbox.panoptes_jsonapi import iso_time
+from jet_sandbox.panoptes_records import Classification, Subject, SubjectWorkflowStatus, Workflow
 
 __all__ = [
     "CLASSIFICATION_COLUMNS",
@@ -44,6 +45,7 @@ __all__ = [
     "export_time",
     "hashed_ip",
     "annotation_for_csv",
+    "status_json",
     "classification_rows",
     "subject_rows",
     "workflow_export",
@@ -166,21 +168,53 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def status_json(status: SubjectWorkflowStatus | None) -> dict[str, Any] | None:
+    """The ``retired`` entry of ``subject_data``: the subject's workflow status record, or null.
+
+    Examples
+    --------
+    >>> status = SubjectWorkflowStatus(1, 7, 19650, 16, 0.0, 60.0, 60.0, "classification_count")
+    >>> status_json(status)["retired_at"]
+    '1970-01-01T00:01:00.000Z'
+    >>> status_json(None) is None
+    True
+    """
+    if status is None:
+        return None
+    return {
+        "id": status.id,
+        "subject_id": status.subject_id,
+        "workflow_id": status.workflow_id,
+        "classifications_count": status.classifications_count,
+        "retired_at": None if status.retired_at is None else iso_time(status.retired_at),
+        "created_at": iso_time(status.created_at),
+        "updated_at": iso_time(status.updated_at),
+        "retirement_reason": status.retirement_reason,
+    }
+
+
 def classification_rows(
     classifications: Iterable[Classification],
     workflows: Mapping[int, Workflow],
     subjects: Mapping[int, Subject],
     logins: Mapping[int, str],
+    statuses: Mapping[tuple[int, int], SubjectWorkflowStatus],
     *,
     salt: str,
 ) -> Iterable[list[str]]:
-    """The rows of the classification export (without the header)."""
+    """The rows of the classification export (without the header).
+
+    ``statuses`` by ``(subject id, workflow id)`` give each subject's ``retired`` entry;
+    ``salt`` makes the IP stand-ins of this export (a new one per export, as Panoptes does).
+    """
     for c in classifications:
         workflow = workflows[c.workflow_id]
         version = workflow.at(c.workflow_version)
         ip = hashed_ip(c.user_ip, salt)
         data = {
-            str(s): {"retired": None, **dict(subjects[s].metadata)} for s in c.subject_ids if s in subjects
+            str(s): {"retired": status_json(statuses.get((s, c.workflow_id))), **dict(subjects[s].metadata)}
+            for s in c.subject_ids
+            if s in subjects
         }
         annotations = [annotation_for_csv(a, version.tasks, version.strings) for a in c.annotations]
         yield [
@@ -204,7 +238,7 @@ def classification_rows(
 def subject_rows(
     subjects: Iterable[Subject],
     set_workflows: Mapping[int, Sequence[int]],
-    counts: Mapping[tuple[int, int], int],
+    statuses: Mapping[tuple[int, int], SubjectWorkflowStatus],
     media_url: Any,
 ) -> Iterable[list[str]]:
     """The rows of the subjects export; ``media_url(key)`` is each location's GET URL."""
@@ -215,16 +249,17 @@ def subject_rows(
         for member_of in sorted(s.subject_set_ids):
             links += [(w, member_of) for w in set_workflows.get(member_of, ())] or [(None, member_of)]
         for workflow_id, set_id in links or [(None, None)]:
-            count = 0 if workflow_id is None else counts.get((s.id, workflow_id), 0)
+            status = None if workflow_id is None else statuses.get((s.id, workflow_id))
+            retired = None if status is None else status.retired_at
             yield [
                 str(s.id),
                 str(s.project_id),
                 "" if workflow_id is None else str(workflow_id),
                 "" if set_id is None else str(set_id),
                 *common,
-                str(count),
-                "",
-                "",
+                str(0 if status is None else status.classifications_count),
+                "" if retired is None else export_time(retired),
+                "" if status is None or status.retirement_reason is None else status.retirement_reason,
                 export_time(s.created_at),
                 export_time(s.updated_at),
             ]

@@ -18,8 +18,8 @@ Built from the ordinary :class:`~jet_sandbox.faults.FaultPlan` of every replica:
 
 Route names (:data:`ROUTES`): ``sign_in``, ``token``, ``me``, ``users``, ``projects``,
 ``exports``, ``workflows``, ``links``, ``subject_sets``, ``set_member_subjects``,
-``subjects``, ``classifications``, ``uploads`` (signed media PUTs), ``media`` (media
-GETs), ``downloads`` (export files).
+``subjects``, ``subject_workflow_statuses``, ``classifications``, ``uploads`` (signed
+media PUTs), ``media`` (media GETs), ``downloads`` (export files).
 
 Examples
 --------
@@ -54,6 +54,7 @@ ROUTES: tuple[str, ...] = (
     "subject_sets",
     "set_member_subjects",
     "subjects",
+    "subject_workflow_statuses",
     "classifications",
     "uploads",
     "media",

@@ -31,6 +31,7 @@ __all__ = [
     "Subject",
     "Medium",
     "Classification",
+    "SubjectWorkflowStatus",
     "ExportFile",
     "DEFAULT_SUBJECT_LIMIT",
     "SOLAR_JET_HUNTER",
@@ -118,6 +119,18 @@ class Workflow:
     def version(self) -> str:
         """``major.minor`` as classifications record it."""
         return f"{self.current.major}.{self.current.minor}"
+
+    @property
+    def retirement_count(self) -> int | None:
+        """Classifications that retire a subject (``classification_count`` criterion), if any."""
+        try:
+            rule = json.loads(self.current.row.get("retirement") or "{}")
+        except ValueError:
+            return None
+        if not isinstance(rule, dict) or rule.get("criteria") != "classification_count":
+            return None
+        count = (rule.get("options") or {}).get("count")
+        return int(count) if isinstance(count, int | float | str) and str(count).isdigit() else None
 
     def at(self, version: str) -> WorkflowVersion:
         """The version ``major.minor`` (the current one when unknown)."""
@@ -219,6 +232,20 @@ class Classification:
     created_at: float
     gold_standard: bool | None = None
     expert: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SubjectWorkflowStatus:
+    """A subject's progress in one workflow: classifications so far, retirement."""
+
+    id: int
+    subject_id: int
+    workflow_id: int
+    classifications_count: int
+    created_at: float
+    updated_at: float
+    retired_at: float | None = None
+    retirement_reason: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -17,11 +17,20 @@ False
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 from jet_sandbox.panoptes_jsonapi import iso_time
-from jet_sandbox.panoptes_records import Classification, PanoptesUser, Project, Subject, SubjectSet, Workflow
+from jet_sandbox.panoptes_records import (
+    Classification,
+    PanoptesUser,
+    Project,
+    Subject,
+    SubjectSet,
+    SubjectWorkflowStatus,
+    Workflow,
+)
 
 __all__ = [
     "user_json",
@@ -31,6 +40,7 @@ __all__ = [
     "subject_json",
     "set_member_json",
     "classification_json",
+    "subject_workflow_status_json",
     "export_medium_json",
     "LINKS",
 ]
@@ -190,8 +200,6 @@ def workflow_json(workflow: Workflow) -> dict[str, Any]:
 
 
 def _json_or_empty(text: str) -> Any:
-    import json
-
     try:
         return json.loads(text) if text else {}
     except ValueError:
@@ -245,6 +253,20 @@ def set_member_json(sms_id: int, set_id: int, subject_id: int) -> dict[str, Any]
         "priority": None,
         "href": f"/set_member_subjects/{sms_id}",
         "links": {"subject_set": str(set_id), "subject": str(subject_id), "retired_workflows": []},
+    }
+
+
+def subject_workflow_status_json(status: SubjectWorkflowStatus) -> dict[str, Any]:
+    """A subject's status in a workflow (classification count, retirement)."""
+    return {
+        "id": str(status.id),
+        "classifications_count": status.classifications_count,
+        "retired_at": None if status.retired_at is None else iso_time(status.retired_at),
+        "retirement_reason": status.retirement_reason,
+        "created_at": iso_time(status.created_at),
+        "updated_at": iso_time(status.updated_at),
+        "href": f"/subject_workflow_statuses/{status.id}",
+        "links": {"subject": str(status.subject_id), "workflow": str(status.workflow_id)},
     }
 
 

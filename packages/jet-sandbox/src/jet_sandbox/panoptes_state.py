@@ -43,6 +43,7 @@ from jet_sandbox.panoptes_records import (
     Project,
     Subject,
     SubjectSet,
+    SubjectWorkflowStatus,
     Workflow,
     WorkflowVersion,
     seed_workflows,
@@ -98,6 +99,8 @@ class PanoptesState:
         self._medium_ids = itertools.count(5_000_001)
         self._sms_ids = itertools.count(200_000_001)
         self._sms: dict[tuple[int, int], int] = {}
+        self._statuses: dict[tuple[int, int], SubjectWorkflowStatus] = {}
+        self._status_ids = itertools.count(300_000_001)
 
     @classmethod
     def seeded(
@@ -272,6 +275,43 @@ class PanoptesState:
                 for c in self._classifications
                 if project_id in (None, c.project_id) and workflow_id in (None, c.workflow_id)
             ]
+
+    def status(self, subject_id: int, workflow_id: int) -> SubjectWorkflowStatus | None:
+        """The subject's status in the workflow, once it has been classified there."""
+        with self._lock:
+            return self._statuses.get((subject_id, workflow_id))
+
+    def statuses(
+        self, *, subject_id: int | None = None, workflow_id: int | None = None
+    ) -> list[SubjectWorkflowStatus]:
+        with self._lock:
+            return [
+                s
+                for s in sorted(self._statuses.values(), key=lambda s: s.id)
+                if subject_id in (None, s.subject_id) and workflow_id in (None, s.workflow_id)
+            ]
+
+    def queued(self, workflow_id: int, user_id: int | None, limit: int) -> list[Subject]:
+        """Subjects a volunteer is shown next: in the workflow's sets, not retired, not yet seen."""
+        with self._lock:
+            workflow = self.workflow(workflow_id)
+            seen = {
+                s
+                for c in self._classifications
+                if user_id is not None and c.user_id == user_id and c.workflow_id == workflow_id
+                for s in c.subject_ids
+            }
+            chosen: list[Subject] = []
+            for set_id in workflow.subject_set_ids:
+                for subject_id in self._sets[set_id].subject_ids:
+                    status = self._statuses.get((subject_id, workflow_id))
+                    retired = status is not None and status.retired_at is not None
+                    if subject_id in seen or retired or any(c.id == subject_id for c in chosen):
+                        continue
+                    chosen.append(self._with_media(self._subjects[subject_id]))
+                    if len(chosen) >= limit:
+                        return chosen
+            return chosen
 
     def export(self, project_id: int, kind: str) -> ExportFile | None:
         with self._lock:
@@ -485,7 +525,25 @@ class PanoptesState:
                 gold_standard,
             )
             self._classifications.append(classification)
+            for subject_id in subject_ids:
+                self._count(subject_id, workflow, classification.created_at)
             return classification
+
+    def _count(self, subject_id: int, workflow: Workflow, now: float) -> None:
+        key = (subject_id, workflow.id)
+        status = self._statuses.get(key) or SubjectWorkflowStatus(
+            next(self._status_ids), subject_id, workflow.id, 0, now, now
+        )
+        count = status.classifications_count + 1
+        limit = workflow.retirement_count
+        retire = status.retired_at is None and limit is not None and count >= limit
+        self._statuses[key] = dataclasses.replace(
+            status,
+            classifications_count=count,
+            updated_at=now,
+            retired_at=now if retire else status.retired_at,
+            retirement_reason="classification_count" if retire else status.retirement_reason,
+        )
 
     def store_export(self, project_id: int, kind: str, data: bytes) -> ExportFile:
         with self._lock:
