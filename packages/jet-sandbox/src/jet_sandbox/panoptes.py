@@ -45,6 +45,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import re
 import secrets
 import time
@@ -182,6 +183,8 @@ class PanoptesServer(SandboxServer):
         Describes of a freshly generated export that still answer ``creating``.
     max_media_bytes
         Largest medium a signed PUT accepts (1 MiB).
+    media_root
+        Folder for the uploaded media (for large uploads); None keeps them in memory.
     clock
         Current POSIX time (tests move it forward to expire tokens).
     panoptes_faults
@@ -214,6 +217,7 @@ class PanoptesServer(SandboxServer):
         advertised_lifetime: float | None = None,
         export_polls: int = 0,
         max_media_bytes: int = MAX_MEDIA_BYTES,
+        media_root: str | os.PathLike[str] | None = None,
         clock: Callable[[], float] = time.time,
         panoptes_faults: PanoptesFaults | None = None,
         faults: FaultPlan | Iterable[Fault | str] | None = None,
@@ -224,7 +228,12 @@ class PanoptesServer(SandboxServer):
         super().__init__(faults=faults, latency=latency, host=host, port=port)
         self.username, self.password = username, password
         self.state = PanoptesState.seeded(
-            username=username, password=password, user_id=user_id, subject_limit=subject_limit, clock=clock
+            username=username,
+            password=password,
+            user_id=user_id,
+            subject_limit=subject_limit,
+            clock=clock,
+            media_root=media_root,
         )
         for user in users:
             self.state.add_user(user)
@@ -676,11 +685,10 @@ class PanoptesServer(SandboxServer):
 
     def _media(self, request: Request, key: str, *, user: int | None) -> Response:
         medium = self.state.medium(key)
-        if medium is None or medium.data is None:
+        data = self.state.medium_bytes(key)
+        if medium is None or data is None:
             return Response.text("The specified blob does not exist.\n", status=404)
-        served = ServedFile.from_bytes(
-            medium.data, content_type=medium.content_type, last_modified=self.clock()
-        )
+        served = ServedFile.from_bytes(data, content_type=medium.content_type, last_modified=self.clock())
         return file_response(request, served)
 
     # -- exports -------------------------------------------------------------------

@@ -5,9 +5,9 @@ replaces a record when it changes, so what a test reads is a consistent snapshot
 
 Examples
 --------
->>> medium = Medium("subject_location/ab.png", "image/png", b"\\x89PNG")
->>> medium.uploaded, medium.size, medium.sha256[:12]
-(True, 4, '0f4636c78f65')
+>>> medium = Medium("subject_location/ab.png", "image/png").with_bytes(b"\\x89PNG")
+>>> medium.uploaded, medium.size, medium.sha256[:12], medium.puts
+(True, 4, '0f4636c78f65', 1)
 >>> Medium("subject_location/cd.png", "image/png").uploaded
 False
 """
@@ -155,31 +155,34 @@ class SubjectSet:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Medium:
-    """One file slot: its key (``subject_location/<uuid>.png``), type and bytes once uploaded.
+    """One file slot: its key (``subject_location/<uuid>.png``), type, and what was uploaded into it.
+
+    The bytes themselves are kept by the state (in memory or in a folder); the record
+    carries their size and sha256.
 
     Attributes
     ----------
     puts
         Successful uploads into this slot.
+    external_url
+        For a location given as ``{type: url}``: that URL (nothing is uploaded).
     """
 
     key: str
     content_type: str
-    data: bytes | None = None
+    size: int = 0
+    sha256: str | None = None
     puts: int = 0
     external_url: str | None = None
 
     @property
     def uploaded(self) -> bool:
-        return self.data is not None
+        return self.sha256 is not None
 
-    @property
-    def size(self) -> int:
-        return 0 if self.data is None else len(self.data)
-
-    @property
-    def sha256(self) -> str | None:
-        return None if self.data is None else hashlib.sha256(self.data).hexdigest()
+    def with_bytes(self, data: bytes) -> Medium:
+        """The record after an upload of ``data``."""
+        digest = hashlib.sha256(data).hexdigest()
+        return dataclasses.replace(self, size=len(data), sha256=digest, puts=self.puts + 1)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -26,10 +26,12 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import os
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 from jet_sandbox.panoptes_jsonapi import PanoptesApiError
@@ -80,10 +82,16 @@ class PanoptesState:
     ----------
     clock
         Returns the current POSIX time (creation times, token expiry).
+    media_root
+        Folder that keeps uploaded media (large uploads); None keeps them in memory.
     """
 
-    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, *, clock: Callable[[], float] = time.time, media_root: str | os.PathLike[str] | None = None
+    ) -> None:
         self.clock = clock
+        self.media_root = None if media_root is None else Path(media_root)
+        self._blobs: dict[str, bytes] = {}
         self._lock = threading.RLock()
         self._users: dict[int, PanoptesUser] = {}
         self._projects: dict[int, Project] = {}
@@ -111,9 +119,10 @@ class PanoptesState:
         user_id: int = 1_325_316,
         subject_limit: int = DEFAULT_SUBJECT_LIMIT,
         clock: Callable[[], float] = time.time,
+        media_root: str | os.PathLike[str] | None = None,
     ) -> PanoptesState:
         """Solar Jet Hunter (11265) owned by one user, with workflows 18563 and 19650."""
-        state = cls(clock=clock)
+        state = cls(clock=clock, media_root=media_root)
         now = clock()
         state.add_user(
             PanoptesUser(
@@ -485,11 +494,28 @@ class PanoptesState:
 
     def store_medium(self, key: str, data: bytes) -> Medium:
         """Record an upload into slot ``key`` (the last upload wins, as in blob storage)."""
+        if self.media_root is not None:
+            target = self.media_root / key
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
+            partial.write_bytes(data)
+            os.replace(partial, target)
         with self._lock:
-            medium = self._media[key]
-            stored = dataclasses.replace(medium, data=bytes(data), puts=medium.puts + 1)
+            if self.media_root is None:
+                self._blobs[key] = bytes(data)
+            stored = self._media[key].with_bytes(data)
             self._media[key] = stored
             return stored
+
+    def medium_bytes(self, key: str) -> bytes | None:
+        """What was last uploaded into slot ``key``, or None."""
+        with self._lock:
+            medium = self._media.get(key)
+            if medium is None or not medium.uploaded:
+                return None
+            if self.media_root is None:
+                return self._blobs.get(key)
+        return (self.media_root / key).read_bytes()
 
     def add_classification(
         self,
@@ -572,4 +598,4 @@ def _medium(location: str | Mapping[str, str]) -> Medium:
             f"Location's content type {content_type} is not one of: {', '.join(sorted(ALLOWED_MIME_TYPES))}",
         )
     key = f"subject_location/{uuid.uuid4()}.{EXTENSIONS[content_type]}"
-    return Medium(key, content_type, None, 0, external)
+    return Medium(key, content_type, external_url=external)
