@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from jet_sandbox.errors import SandboxError
-from jet_sandbox.server import Response
+from jet_sandbox.server import Request, Response
 
 __all__ = [
     "API_CONTENT_TYPE",
@@ -44,6 +44,11 @@ __all__ = [
     "page_meta",
     "page_of",
     "parse_page",
+    "json_body",
+    "resource_body",
+    "links_of",
+    "as_id",
+    "as_ids",
 ]
 
 API_CONTENT_TYPE = "application/vnd.api+json; version=1"
@@ -197,3 +202,57 @@ def page_of(
     meta = page_meta(key, count=len(resources), page=page, page_size=size, params=params, path=path)
     doc = {key: chosen, "links": dict(links or {}), "meta": {key: meta}}
     return api_response(doc, etag=etag_of(chosen))
+
+
+def json_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object (``{}`` without a body; 400 for anything else)."""
+    if not request.body:
+        return {}
+    try:
+        doc = json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise PanoptesApiError(400, "the request body is not JSON") from None
+    if not isinstance(doc, dict):
+        raise PanoptesApiError(400, "the request body must be a JSON object")
+    return doc
+
+
+def resource_body(request: Request, key: str) -> dict[str, Any]:
+    """``body[key]``, the resource a create or update sends (422 without it)."""
+    body = json_body(request).get(key)
+    if isinstance(body, list) and len(body) == 1:
+        body = body[0]
+    if not isinstance(body, dict):
+        raise PanoptesApiError(422, f"param is missing or the value is empty: {key}")
+    return body
+
+
+def links_of(body: Mapping[str, Any]) -> dict[str, Any]:
+    """A resource's ``links`` object (``{}`` without one)."""
+    links = body.get("links")
+    return links if isinstance(links, dict) else {}
+
+
+def as_id(value: Any) -> int | None:
+    """An id sent as a string or a number; None for nothing (422 for junk).
+
+    Examples
+    --------
+    >>> as_id("11265"), as_id(None), as_ids(["1", 2, ""])
+    (11265, None, [1, 2])
+    """
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise PanoptesApiError(422, f"not an id: {value!r}") from None
+
+
+def as_ids(values: Any) -> list[int]:
+    """A list of ids (one id alone is a list of one)."""
+    if isinstance(values, (str, int)):
+        values = [values]
+    if not isinstance(values, list):
+        raise PanoptesApiError(422, "expected a list of ids")
+    return [i for i in (as_id(v) for v in values) if i is not None]
