@@ -414,7 +414,7 @@ class PanoptesServer(SandboxServer):
     def _upload(self, request: Request, key: str, *, user: int | None) -> Response:
         if not self.signer.verify(request.path, request.query, "cw"):
             return Response(403, AUTH_FAILED.encode(), "application/xml")
-        medium = self.state.medium(key)
+        medium = self.state.media.get(key)
         if medium is None:
             return Response(404, b"", "application/xml")
         given = (request.header("Content-Type") or "").split(";")[0].strip()
@@ -425,12 +425,12 @@ class PanoptesServer(SandboxServer):
             )
         if len(request.body) > self.max_media_bytes:
             return Response(413, TOO_LARGE.encode(), "application/xml")
-        self.state.store_medium(key, request.body)
+        self.state.media.store(key, request.body)
         return Response(201, b"", "application/xml", (("ETag", f'"{secrets.token_hex(8)}"'),))
 
     def _media(self, request: Request, key: str, *, user: int | None) -> Response:
-        medium = self.state.medium(key)
-        data = self.state.medium_bytes(key)
+        medium = self.state.media.get(key)
+        data = self.state.media.read(key)
         if medium is None or data is None:
             return Response.text("The specified blob does not exist.\n", status=404)
         served = ServedFile.from_bytes(data, content_type=medium.content_type, last_modified=self.clock())
@@ -477,10 +477,10 @@ class PanoptesServer(SandboxServer):
         return self.state.subject_sets(project_id, display_name)
 
     def media(self) -> list[Medium]:
-        return self.state.media()
+        return self.state.media.all()
 
     def classifications(self, **filters: Any) -> list[Classification]:
-        return self.state.classifications(**filters)
+        return self.state.book.classifications(**filters)
 
     def expire_tokens(self) -> int:
         """Expire every token issued so far (the next API write answers 401)."""

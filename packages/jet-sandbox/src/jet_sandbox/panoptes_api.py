@@ -270,7 +270,7 @@ class PanoptesApi:
         return api_response({"subjects": docs, "links": LINKS["subjects"], "meta": {}}, etag=etag_of(docs))
 
     def statuses(self, request: Request, status_id: str | None, *, user: int | None) -> Response:
-        records = self.state.statuses(
+        records = self.state.book.statuses(
             subject_id=as_id(request.param("subject_id")), workflow_id=as_id(request.param("workflow_id"))
         )
         if status_id is not None:
@@ -282,7 +282,7 @@ class PanoptesApi:
 
     def classifications(self, request: Request, *, user: int | None) -> Response:
         if request.method == "GET":
-            records = self.state.classifications(project_id=as_id(request.param("project_id")))
+            records = self.state.book.classifications(project_id=as_id(request.param("project_id")))
             mine = [c for c in records if user is not None and c.user_id == user]
             return self._index(
                 "classifications", [classification_json(c) for c in mine], request, single=False
@@ -361,7 +361,7 @@ class PanoptesApi:
 
     def generate_export(self, project_id: int, kind: str) -> ExportFile:
         """Build the ``kind`` export of a project now (what ``generate=True`` asks for)."""
-        statuses = {(st.subject_id, st.workflow_id): st for st in self.state.statuses()}
+        statuses = {(st.subject_id, st.workflow_id): st for st in self.state.book.statuses()}
         if kind == "workflows":
             data = workflow_export(self.state.workflows(project_id))
         elif kind == "subjects":
@@ -374,7 +374,7 @@ class PanoptesApi:
             )
             data = to_csv(SUBJECT_COLUMNS, rows)
         else:
-            classifications = self.state.classifications(project_id=project_id)
+            classifications = self.state.book.classifications(project_id=project_id)
             wanted = {s for c in classifications for s in c.subject_ids}
             subjects = {s.id: s for s in self.state.subjects(ids=wanted, deleted=True)}
             workflows = {w.id: w for w in self.state.workflows(project_id)}

@@ -24,10 +24,44 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
+import threading
 import time
+import uuid
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
-__all__ = ["MediaSigner", "UPLOAD_PREFIX", "MEDIA_PREFIX", "EXPORT_PREFIX", "MAX_MEDIA_BYTES"]
+from jet_sandbox.panoptes_jsonapi import PanoptesApiError
+from jet_sandbox.panoptes_records import Medium
+
+__all__ = [
+    "MediaSigner",
+    "MediaStore",
+    "ALLOWED_MIME_TYPES",
+    "EXTENSIONS",
+    "AUTH_FAILED",
+    "TOO_LARGE",
+    "UPLOAD_PREFIX",
+    "MEDIA_PREFIX",
+    "EXPORT_PREFIX",
+    "MAX_MEDIA_BYTES",
+]
+
+EXTENSIONS: dict[str, str] = {
+    "image/jpeg": "jpeg",
+    "image/png": "png",
+    "image/gif": "gif",
+    "image/svg+xml": "svg",
+    "audio/mpeg": "mp3",
+    "video/mp4": "mp4",
+    "audio/mp4": "m4a",
+    "video/mpeg": "mpeg",
+    "text/plain": "txt",
+    "application/json": "json",
+}
+"""File extension of each media type Panoptes accepts for subject locations."""
+ALLOWED_MIME_TYPES = frozenset(EXTENSIONS)
+"""Media types Panoptes accepts for subject locations."""
 
 UPLOAD_PREFIX = "/uploads/"
 """Path prefix of the signed PUT URLs of subject media."""
@@ -94,3 +128,78 @@ TOO_LARGE = (
     "is too large and exceeds the maximum permissible limit.</Message></Error>"
 )
 """The body of the 413 for a medium over :data:`MAX_MEDIA_BYTES`."""
+
+
+class MediaStore:
+    """Media slots and the bytes uploaded into them, in memory or under a folder (thread-safe).
+
+    Examples
+    --------
+    >>> store = MediaStore()
+    >>> slot = store.new_slot("image/png")
+    >>> slot.key.startswith("subject_location/") and slot.key.endswith(".png")
+    True
+    >>> store.store(slot.key, b"png").size, store.read(slot.key)
+    (3, b'png')
+    >>> store.new_slot("image/tiff")
+    Traceback (most recent call last):
+    ...
+    jet_sandbox.panoptes_jsonapi.PanoptesApiError: Location's content type image/tiff is not one of: ...
+    """
+
+    def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
+        self.root = None if root is None else Path(root)
+        self._lock = threading.Lock()
+        self._media: dict[str, Medium] = {}
+        self._blobs: dict[str, bytes] = {}
+
+    def new_slot(self, location: str | Mapping[str, str]) -> Medium:
+        """A slot for a location: a media type (to upload), or ``{type: url}`` (remote)."""
+        if isinstance(location, Mapping):
+            if len(location) != 1:
+                raise PanoptesApiError(422, "a remote location maps one media type to one URL")
+            ((content_type, url),) = location.items()
+            external: str | None = str(url)
+        else:
+            content_type, external = str(location), None
+        if content_type not in ALLOWED_MIME_TYPES:
+            known = ", ".join(sorted(ALLOWED_MIME_TYPES))
+            raise PanoptesApiError(422, f"Location's content type {content_type} is not one of: {known}")
+        key = f"subject_location/{uuid.uuid4()}.{EXTENSIONS[content_type]}"
+        medium = Medium(key, content_type, external_url=external)
+        with self._lock:
+            self._media[medium.key] = medium
+        return medium
+
+    def get(self, key: str) -> Medium | None:
+        with self._lock:
+            return self._media.get(key)
+
+    def all(self) -> list[Medium]:
+        with self._lock:
+            return [m for _, m in sorted(self._media.items())]
+
+    def store(self, key: str, data: bytes) -> Medium:
+        """Record an upload into slot ``key`` (the last upload wins, as in blob storage)."""
+        if self.root is not None:
+            target = self.root / key
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
+            partial.write_bytes(data)
+            os.replace(partial, target)
+        with self._lock:
+            if self.root is None:
+                self._blobs[key] = bytes(data)
+            stored = self._media[key].with_bytes(data)
+            self._media[key] = stored
+            return stored
+
+    def read(self, key: str) -> bytes | None:
+        """What was last uploaded into slot ``key``, or None."""
+        with self._lock:
+            medium = self._media.get(key)
+            if medium is None or not medium.uploaded:
+                return None
+            if self.root is None:
+                return self._blobs.get(key)
+        return (self.root / key).read_bytes()

@@ -29,47 +29,29 @@ import itertools
 import os
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import Any, TypeVar
 
+from jet_sandbox.panoptes_classifications import ClassificationBook
 from jet_sandbox.panoptes_jsonapi import PanoptesApiError
+from jet_sandbox.panoptes_media import MediaStore
 from jet_sandbox.panoptes_records import (
     DEFAULT_SUBJECT_LIMIT,
     SOLAR_JET_HUNTER,
     Classification,
     ExportFile,
-    Medium,
     PanoptesUser,
     Project,
     Subject,
     SubjectSet,
-    SubjectWorkflowStatus,
     Workflow,
     WorkflowVersion,
     seed_workflows,
 )
 
-__all__ = ["PanoptesState", "ALLOWED_MIME_TYPES", "EXTENSIONS"]
+__all__ = ["PanoptesState"]
 
 _T = TypeVar("_T")
-
-EXTENSIONS: dict[str, str] = {
-    "image/jpeg": "jpeg",
-    "image/png": "png",
-    "image/gif": "gif",
-    "image/svg+xml": "svg",
-    "audio/mpeg": "mp3",
-    "video/mp4": "mp4",
-    "audio/mp4": "m4a",
-    "video/mpeg": "mpeg",
-    "text/plain": "txt",
-    "application/json": "json",
-}
-"""File extension of each media type Panoptes accepts for subject locations."""
-ALLOWED_MIME_TYPES = frozenset(EXTENSIONS)
-"""Media types Panoptes accepts for subject locations."""
 
 
 class PanoptesState:
@@ -90,25 +72,20 @@ class PanoptesState:
         self, *, clock: Callable[[], float] = time.time, media_root: str | os.PathLike[str] | None = None
     ) -> None:
         self.clock = clock
-        self.media_root = None if media_root is None else Path(media_root)
-        self._blobs: dict[str, bytes] = {}
+        self.media = MediaStore(media_root)
+        self.book = ClassificationBook(clock=clock)
         self._lock = threading.RLock()
         self._users: dict[int, PanoptesUser] = {}
         self._projects: dict[int, Project] = {}
         self._workflows: dict[int, Workflow] = {}
         self._sets: dict[int, SubjectSet] = {}
         self._subjects: dict[int, Subject] = {}
-        self._media: dict[str, Medium] = {}
-        self._classifications: list[Classification] = []
         self._exports: dict[tuple[int, str], ExportFile] = {}
         self._set_ids = itertools.count(100_001)
         self._subject_ids = itertools.count(90_000_001)
-        self._classification_ids = itertools.count(400_000_001)
         self._medium_ids = itertools.count(5_000_001)
         self._sms_ids = itertools.count(200_000_001)
         self._sms: dict[tuple[int, int], int] = {}
-        self._statuses: dict[tuple[int, int], SubjectWorkflowStatus] = {}
-        self._status_ids = itertools.count(300_000_001)
 
     @classmethod
     def seeded(
@@ -256,14 +233,6 @@ class PanoptesState:
                 and (wanted is None or s.id in wanted)
             ]
 
-    def medium(self, key: str) -> Medium | None:
-        with self._lock:
-            return self._media.get(key)
-
-    def media(self) -> list[Medium]:
-        with self._lock:
-            return [m for _, m in sorted(self._media.items())]
-
     def set_member_subjects(
         self, *, subject_set_id: int | None = None, subject_id: int | None = None
     ) -> list[tuple[int, int, int]]:
@@ -275,48 +244,17 @@ class PanoptesState:
                 if subject_set_id in (None, sid) and subject_id in (None, subj)
             ]
 
-    def classifications(
-        self, *, project_id: int | None = None, workflow_id: int | None = None
-    ) -> list[Classification]:
-        with self._lock:
-            return [
-                c
-                for c in self._classifications
-                if project_id in (None, c.project_id) and workflow_id in (None, c.workflow_id)
-            ]
-
-    def status(self, subject_id: int, workflow_id: int) -> SubjectWorkflowStatus | None:
-        """The subject's status in the workflow, once it has been classified there."""
-        with self._lock:
-            return self._statuses.get((subject_id, workflow_id))
-
-    def statuses(
-        self, *, subject_id: int | None = None, workflow_id: int | None = None
-    ) -> list[SubjectWorkflowStatus]:
-        with self._lock:
-            return [
-                s
-                for s in sorted(self._statuses.values(), key=lambda s: s.id)
-                if subject_id in (None, s.subject_id) and workflow_id in (None, s.workflow_id)
-            ]
-
     def queued(self, workflow_id: int, user_id: int | None, limit: int) -> list[Subject]:
         """Subjects a volunteer is shown next: in the workflow's sets, not retired, not yet seen."""
         with self._lock:
             workflow = self.workflow(workflow_id)
-            seen = {
-                s
-                for c in self._classifications
-                if user_id is not None and c.user_id == user_id and c.workflow_id == workflow_id
-                for s in c.subject_ids
-            }
+            skip = self.book.seen_by(user_id, workflow_id)
             chosen: list[Subject] = []
             for set_id in workflow.subject_set_ids:
                 for subject_id in self._sets[set_id].subject_ids:
-                    status = self._statuses.get((subject_id, workflow_id))
-                    retired = status is not None and status.retired_at is not None
-                    if subject_id in seen or retired or any(c.id == subject_id for c in chosen):
+                    if subject_id in skip or self.book.retired(subject_id, workflow_id):
                         continue
+                    skip.add(subject_id)
                     chosen.append(self._with_media(self._subjects[subject_id]))
                     if len(chosen) >= limit:
                         return chosen
@@ -331,7 +269,7 @@ class PanoptesState:
             return list(self._exports.values())
 
     def _with_media(self, subject: Subject) -> Subject:
-        media = tuple(self._media[k] for k in subject.location_keys)
+        media = tuple(m for m in (self.media.get(k) for k in subject.location_keys) if m is not None)
         return dataclasses.replace(subject, media=media)
 
     # -- writing -------------------------------------------------------------------
@@ -395,7 +333,7 @@ class PanoptesState:
                 sset = self._sets.get(set_id)
                 if sset is None or sset.project_id != project.id:
                     raise PanoptesApiError(422, "Couldn't find linked subject_sets for current user")
-            media = [_medium(location) for location in locations]
+            media = [self.media.new_slot(location) for location in locations]
             now = self.clock()
             subject = Subject(
                 next(self._subject_ids),
@@ -407,8 +345,6 @@ class PanoptesState:
                 now,
                 now,
             )
-            for medium in media:
-                self._media[medium.key] = medium
             self._subjects[subject.id] = subject
             for set_id in subject_set_ids:
                 self._link(set_id, subject.id)
@@ -492,31 +428,6 @@ class PanoptesState:
             self._workflows[workflow_id] = updated
             return updated
 
-    def store_medium(self, key: str, data: bytes) -> Medium:
-        """Record an upload into slot ``key`` (the last upload wins, as in blob storage)."""
-        if self.media_root is not None:
-            target = self.media_root / key
-            target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
-            partial.write_bytes(data)
-            os.replace(partial, target)
-        with self._lock:
-            if self.media_root is None:
-                self._blobs[key] = bytes(data)
-            stored = self._media[key].with_bytes(data)
-            self._media[key] = stored
-            return stored
-
-    def medium_bytes(self, key: str) -> bytes | None:
-        """What was last uploaded into slot ``key``, or None."""
-        with self._lock:
-            medium = self._media.get(key)
-            if medium is None or not medium.uploaded:
-                return None
-            if self.media_root is None:
-                return self._blobs.get(key)
-        return (self.media_root / key).read_bytes()
-
     def add_classification(
         self,
         user_id: int | None,
@@ -529,46 +440,22 @@ class PanoptesState:
         workflow_version: str | None = None,
         gold_standard: bool | None = None,
     ) -> Classification:
-        """Record a classification of existing subjects in a workflow."""
+        """Record a classification of existing subjects in a workflow (see :attr:`book`)."""
         with self._lock:
             workflow = self.workflow(workflow_id)
             if not subject_ids:
                 raise PanoptesApiError(422, "classification must have at least one subject")
             for subject_id in subject_ids:
                 self.subject(subject_id)
-            version = workflow_version or str(metadata.get("workflow_version") or workflow.version)
-            classification = Classification(
-                next(self._classification_ids),
-                workflow.project_id,
-                workflow_id,
-                version,
-                user_id,
-                user_ip,
-                tuple(annotations),
-                dict(metadata),
-                tuple(subject_ids),
-                self.clock(),
-                gold_standard,
-            )
-            self._classifications.append(classification)
-            for subject_id in subject_ids:
-                self._count(subject_id, workflow, classification.created_at)
-            return classification
-
-    def _count(self, subject_id: int, workflow: Workflow, now: float) -> None:
-        key = (subject_id, workflow.id)
-        status = self._statuses.get(key) or SubjectWorkflowStatus(
-            next(self._status_ids), subject_id, workflow.id, 0, now, now
-        )
-        count = status.classifications_count + 1
-        limit = workflow.retirement_count
-        retire = status.retired_at is None and limit is not None and count >= limit
-        self._statuses[key] = dataclasses.replace(
-            status,
-            classifications_count=count,
-            updated_at=now,
-            retired_at=now if retire else status.retired_at,
-            retirement_reason="classification_count" if retire else status.retirement_reason,
+        return self.book.add(
+            workflow,
+            user_id,
+            user_ip,
+            subject_ids,
+            annotations,
+            metadata,
+            workflow_version=workflow_version,
+            gold_standard=gold_standard,
         )
 
     def store_export(self, project_id: int, kind: str, data: bytes) -> ExportFile:
@@ -582,20 +469,3 @@ def _found(record: _T | None, kind: str, key: object) -> _T:
     if record is None:
         raise PanoptesApiError(404, f"Couldn't find {kind} with 'id'={key}")
     return record
-
-
-def _medium(location: str | Mapping[str, str]) -> Medium:
-    if isinstance(location, Mapping):
-        if len(location) != 1:
-            raise PanoptesApiError(422, "a remote location maps one media type to one URL")
-        ((content_type, url),) = location.items()
-        external = str(url)
-    else:
-        content_type, external = str(location), None
-    if content_type not in ALLOWED_MIME_TYPES:
-        raise PanoptesApiError(
-            422,
-            f"Location's content type {content_type} is not one of: {', '.join(sorted(ALLOWED_MIME_TYPES))}",
-        )
-    key = f"subject_location/{uuid.uuid4()}.{EXTENSIONS[content_type]}"
-    return Medium(key, content_type, external_url=external)
