@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import json
 from collections.abc import Iterator
@@ -278,3 +279,24 @@ def test_sandbox_serve_panoptes_builds_the_replica_with_its_route_faults() -> No
     assert server.state.user_by_login("jet-hunter").subject_limit == 7
     with server:
         assert server.environment()["PANOPTES_ENDPOINT"] == server.url
+
+
+def test_concurrent_uploads_from_the_clients_thread_pool_and_two_sessions(
+    server: PanoptesServer, client: Panoptes, frames: list[Path]
+) -> None:
+    with Subject.async_saves():  # the client's own pool of five threads
+        pooled = [new_subject(frames, f"pool-{i}") for i in range(10)]
+    for subject in pooled:
+        assert subject.async_save_result
+
+    def upload(name: str) -> list[str]:
+        with Panoptes(username=USER, password=PASSWORD, endpoint=server.url):
+            return [new_subject(frames[:1], f"{name}-{i}").id for i in range(5)]
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(upload, ["left", "right"]))
+    stored = server.subjects()
+    assert len(stored) == 20 and len({s.id for s in stored}) == 20
+    assert all(s.complete for s in stored)
+    assert {str(s.id) for s in stored} == {s.id for s in pooled} | set(results[0]) | set(results[1])
+    assert User.me().uploaded_subjects_count == 20
