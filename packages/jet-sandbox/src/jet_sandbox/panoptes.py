@@ -50,20 +50,18 @@ import secrets
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from http.cookies import SimpleCookie
 from typing import Any, ClassVar
-from urllib.parse import parse_qs
 
 from jet_sandbox.faults import Fault, FaultPlan, FaultSchedule
 from jet_sandbox.files import ServedFile, file_response
 from jet_sandbox.panoptes_api import PanoptesApi
-from jet_sandbox.panoptes_auth import SESSION_COOKIE, PanoptesAuth, TokenRejected
+from jet_sandbox.panoptes_auth import PanoptesAuth, TokenRejected
+from jet_sandbox.panoptes_devise import DeviseRoutes
 from jet_sandbox.panoptes_faults import ROUTES, PanoptesFaults
 from jet_sandbox.panoptes_jsonapi import (
     API_CONTENT_TYPE,
     PanoptesApiError,
     error_response,
-    json_body,
 )
 from jet_sandbox.panoptes_media import (
     AUTH_FAILED,
@@ -89,15 +87,6 @@ from jet_sandbox.server import Request, Response, Route, SandboxServer
 __all__ = ["PanoptesServer", "LostAnswer"]
 
 logger = logging.getLogger(__name__)
-
-_SIGN_IN_PAGE = """<!DOCTYPE html>
-<html><head><title>Zooniverse</title>
-<meta name="csrf-param" content="authenticity_token" />
-<meta name="csrf-token" content="{token}" />
-</head><body><form action="/users/sign_in" method="post">
-<input type="text" name="user[login]"><input type="password" name="user[password]">
-</form></body></html>
-"""
 
 _FAULT_MESSAGES = {
     401: "You must be logged in to access this resource.",
@@ -220,6 +209,7 @@ class PanoptesServer(SandboxServer):
             clock=clock,
         )
         self.signer = MediaSigner(secrets.token_bytes(32), clock=clock)
+        self.devise = DeviseRoutes(self.auth, lambda user_id: self.api.user_doc(user_id, private=True))
         self.api = PanoptesApi(
             self.state, self.signer, lambda: self.base_url, export_polls=export_polls, clock=clock
         )
@@ -249,8 +239,8 @@ class PanoptesServer(SandboxServer):
         expire = self.panoptes_faults.expire
         self._expire_schedule = None if expire is None else expire.schedule()
         handlers: dict[str, Callable[..., Response]] = {
-            "sign_in": self._sign_in,
-            "token": self._token,
+            "sign_in": self.devise.sign_in,
+            "token": self.devise.token,
             "me": self.api.me,
             "users": self.api.users,
             "exports": self.api.exports,
@@ -359,55 +349,6 @@ class PanoptesServer(SandboxServer):
         if user is None and name != "classifications":
             raise PanoptesApiError(401, "You must be logged in to access this resource.")
         return user
-
-    # -- sign-in and tokens --------------------------------------------------------
-
-    def _session_of(self, request: Request) -> str | None:
-        cookie = SimpleCookie()
-        try:
-            cookie.load(request.header("Cookie") or "")
-        except Exception:  # a malformed cookie header is no session
-            return None
-        morsel = cookie.get(SESSION_COOKIE)
-        return None if morsel is None else morsel.value
-
-    def _sign_in(self, request: Request, *, user: int | None) -> Response:
-        session, csrf = self.auth.new_session(self._session_of(request))
-        headers = [("Set-Cookie", f"{SESSION_COOKIE}={session}; path=/; HttpOnly; SameSite=Lax")]
-        if request.method == "GET":
-            headers += [("X-CSRF-Param", "authenticity_token"), ("X-CSRF-Token", csrf)]
-            if "json" in (request.header("Accept") or ""):
-                return Response.json({"login": "/users/sign_in"}, headers=headers)
-            return Response.html(_SIGN_IN_PAGE.format(token=csrf), headers=headers)
-        doc = json_body(request)
-        given = request.header("X-CSRF-Token") or doc.get("authenticity_token")
-        found = doc.get("user")
-        creds: dict[str, Any] = found if isinstance(found, dict) else {}
-        try:
-            user_id = self.auth.sign_in(
-                session,
-                str(given) if given else None,
-                str(creds.get("login", "")),
-                str(creds.get("password", "")),
-            )
-        except PanoptesApiError as err:
-            return Response.json({"error": err.message}, status=err.status, headers=headers)
-        headers += [("X-CSRF-Param", "authenticity_token"), ("X-CSRF-Token", self.auth.csrf_of(session))]
-        me = self.api.user_doc(user_id, private=True)
-        return Response.json({"users": [me], "links": {}, "meta": {}}, headers=headers)
-
-    def _token(self, request: Request, *, user: int | None) -> Response:
-        kind = (request.header("Content-Type") or "").split(";")[0].strip()
-        if kind == "application/json":
-            params = {k: str(v) for k, v in json_body(request).items()}
-        else:
-            parsed = parse_qs(request.body.decode("utf-8", "replace"), keep_blank_values=True)
-            params = {k: v[0] for k, v in parsed.items()}
-        doc = self.auth.grant(params, self._session_of(request))
-        status = 200 if "access_token" in doc else 401 if doc["error"] == "invalid_client" else 400
-        return Response.json(
-            doc, status=status, headers=[("Cache-Control", "no-store"), ("Pragma", "no-cache")]
-        )
 
     # -- media ---------------------------------------------------------------------
 

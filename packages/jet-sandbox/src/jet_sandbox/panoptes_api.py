@@ -22,7 +22,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -196,8 +196,9 @@ class PanoptesApi:
             subject_set_id=as_id(request.param("subject_set_id")),
             subject_id=as_id(request.param("subject_id")),
         )
-        docs = [set_member_json(*row) for row in rows]
-        return self._index("set_member_subjects", docs, request, single=False)
+        return self._index(
+            "set_member_subjects", rows, request, single=False, render=lambda row: set_member_json(*row)
+        )
 
     def _subject_doc(self, subject: Subject, *, upload: bool) -> dict[str, Any]:
         return subject_json(subject, self.upload_url if upload else lambda key, kind: self.media_url(key))
@@ -245,8 +246,11 @@ class PanoptesApi:
                 upload_user_id=as_id(request.param("upload_user_id")),
                 ids=None if ids is None else as_ids(ids.split(",")),
             )
-        docs = [self._subject_doc(s, upload=False) for s in records]
-        return self._index("subjects", docs, request, single=subject_id is not None)
+        single = subject_id is not None and "," not in subject_id
+        return self._index("subjects", records, request, single=single, render=self._public_doc)
+
+    def _public_doc(self, subject: Subject) -> dict[str, Any]:
+        return self._subject_doc(subject, upload=False)
 
     def _queued(self, request: Request, user: int | None) -> Response:
         """``/subjects/queued?workflow_id=W``: what the classifier shows next (unseen, not retired)."""
@@ -312,10 +316,19 @@ class PanoptesApi:
         doc = classification_json(classification)
         return api_response({"classifications": [doc], "links": {}}, status=201, etag=etag_of([doc]))
 
-    def _index(self, key: str, docs: list[dict[str, Any]], request: Request, *, single: bool) -> Response:
+    def _index(
+        self,
+        key: str,
+        records: Sequence[Any],
+        request: Request,
+        *,
+        single: bool,
+        render: Callable[[Any], dict[str, Any]] | None = None,
+    ) -> Response:
         if single:
+            docs = [render(r) for r in records] if render is not None else list(records)
             return api_response({key: docs, "links": LINKS.get(key, {}), "meta": {}}, etag=etag_of(docs))
-        return page_of(key, docs, request.params, links=LINKS.get(key, {}))
+        return page_of(key, records, request.params, links=LINKS.get(key, {}), render=render)
 
     def _precondition(self, request: Request, doc: dict[str, Any]) -> None:
         given = request.header("If-Match")

@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -182,13 +182,16 @@ def page_meta(
 
 def page_of(
     key: str,
-    resources: Sequence[dict[str, Any]],
+    resources: Sequence[Any],
     params: Mapping[str, str],
     *,
     links: Mapping[str, Any] | None = None,
     path: str | None = None,
+    render: Callable[[Any], dict[str, Any]] | None = None,
 ) -> Response:
     """One page of ``resources`` as a JSON-API index answer, with its ETag.
+
+    ``render`` turns a record into its JSON (only the records of the page are rendered).
 
     Examples
     --------
@@ -199,6 +202,8 @@ def page_of(
     """
     page, size = parse_page(params)
     chosen = list(resources[(page - 1) * size : page * size])
+    if render is not None:
+        chosen = [render(r) for r in chosen]
     meta = page_meta(key, count=len(resources), page=page, page_size=size, params=params, path=path)
     doc = {key: chosen, "links": dict(links or {}), "meta": {key: meta}}
     return api_response(doc, etag=etag_of(chosen))
