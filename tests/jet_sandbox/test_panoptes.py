@@ -300,3 +300,21 @@ def test_concurrent_uploads_from_the_clients_thread_pool_and_two_sessions(
     assert all(s.complete for s in stored)
     assert {str(s.id) for s in stored} == {s.id for s in pooled} | set(results[0]) | set(results[1])
     assert User.me().uploaded_subjects_count == 20
+
+
+def test_saving_a_changed_subject_puts_its_metadata_with_if_match(
+    server: PanoptesServer, client: Panoptes, frames: list[Path]
+) -> None:
+    subject = new_subject(frames[:1], "k")
+    found = Subject.find(subject.id)
+    found.metadata["#note"] = "re-used after a lost answer"
+    found.save()
+    (stored,) = server.subjects()
+    assert stored.metadata == {
+        "#subject_key": "k",
+        "!SOL": "SOL2010-06-20",
+        "#note": "re-used after a lost answer",
+    }
+    assert stored.complete  # the media are untouched
+    put = [r for r in server.requests if r.method == "PUT" and r.path == f"/api/subjects/{subject.id}"]
+    assert len(put) == 1 and put[0].header("If-Match")

@@ -148,3 +148,17 @@ def test_route_faults_are_deterministic_by_seed_and_keep_the_servers_latency() -
     first = statuses(4)
     assert first == statuses(4) and {502, 200} == set(first)
     assert first != statuses(5)
+
+
+def test_tokens_can_expire_earlier_than_expires_in_says(png: Path) -> None:
+    now = [1_700_000_000.0]
+    options: dict[str, Any] = {"clock": lambda: now[0], "token_lifetime": 60, "advertised_lifetime": 7200}
+    with serve(PanoptesFaults(), **options) as srv:
+        client = Panoptes.client()
+        client.get_bearer_token()
+        assert (client.bearer_expires - datetime.datetime.now()).total_seconds() > 7000  # what it was told
+        now[0] += 61
+        with pytest.raises(TypeError):
+            save_subject(png, "k")
+        assert [r.status for r in srv.requests if r.path == "/api/subjects"] == [401]
+        assert srv.auth.grants[0].expires - srv.auth.grants[0].issued == 60

@@ -231,7 +231,15 @@ class PanoptesApi:
             if request.method == "DELETE":
                 self.state.delete_subject(user, int(subject_id))
                 return Response(204, b"", API_CONTENT_TYPE)
-            raise PanoptesApiError(405, "this replica does not update subjects")
+            body = resource_body(request, "subjects")
+            metadata, locations = body.get("metadata"), body.get("locations")
+            if (metadata is not None and not isinstance(metadata, dict)) or (
+                locations is not None and not isinstance(locations, list)
+            ):
+                raise PanoptesApiError(422, "metadata must be an object and locations a list")
+            updated = self.state.update_subject(user, int(subject_id), metadata=metadata, locations=locations)
+            doc = self._subject_doc(updated, upload=locations is not None)
+            return api_response({"subjects": [doc], "links": LINKS["subjects"]}, etag=etag_of([doc]))
         if subject_id == "queued":
             return self._queued(request, user)
         if subject_id and "," in subject_id:

@@ -350,6 +350,26 @@ class PanoptesState:
                 self._link(set_id, subject.id)
             return self._with_media(self._subjects[subject.id])
 
+    def update_subject(
+        self,
+        user_id: int,
+        subject_id: int,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        locations: Sequence[str | Mapping[str, str]] | None = None,
+    ) -> Subject:
+        """Replace a subject's metadata and/or locations (new locations get new, empty slots)."""
+        with self._lock:
+            subject = self.subject(subject_id)
+            self._owned_project(user_id, subject.project_id)
+            changes: dict[str, Any] = {"updated_at": self.clock()}
+            if metadata is not None:
+                changes["metadata"] = dict(metadata)
+            if locations is not None:
+                changes["location_keys"] = tuple(self.media.new_slot(loc).key for loc in locations)
+            self._subjects[subject_id] = dataclasses.replace(self._subjects[subject_id], media=(), **changes)
+            return self._with_media(self._subjects[subject_id])
+
     def delete_subject(self, user_id: int, subject_id: int) -> None:
         with self._lock:
             subject = self.subject(subject_id)
