@@ -5,6 +5,10 @@ from __future__ import annotations
 import concurrent.futures
 import hashlib
 import json
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -318,3 +322,39 @@ def test_saving_a_changed_subject_puts_its_metadata_with_if_match(
     assert stored.complete  # the media are untouched
     put = [r for r in server.requests if r.method == "PUT" and r.path == f"/api/subjects/{subject.id}"]
     assert len(put) == 1 and put[0].header("If-Match")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT")
+def test_jet_hunter_sandbox_serve_panoptes_serves_the_real_client(tmp_path: Path, frames: list[Path]) -> None:
+    script = "import sys, jet_hunter.cli as cli; sys.exit(cli.main(sys.argv[1:]))"
+    command = [
+        sys.executable,
+        "-c",
+        script,
+        "sandbox",
+        "serve",
+        "panoptes",
+        "--media-root",
+        str(tmp_path / "media"),
+    ]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()  # blocks until the server prints its URL (or dies)
+        assert first.startswith("Panoptes replica at http://127.0.0.1:"), (
+            proc.stderr.read() if proc.stderr else ""
+        )
+        assert "PANOPTES_ENDPOINT=" in first and PASSWORD not in first
+        url = first.split()[3]
+        with Panoptes(username=USER, password=PASSWORD, endpoint=url):
+            new_subject(frames[:1], "k")
+        (stored,) = (tmp_path / "media" / "subject_location").iterdir()
+        assert stored.read_bytes() == frames[0].read_bytes()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "Panoptes replica stopped after" in out

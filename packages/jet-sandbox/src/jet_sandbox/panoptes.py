@@ -223,12 +223,14 @@ class PanoptesServer(SandboxServer):
     # -- environment ---------------------------------------------------------------
 
     def environment(self) -> dict[str, str]:
-        """``JET_HUNTER_PANOPTES_URL`` and the client's own ``PANOPTES_*`` variables."""
+        """``JET_HUNTER_PANOPTES_URL``, ``PANOPTES_ENDPOINT`` and ``PANOPTES_USERNAME``.
+
+        The password is left out: it is never printed (set ``PANOPTES_PASSWORD`` yourself).
+        """
         return {
             "JET_HUNTER_PANOPTES_URL": self.url,
             "PANOPTES_ENDPOINT": self.url,
             "PANOPTES_USERNAME": self.username,
-            "PANOPTES_PASSWORD": self.password,
         }
 
     # -- routes --------------------------------------------------------------------

@@ -279,7 +279,12 @@ def _build_files(args: argparse.Namespace, plan: FaultPlan) -> SandboxServer:
 def _panoptes_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("Panoptes")
     group.add_argument("--username", default="jet-hunter", help="the seeded account (owner of project 11265)")
-    group.add_argument("--password", default="sandbox-password", help="its password")
+    group.add_argument(
+        "--password", default="sandbox-password", help="its password (default: sandbox-password)"
+    )
+    group.add_argument(
+        "--media-root", type=Path, metavar="DIR", help="keep uploaded media under DIR (else in memory)"
+    )
     group.add_argument("--subject-limit", type=int, default=10_000, metavar="N", help="its upload limit")
     group.add_argument(
         "--token-lifetime",
@@ -304,6 +309,7 @@ def _build_panoptes(args: argparse.Namespace, plan: FaultPlan) -> SandboxServer:
         password=args.password,
         subject_limit=args.subject_limit,
         token_lifetime=args.token_lifetime,
+        media_root=args.media_root,
         panoptes_faults=PanoptesFaults.from_specs(args.route_fault, latency=plan.latency, seed=plan.seed),
         faults=plan,
         host=args.host,
