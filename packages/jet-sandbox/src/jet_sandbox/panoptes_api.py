@@ -307,15 +307,17 @@ class PanoptesApi:
             raise PanoptesApiError(
                 422, "a classification needs annotations (a list) and metadata (an object)"
             )
-        workflow = as_id(links.get("workflow"))
-        if workflow is None:
+        workflow_id = as_id(links.get("workflow"))
+        if workflow_id is None:
             raise PanoptesApiError(422, "param is missing or the value is empty: workflow")
+        subject_ids = as_ids(links.get("subjects") or [])
+        workflow = self.state.classifiable(workflow_id, subject_ids)
         ip = (request.header("X-Forwarded-For") or request.client or "").split(",")[0].strip()
-        classification = self.state.add_classification(
+        classification = self.state.book.add(
+            workflow,
             user,
             ip,
-            workflow,
-            as_ids(links.get("subjects") or []),
+            subject_ids,
             annotations,
             metadata,
             workflow_version=str(metadata["workflow_version"]) if metadata.get("workflow_version") else None,

@@ -38,7 +38,6 @@ from jet_sandbox.panoptes_media import MediaStore
 from jet_sandbox.panoptes_records import (
     DEFAULT_SUBJECT_LIMIT,
     SOLAR_JET_HUNTER,
-    Classification,
     ExportFile,
     PanoptesUser,
     Project,
@@ -448,35 +447,15 @@ class PanoptesState:
             self._workflows[workflow_id] = updated
             return updated
 
-    def add_classification(
-        self,
-        user_id: int | None,
-        user_ip: str,
-        workflow_id: int,
-        subject_ids: Sequence[int],
-        annotations: Sequence[Any],
-        metadata: Mapping[str, Any],
-        *,
-        workflow_version: str | None = None,
-        gold_standard: bool | None = None,
-    ) -> Classification:
-        """Record a classification of existing subjects in a workflow (see :attr:`book`)."""
+    def classifiable(self, workflow_id: int, subject_ids: Sequence[int]) -> Workflow:
+        """The workflow, once it and every subject exist (a classification may then go to :attr:`book`)."""
         with self._lock:
             workflow = self.workflow(workflow_id)
             if not subject_ids:
                 raise PanoptesApiError(422, "classification must have at least one subject")
             for subject_id in subject_ids:
                 self.subject(subject_id)
-        return self.book.add(
-            workflow,
-            user_id,
-            user_ip,
-            subject_ids,
-            annotations,
-            metadata,
-            workflow_version=workflow_version,
-            gold_standard=gold_standard,
-        )
+            return workflow
 
     def store_export(self, project_id: int, kind: str, data: bytes) -> ExportFile:
         with self._lock:

@@ -8,8 +8,10 @@ Fault specs are those of :mod:`jet_sandbox.faults` (``503:2``, ``429:retry_after
 
 The other replicas: ``sandbox serve ssw`` (the SSW cutout service: submit CGI and job
 folders), ``sandbox serve jsoc`` (JSOC export with im_patch), ``sandbox serve files --root
-DIR`` (a web server for a folder, with Range/ETag and download faults). Each prints its
-URL and the environment variables that point jet-hunter at it.
+DIR`` (a web server for a folder, with Range/ETag and download faults), ``sandbox serve
+panoptes`` (the Zooniverse API; ``--route-fault uploads=500:p=0.1``, ``lost:subjects=504:1``,
+``expire=401:p=0.01``). Each prints its URL and the environment variables that point
+jet-hunter at it.
 
 Each replica is one entry of :data:`SERVE`: its options and how to build it from them,
 so adding the SSW, JSOC, file-server or Panoptes replicas is one more entry.
