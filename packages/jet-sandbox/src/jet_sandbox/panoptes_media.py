@@ -1,0 +1,205 @@
+"""Signed media URLs of the Panoptes replica, as Panoptes hands them out for blob storage.
+
+A new subject's locations come back as signed PUT URLs (on zooniverse.org: Azure blob
+SAS URLs, ``...blob.core.windows.net/...png?sv=...&se=...&sp=cw&sig=...``). The replica
+serves them itself: ``/uploads/<key>?sv=2019-12-12&sr=b&sp=cw&se=<expiry>&sig=<hmac>``.
+A PUT there must carry a valid, unexpired signature (else 403, as Azure answers) and
+the ``Content-Type`` the location was created with (else 400); the bytes are recorded
+with their sha256. Public reads are at ``/media/<key>`` (GET, with Range), like
+``panoptes-uploads.zooniverse.org/<key>``; exports are read from signed
+``/exports/<file>?...`` URLs the same way.
+
+Examples
+--------
+>>> signer = MediaSigner(b"k", clock=lambda: 100.0)
+>>> query = signer.sign("/uploads/subject_location/a.png", "cw", lifetime=60)
+>>> signer.verify("/uploads/subject_location/a.png", {k: [v] for k, v in query.items()}, "cw")
+True
+>>> signer.verify("/uploads/subject_location/b.png", {k: [v] for k, v in query.items()}, "cw")
+False
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from jet_sandbox.panoptes_jsonapi import PanoptesApiError
+from jet_sandbox.panoptes_records import Medium
+
+__all__ = [
+    "MediaSigner",
+    "MediaStore",
+    "ALLOWED_MIME_TYPES",
+    "EXTENSIONS",
+    "AUTH_FAILED",
+    "TOO_LARGE",
+    "UPLOAD_PREFIX",
+    "MEDIA_PREFIX",
+    "EXPORT_PREFIX",
+    "MAX_MEDIA_BYTES",
+]
+
+EXTENSIONS: dict[str, str] = {
+    "image/jpeg": "jpeg",
+    "image/png": "png",
+    "image/gif": "gif",
+    "image/svg+xml": "svg",
+    "audio/mpeg": "mp3",
+    "video/mp4": "mp4",
+    "audio/mp4": "m4a",
+    "video/mpeg": "mpeg",
+    "text/plain": "txt",
+    "application/json": "json",
+}
+"""File extension of each media type Panoptes accepts for subject locations."""
+ALLOWED_MIME_TYPES = frozenset(EXTENSIONS)
+"""Media types Panoptes accepts for subject locations."""
+
+UPLOAD_PREFIX = "/uploads/"
+"""Path prefix of the signed PUT URLs of subject media."""
+MEDIA_PREFIX = "/media/"
+"""Path prefix of the public GET URLs of subject media."""
+EXPORT_PREFIX = "/exports/"
+"""Path prefix of the signed GET URLs of exports."""
+MAX_MEDIA_BYTES = 1 << 20
+"""Largest subject medium accepted (1 MiB, the Zooniverse limit)."""
+
+_SERVICE_VERSION = "2019-12-12"
+
+
+class MediaSigner:
+    """Signs and checks URLs with an HMAC over path, permission and expiry.
+
+    Parameters
+    ----------
+    secret
+        The key (a fresh random one per server).
+    clock
+        Returns the current POSIX time.
+    """
+
+    def __init__(self, secret: bytes, *, clock: Callable[[], float] = time.time) -> None:
+        self._secret = secret
+        self.clock = clock
+
+    def _signature(self, path: str, permission: str, expiry: str) -> str:
+        message = f"{path}\n{permission}\n{expiry}".encode()
+        digest = hmac.new(self._secret, message, hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+    def sign(self, path: str, permission: str, *, lifetime: float = 3600.0) -> dict[str, str]:
+        """The query parameters that authorise ``permission`` (``cw`` write, ``r`` read) on ``path``."""
+        expiry = str(int(self.clock() + lifetime))
+        return {
+            "sv": _SERVICE_VERSION,
+            "sr": "b",
+            "sp": permission,
+            "se": expiry,
+            "sig": self._signature(path, permission, expiry),
+        }
+
+    def verify(self, path: str, query: Mapping[str, list[str]], permission: str) -> bool:
+        """Whether the query signs ``permission`` on ``path`` and has not expired."""
+        expiry = (query.get("se") or [""])[0]
+        given = (query.get("sig") or [""])[0]
+        if (query.get("sp") or [""])[0] != permission or not expiry.isdigit():
+            return False
+        if int(expiry) < self.clock():
+            return False
+        return hmac.compare_digest(given, self._signature(path, permission, expiry))
+
+
+AUTH_FAILED = (
+    '<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthenticationFailed</Code><Message>Server failed '
+    "to authenticate the request. Make sure the value of Authorization header is formed correctly including "
+    "the signature.</Message></Error>"
+)
+"""The body of Azure's 403 for a bad or expired signature."""
+TOO_LARGE = (
+    '<?xml version="1.0" encoding="utf-8"?><Error><Code>RequestBodyTooLarge</Code><Message>The request body '
+    "is too large and exceeds the maximum permissible limit.</Message></Error>"
+)
+"""The body of the 413 for a medium over :data:`MAX_MEDIA_BYTES`."""
+
+
+class MediaStore:
+    """Media slots and the bytes uploaded into them, in memory or under a folder (thread-safe).
+
+    Examples
+    --------
+    >>> store = MediaStore()
+    >>> slot = store.new_slot("image/png")
+    >>> slot.key.startswith("subject_location/") and slot.key.endswith(".png")
+    True
+    >>> store.store(slot.key, b"png").size, store.read(slot.key)
+    (3, b'png')
+    >>> store.new_slot("image/tiff")
+    Traceback (most recent call last):
+    ...
+    jet_sandbox.panoptes_jsonapi.PanoptesApiError: Location's content type image/tiff is not one of: ...
+    """
+
+    def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
+        self.root = None if root is None else Path(root)
+        self._lock = threading.Lock()
+        self._media: dict[str, Medium] = {}
+        self._blobs: dict[str, bytes] = {}
+
+    def new_slot(self, location: str | Mapping[str, str]) -> Medium:
+        """A slot for a location: a media type (to upload), or ``{type: url}`` (remote)."""
+        if isinstance(location, Mapping):
+            if len(location) != 1:
+                raise PanoptesApiError(422, "a remote location maps one media type to one URL")
+            ((content_type, url),) = location.items()
+            external: str | None = str(url)
+        else:
+            content_type, external = str(location), None
+        if content_type not in ALLOWED_MIME_TYPES:
+            known = ", ".join(sorted(ALLOWED_MIME_TYPES))
+            raise PanoptesApiError(422, f"Location's content type {content_type} is not one of: {known}")
+        key = f"subject_location/{uuid.uuid4()}.{EXTENSIONS[content_type]}"
+        medium = Medium(key, content_type, external_url=external)
+        with self._lock:
+            self._media[medium.key] = medium
+        return medium
+
+    def get(self, key: str) -> Medium | None:
+        with self._lock:
+            return self._media.get(key)
+
+    def all(self) -> list[Medium]:
+        with self._lock:
+            return [m for _, m in sorted(self._media.items())]
+
+    def store(self, key: str, data: bytes) -> Medium:
+        """Record an upload into slot ``key`` (the last upload wins, as in blob storage)."""
+        if self.root is not None:
+            target = self.root / key
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
+            partial.write_bytes(data)
+            os.replace(partial, target)
+        with self._lock:
+            if self.root is None:
+                self._blobs[key] = bytes(data)
+            stored = self._media[key].with_bytes(data)
+            self._media[key] = stored
+            return stored
+
+    def read(self, key: str) -> bytes | None:
+        """What was last uploaded into slot ``key``, or None."""
+        with self._lock:
+            medium = self._media.get(key)
+            if medium is None or not medium.uploaded:
+                return None
+            if self.root is None:
+                return self._blobs.get(key)
+        return (self.root / key).read_bytes()
