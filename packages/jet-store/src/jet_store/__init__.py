@@ -7,10 +7,12 @@ Examples
 ['annotations', 'classifications', 'clusters', 'cutouts']
 """
 
+from jet_store.claims import DEFAULT_LEASE, Claim, default_owner
 from jet_store.clients import DEFAULT_TIMEOUTS, Timeouts, user_agent
 from jet_store.codec import from_json_dict, to_json_dict
 from jet_store.errors import (
     BadFilter,
+    ClaimLost,
     DataError,
     InvalidRecord,
     JetHunterError,
@@ -18,6 +20,7 @@ from jet_store.errors import (
     SchemaOutdated,
     SchemaTooNew,
     ServiceError,
+    StoreBusy,
     StoreError,
     StoreUnavailable,
     UnknownField,
@@ -86,6 +89,11 @@ __all__ = [
     "UnknownField",
     "BadFilter",
     "InvalidRecord",
+    "StoreBusy",
+    "ClaimLost",
+    "Claim",
+    "DEFAULT_LEASE",
+    "default_owner",
     "RetryPolicy",
     "Transient",
     "parse_retry_after",

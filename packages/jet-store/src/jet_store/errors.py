@@ -30,6 +30,8 @@ __all__ = [
     "UnknownField",
     "BadFilter",
     "InvalidRecord",
+    "StoreBusy",
+    "ClaimLost",
 ]
 
 
@@ -89,3 +91,16 @@ class BadFilter(StoreError, UserError, ValueError):
 
 class InvalidRecord(StoreError, DataError, ValueError):
     """A record whose values cannot be stored (wrong type, NaN in JSON, NUL in text)."""
+
+
+class StoreBusy(StoreError, ServiceError):
+    """Another process holds the SQLite database's write lock for longer than the busy timeout."""
+
+
+class ClaimLost(StoreError, ServiceError):
+    """Claims that the caller does not hold (any more): its lease expired and another owner took
+    the items over, or they were never claimed or already released. ``keys`` lists them."""
+
+    def __init__(self, message: str, keys: tuple[object, ...] = ()) -> None:
+        super().__init__(message)
+        self.keys = keys

@@ -273,7 +273,8 @@ class FitsFrame(Record):
     The WCS keys are copied out of the header for queries and coordinate maths
     (``crval``/``cdelt`` in ``cunit``, usually arcsec; ``crota2`` in degrees;
     ``dsun_obs`` in m; ``hgln_obs``/``hglt_obs`` in degrees; ``rsun_obs`` in arcsec);
-    ``header`` keeps every card.
+    ``header`` keeps every card; ``message`` says why the last download failed (None
+    once it succeeds).
     """
 
     kind: ClassVar[str] = "frames"
@@ -286,6 +287,7 @@ class FitsFrame(Record):
     event_id: str | None = None
     path: str | None = None
     state: str = FrameState.PENDING
+    message: str | None = None
     size_bytes: int | None = None
     sha256: str | None = None
     obs_time: datetime | None = None

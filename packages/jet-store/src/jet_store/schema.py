@@ -12,7 +12,7 @@ Examples
 --------
 >>> from jet_store.schema import metadata
 >>> sorted(metadata.tables)[:3]
-['annotations', 'classifications', 'clusters']
+['annotations', 'claims', 'classifications']
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from jet_store.errors import InvalidRecord
 from jet_store.records import RECORD_TYPES, Record
 
-__all__ = ["metadata", "table_for", "FieldSpec", "field_specs", "UTCDateTime", "JSONValue"]
+__all__ = ["metadata", "table_for", "claims_table", "FieldSpec", "field_specs", "UTCDateTime", "JSONValue"]
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
@@ -144,3 +144,17 @@ for _cls in RECORD_TYPES.values():
 def table_for(cls: type[Record]) -> sa.Table:
     """The table holding records of ``cls``."""
     return _TABLES[cls]
+
+
+claims_table = sa.Table(
+    "claims",
+    metadata,
+    sa.Column("kind", sa.Text(), primary_key=True, autoincrement=False),
+    sa.Column("key", sa.Text(), primary_key=True, autoincrement=False),
+    sa.Column("owner", sa.Text(), nullable=False),
+    sa.Column("claimed_at", UTCDateTime(), nullable=False),
+    sa.Column("expires_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_claims_owner", "owner"),
+)
+"""Leases on work items (see :mod:`jet_store.claims`): one row per claimed item, keyed by
+the item's kind (or namespace) and its key as canonical JSON text."""

@@ -32,6 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy import event, exc
 from sqlalchemy.dialects import postgresql, sqlite
 
+from jet_store.claims import ClaimsMixin
 from jet_store.codec import from_row, to_row
 from jet_store.errors import (
     InvalidRecord,
@@ -166,8 +167,8 @@ def _differs(column: sa.Column[Any], new: sa.ColumnElement[Any]) -> sa.ColumnEle
     return column.is_distinct_from(new)
 
 
-class Store:
-    """Typed records in a SQL database.
+class Store(ClaimsMixin):
+    """Typed records in a SQL database, and claims on work items (:mod:`jet_store.claims`).
 
     Parameters
     ----------
