@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from astropy.io import fits
 from jet_render.stage import render_frames
 from jet_sandbox.aia import CutoutSpec, write_cutout
-from jet_store import FitsFrame, HekEvent, Rendering, Store
+from jet_store import FitsFrame, HekEvent, Rendering, Store, Subject
 from sdo_cutout.fitsmeta import frame_fields_from_header
 
 JOB = "ssw_service_120708_130500_zoo"
@@ -87,3 +87,55 @@ def make_rendered(
         summary = render_frames(store, root, kind="framed", size=size, progress=False)
         assert summary.failed == 0
     return Rendered(root=root, db_url=db_url, fits_paths=paths)
+
+
+def tiny_png(seed: int) -> bytes:
+    """A small, distinct PNG (a few hundred bytes)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    buffer = io.BytesIO()
+    Image.fromarray(rng.integers(0, 255, (8, 8, 3), dtype=np.uint8)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def synthetic_subjects(root: Path, n_subjects: int, n_frames: int, *, event: str = EVENT) -> list[Subject]:
+    """``n_subjects`` subjects of ``n_frames`` tiny PNGs each, with contract metadata (not stored)."""
+    from datetime import UTC, datetime, timedelta
+
+    from zoo_bridge.grouping import subject_key
+    from zoo_bridge.metadata import subject_metadata
+
+    start = datetime(2012, 7, 8, 13, 0, tzinfo=UTC)
+    out = []
+    folder = root / "renderings" / "synthetic" / "framed"
+    folder.mkdir(parents=True, exist_ok=True)
+    for s in range(n_subjects):
+        renderings, frames = [], []
+        for i in range(n_frames):
+            n = s * n_frames + i
+            moment = start + timedelta(seconds=12 * n)
+            name = f"frame_{n:06d}.png"
+            (folder / name).write_bytes(tiny_png(n))
+            url = f"https://example.org/synthetic/{n:06d}.fits"
+            frames.append(
+                FitsFrame(url=url, obs_time=moment, wavelength=304.0, naxis1=8, naxis2=8, crpix1=4.5 + i / 100,
+                          crpix2=4.5, crval1=-400.0, crval2=300.0, cdelt1=0.6, cdelt2=0.6, cunit1="arcsec",
+                          cunit2="arcsec", ctype1="HPLN-TAN", ctype2="HPLT-TAN", crota2=0.0)
+            )  # fmt: skip
+            renderings.append(
+                Rendering(path=f"renderings/synthetic/framed/{name}", frame_url=url, format="png", width=8,
+                          height=8, im_ll_x=0.0, im_ll_y=0.0, im_ur_x=1.0, im_ur_y=1.0, renderer="bare",
+                          obs_time=moment)
+            )  # fmt: skip
+        urls = tuple(f.url for f in frames)
+        draft = Subject(
+            key=subject_key(event, "framed/304", urls), rendering_paths=tuple(r.path for r in renderings),
+            frame_urls=urls, media_paths=tuple(r.path for r in renderings), event_id=event, sol_standard=SOL,
+            index=s,
+        )  # fmt: skip
+        out.append(replace(draft, metadata=subject_metadata(draft, renderings, frames, frames_per_subject=n_frames)))
+    return out
