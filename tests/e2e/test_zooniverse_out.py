@@ -19,7 +19,9 @@ from zoo_bridge.metadata import frame_metadata
 from zoo_data import make_rendered
 
 
-def _cli_upload(srv: PanoptesServer, home: Path, set_id: int, manifest: Path) -> subprocess.CompletedProcess[str]:
+def _cli_upload(
+    srv: PanoptesServer, home: Path, set_id: int, manifest: Path
+) -> subprocess.CompletedProcess[str]:
     (home / ".panoptes").mkdir(parents=True, exist_ok=True)
     (home / ".panoptes" / "config.yml").write_text(
         f"endpoint: {srv.url}\nusername: {srv.username}\npassword: {srv.password}\n"
@@ -95,7 +97,9 @@ def test_export_and_upload_match_the_panoptes_cli(
         assert "4 already done" in capsys.readouterr().out
 
 
-def test_export_refuses_bad_files_with_exit_code_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_refuses_bad_files_with_exit_code_3(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = make_rendered(tmp_path / "data", size=(160, 120), jitter=False)
     base = ["--db", data.db_url, "--data-dir", str(data.root), "-q"]
     assert main([*base, "subjects"]) == 0

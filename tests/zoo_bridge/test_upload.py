@@ -58,7 +58,9 @@ def store_with(root: Path, n_subjects: int, n_frames: int) -> Store:
     return store
 
 
-def assert_uploaded_once(srv: PanoptesServer, store: Store, root: Path, set_name: str = "upload test") -> None:
+def assert_uploaded_once(
+    srv: PanoptesServer, store: Store, root: Path, set_name: str = "upload test"
+) -> None:
     """Each stored subject exactly once in the project, linked once, every medium with the right sha256."""
     (sset,) = srv.subject_sets(PROJECT, set_name)
     live = srv.subjects(project_id=PROJECT)
@@ -199,7 +201,9 @@ def test_bad_files_are_refused_before_anything_is_created(
         assert not srv.subjects() and not write_counts(srv)
 
 
-def test_an_exceeded_limit_is_refused_before_anything_is_created(tmp_path: Path, options: UploadOptions) -> None:
+def test_an_exceeded_limit_is_refused_before_anything_is_created(
+    tmp_path: Path, options: UploadOptions
+) -> None:
     store = store_with(tmp_path, 6, 2)
     with PanoptesServer(subject_limit=5) as srv:
         with pytest.raises(SubjectLimitExceeded, match="0 of 5"):
@@ -210,8 +214,9 @@ def test_an_exceeded_limit_is_refused_before_anything_is_created(tmp_path: Path,
 def test_dry_run_checks_and_creates_nothing(tmp_path: Path, options: UploadOptions) -> None:
     store = store_with(tmp_path, 4, 2)
     with PanoptesServer() as srv:
+        dry = UploadOptions(project_id=PROJECT, subject_set="x", dry_run=True)
         summary = upload_subjects(
-            store, tmp_path, connection(srv), UploadOptions(project_id=PROJECT, subject_set="x", dry_run=True),
+            store, tmp_path, connection(srv), dry,
             progress=False,
         )  # fmt: skip
         assert summary.dry_run and summary.pending == 4 and summary.subject_set_id is None

@@ -57,6 +57,7 @@ __all__ = ["PanoptesConfig", "PanoptesConnection", "AnswerLost", "Answer", "stat
 logger = logging.getLogger(__name__)
 
 _STATUS = re.compile(r"status code (\d{3})")
+_DEFAULT_RETRY = RetryPolicy(attempts=8, base_delay=0.2, max_delay=10.0)
 
 
 def status_of(message: str) -> int | None:
@@ -96,8 +97,7 @@ class PanoptesConfig:
     username: str | None = field(default=None, repr=False)
     password: str | None = field(default=None, repr=False)
     timeout: tuple[float, float] = (10.0, 60.0)
-    retry: RetryPolicy = field(default_factory=lambda: RetryPolicy(attempts=8, base_delay=0.2, max_delay=10.0),
-                               repr=False)  # fmt: skip
+    retry: RetryPolicy = field(default_factory=lambda: _DEFAULT_RETRY, repr=False)
     refresh_margin: float = 300.0
 
 
@@ -124,7 +124,7 @@ def _client_class(timeout: tuple[float, float]) -> Any:
     class TimedPanoptes(Panoptes):  # type: ignore[misc]
         def login(self, username: Any = None, password: Any = None) -> Any:
             if not getattr(self, "_jh_mounted", False):
-                adapter = _TimeoutAdapter(pool_maxsize=32)
+                adapter = _TimeoutAdapter(pool_maxsize=128)
                 self.session.mount("http://", adapter)
                 self.session.mount("https://", adapter)
                 self._jh_mounted = True

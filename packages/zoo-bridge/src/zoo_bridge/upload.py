@@ -47,9 +47,10 @@ from pathlib import Path
 from typing import Any
 
 from jet_store import Store, Subject, SubjectState
+from jet_store.errors import UserError
 
 from zoo_bridge.connection import AnswerLost, PanoptesConnection
-from zoo_bridge.errors import MediaMissing, PanoptesError, PanoptesNotFound, SubjectLimitExceeded, UserError
+from zoo_bridge.errors import MediaMissing, PanoptesError, PanoptesNotFound, SubjectLimitExceeded
 from zoo_bridge.media import mime_type, require_valid, sha256_file
 
 __all__ = ["UploadOptions", "UploadSummary", "upload_subjects", "claim_subjects"]
@@ -79,6 +80,8 @@ class UploadOptions:
         Times a subject is made again (lost answers, missing media) before it is given up.
     owner
         The claim owner (``host:pid`` by default).
+    media_per_subject
+        Media transfers of one subject in flight at once (PUTs, read-backs).
     """
 
     project_id: int
@@ -89,10 +92,11 @@ class UploadOptions:
     batch: int = 16
     attempts: int = 4
     owner: str | None = None
+    media_per_subject: int = 4
 
     def __post_init__(self) -> None:
-        if self.workers < 1 or self.batch < 1 or self.attempts < 1:
-            raise UserError("workers, batch and attempts must be >= 1")
+        if min(self.workers, self.batch, self.attempts, self.media_per_subject) < 1:
+            raise UserError("workers, batch, attempts and media_per_subject must be >= 1")
         if not self.subject_set.strip():
             raise UserError("the subject set needs a name")
 
@@ -132,8 +136,8 @@ class UploadSummary:
         if self.dry_run:
             return (
                 f"dry run: {self.pending} subjects would go to set {self.subject_set!r} "
-                f"({'id ' + str(self.subject_set_id) if self.subject_set_id else 'to be created'}) of project "
-                f"{self.project_id}; files, metadata, credentials, project and limit checked"
+                f"({'id ' + str(self.subject_set_id) if self.subject_set_id else 'to be created'}) of "
+                f"project {self.project_id}; files, metadata, credentials, project and limit checked"
             )
         return (
             f"{self.linked} subjects linked to set {self.subject_set!r} (id {self.subject_set_id}): "
@@ -240,6 +244,7 @@ class _Context:
     set_id: int
     summary: UploadSummary
     remote: dict[str, list[int]]
+    media_pool: ThreadPoolExecutor
     remote_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -267,11 +272,11 @@ def _remote_media_ok(ctx: _Context, ident: int, expected: Sequence[str]) -> tupl
     locations = remote.get("locations") or []
     if len(locations) != len(expected):
         return False, remote
-    for location, sha in zip(locations, expected, strict=True):
-        url = next(iter(location.values())) if isinstance(location, dict) and location else None
-        if not url or ctx.conn.media_sha256(str(url)) != sha:
-            return False, remote
-    return True, remote
+    urls = [next(iter(loc.values())) if isinstance(loc, dict) and loc else None for loc in locations]
+    if not all(urls):
+        return False, remote
+    got = list(ctx.media_pool.map(lambda url: ctx.conn.media_sha256(str(url)), urls))
+    return got == list(expected), remote
 
 
 def _in_set(remote: Any, set_id: int) -> bool:
@@ -281,8 +286,8 @@ def _in_set(remote: Any, set_id: int) -> bool:
 
 def _link(ctx: _Context, ident: int) -> None:
     try:
-        ctx.conn.request("POST", f"/subject_sets/{ctx.set_id}/links/subjects", json={"subjects": [str(ident)]},
-                         ok=(200, 201, 204))  # fmt: skip
+        path = f"/subject_sets/{ctx.set_id}/links/subjects"
+        ctx.conn.request("POST", path, json={"subjects": [str(ident)]}, ok=(200, 201, 204))
     except PanoptesError as err:
         if getattr(err, "status", None) == 422:  # already linked: that is what we wanted
             return
@@ -320,8 +325,11 @@ def _create(ctx: _Context, subject: Subject, media: list[tuple[bytes, str, str]]
     ctx.store.update(Subject, subject.key, zooniverse_id=ident, subject_set_id=ctx.set_id,
                      state=SubjectState.CREATED, updated_at=datetime.now(UTC))  # fmt: skip
     ctx.summary.add("created")
-    for location, (data, kind, _sha) in zip(created.get("locations") or [], media, strict=True):
-        ctx.conn.put_media(str(location.get(kind) or next(iter(location.values()))), data, kind)
+    puts = [
+        (str(location.get(kind) or next(iter(location.values()))), data, kind)
+        for location, (data, kind, _sha) in zip(created.get("locations") or [], media, strict=True)
+    ]
+    list(ctx.media_pool.map(lambda put: ctx.conn.put_media(*put), puts))
     return ident
 
 
@@ -422,15 +430,16 @@ def upload_subjects(
     to_create = sum(1 for s in pending if s.zooniverse_id is None)
     if used + to_create > limit:
         raise SubjectLimitExceeded(
-            f"uploading {to_create} new subjects would go over your Panoptes subject limit: you have uploaded "
-            f"{used} of {limit}; ask the Zooniverse team for a higher limit or upload fewer subjects"
+            f"uploading {to_create} new subjects would go over your Panoptes subject limit: you have "
+            f"uploaded {used} of {limit}; ask the Zooniverse team for a higher limit or upload fewer subjects"
         )
     if options.dry_run:
         found = _find_sets(conn, options.project_id, options.subject_set)
         summary.subject_set_id = found[0] if found else None
         return summary
     if not pending:
-        summary.subject_set_id = (_find_sets(conn, options.project_id, options.subject_set) or [None])[0]
+        found = _find_sets(conn, options.project_id, options.subject_set)
+        summary.subject_set_id = found[0] if found else None
         return summary
     set_id = _subject_set(conn, options.project_id, options.subject_set)
     summary.subject_set_id = set_id
@@ -439,37 +448,48 @@ def upload_subjects(
         key = (item.get("metadata") or {}).get("#subject_key")
         if key:
             remote[str(key)].append(int(item["id"]))
-    ctx = _Context(store, conn, root, options, set_id, summary, remote)
-    done_before = summary.linked + summary.failed
-    with progress_bar(len(pending), enabled=progress, desc="upload", unit="subject") as bar:
-        with ThreadPoolExecutor(max_workers=options.workers, thread_name_prefix="upload") as pool:
-            tried: set[str] = set()
-            idle_since: float | None = None
-            while True:
-                waiting = [
-                    s.key
-                    for s in store.filter(Subject, where=[("state", "!=", SubjectState.LINKED)],
-                                          order_by=["event_id", "index", "key"])
-                    if s.key not in tried
-                ]  # fmt: skip
-                if not waiting:
-                    break
-                with claim_subjects(store, waiting, options.owner, options.batch * options.workers,
-                                    options.lease) as keys:  # fmt: skip
-                    tried.update(keys)
-                    current = [store.get(Subject, k) for k in keys]
-                    todo = [s for s in current if s is not None and s.state != SubjectState.LINKED]
-                    list(pool.map(lambda s: _work(ctx, s), todo))
-                bar.update(summary.linked + summary.failed - done_before - bar.n)
-                if keys:
-                    idle_since = None
-                    continue
-                # others hold the rest: wait for them to finish or for their claims to expire
-                idle_since = idle_since or time.monotonic()
-                if time.monotonic() - idle_since > options.lease * 2 + 30:
-                    summary.note(
-                        f"{len(waiting)} subjects stayed claimed by another uploader; run again later"
-                    )
-                    break
-                wait(min(1.0, options.lease / 10))
+    media_pool = ThreadPoolExecutor(
+        max_workers=options.workers * options.media_per_subject, thread_name_prefix="media"
+    )
+    ctx = _Context(store, conn, root, options, set_id, summary, remote, media_pool)
+    with (
+        media_pool,
+        progress_bar(len(pending), enabled=progress, desc="upload", unit="subject") as bar,
+        ThreadPoolExecutor(max_workers=options.workers, thread_name_prefix="upload") as pool,
+    ):
+        _drain(ctx, pool, wait, lambda: bar.update(summary.linked + summary.failed - bar.n))
     return summary
+
+
+def _drain(
+    ctx: _Context, pool: ThreadPoolExecutor, wait: Callable[[float], None], tick: Callable[[], object]
+) -> None:
+    """Claim batches of unlinked subjects and upload them until none is left to try.
+
+    Subjects held by another uploader are waited for (their claims end when it finishes
+    or dies); each subject is tried once per run.
+    """
+    store, options = ctx.store, ctx.options
+    tried: set[str] = set()
+    idle_since: float | None = None
+    while True:
+        unlinked = store.filter(Subject, where=[("state", "!=", SubjectState.LINKED)],
+                                order_by=["event_id", "index", "key"])  # fmt: skip
+        waiting = [s.key for s in unlinked if s.key not in tried]
+        if not waiting:
+            return
+        limit = options.batch * options.workers
+        with claim_subjects(store, waiting, options.owner, limit, options.lease) as keys:
+            tried.update(keys)
+            current = [store.get(Subject, k) for k in keys]
+            todo = [s for s in current if s is not None and s.state != SubjectState.LINKED]
+            list(pool.map(lambda s: _work(ctx, s), todo))
+        tick()
+        if keys:
+            idle_since = None
+            continue
+        idle_since = idle_since or time.monotonic()
+        if time.monotonic() - idle_since > options.lease * 2 + 30:
+            ctx.summary.note(f"{len(waiting)} subjects stayed claimed by another uploader; run again later")
+            return
+        wait(min(1.0, options.lease / 10))

@@ -25,8 +25,20 @@ from collections.abc import Sequence
 from jet_store import DataError, JetHunterError, ServiceError
 
 from jet_hunter import __version__
-from jet_hunter.cli import cutouts, db, download, hek, query, render, run, sandbox, status
-from jet_hunter.cli import export, subjects, upload
+from jet_hunter.cli import (
+    cutouts,
+    db,
+    download,
+    export,
+    hek,
+    query,
+    render,
+    run,
+    sandbox,
+    status,
+    subjects,
+    upload,
+)
 from jet_hunter.cli.app import App, CliUsageError, common_options
 
 __all__ = ["main", "build_parser"]

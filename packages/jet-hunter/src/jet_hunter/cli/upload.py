@@ -62,7 +62,9 @@ def run(app: App, args: argparse.Namespace) -> int:
     options = UploadOptions(
         project_id=args.project, subject_set=args.subject_set, workers=args.workers, dry_run=args.dry_run
     )
-    summary = upload_subjects(app.store(create=False), app.settings.data_dir, conn, options, progress=app.progress)
+    summary = upload_subjects(
+        app.store(create=False), app.settings.data_dir, conn, options, progress=app.progress
+    )
     if args.json:
         app.emit_json(summary.to_dict())
     else:
