@@ -124,7 +124,8 @@ def synthetic_subjects(root: Path, n_subjects: int, n_frames: int, *, event: str
             frames.append(
                 FitsFrame(url=url, obs_time=moment, wavelength=304.0, naxis1=8, naxis2=8,
                           crpix1=4.5 + i / 100, crpix2=4.5, crval1=-400.0, crval2=300.0, cdelt1=0.6,
-                          cdelt2=0.6, cunit1="arcsec", cunit2="arcsec", ctype1="HPLN-TAN", ctype2="HPLT-TAN", crota2=0.0)
+                          cdelt2=0.6, cunit1="arcsec", cunit2="arcsec", ctype1="HPLN-TAN", ctype2="HPLT-TAN",
+                          crota2=0.0)
             )  # fmt: skip
             renderings.append(
                 Rendering(path=f"renderings/synthetic/framed/{name}", frame_url=url, format="png", width=8,
