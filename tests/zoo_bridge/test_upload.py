@@ -185,6 +185,27 @@ def test_two_uploaders_at_once(tmp_path: Path) -> None:
         assert sum(created) >= 60 and all(n > 0 for n in created), outputs  # both did work
 
 
+def test_calls_time_out_and_late_duplicates_are_removed(tmp_path: Path, options: UploadOptions) -> None:
+    store = store_with(tmp_path, 12, 2)
+    faults = PanoptesFaults.parse(routes={"subjects": ["delay=1.0:times=2:after=2"]})
+    with PanoptesServer(panoptes_faults=faults) as srv:
+        conn = connection(srv, timeout=(2.0, 0.4))
+        summary = upload_subjects(store, tmp_path, conn, options, progress=False)
+        assert summary.failed == 0, summary.messages
+        assert summary.lost_answers >= 1, "a create timed out"
+
+        # the server may finish a request after its caller timed out: a re-run cleans up what it left
+        def clean() -> bool:
+            upload_subjects(store, tmp_path, conn, options, progress=False)
+            try:
+                assert_uploaded_once(srv, store, tmp_path)
+            except AssertionError:
+                return False
+            return True
+
+        _poll(clean, 20)
+
+
 @pytest.mark.parametrize("fault", ["missing", "oversized"])
 def test_bad_files_are_refused_before_anything_is_created(
     tmp_path: Path, options: UploadOptions, fault: str

@@ -458,6 +458,7 @@ def upload_subjects(
         ThreadPoolExecutor(max_workers=options.workers, thread_name_prefix="upload") as pool,
     ):
         _drain(ctx, pool, wait, lambda: bar.update(summary.linked + summary.failed - bar.n))
+    _reconcile(ctx)
     return summary
 
 
@@ -493,3 +494,23 @@ def _drain(
             ctx.summary.note(f"{len(waiting)} subjects stayed claimed by another uploader; run again later")
             return
         wait(min(1.0, options.lease / 10))
+
+
+def _reconcile(ctx: _Context) -> None:
+    """Delete every subject of the set that carries one of our keys but is not the one we kept.
+
+    A request that timed out may still be carried out by the server after we looked for
+    what it created; this last listing catches such late duplicates.
+    """
+    kept = {s.key: s.zooniverse_id for s in ctx.store.filter(Subject, subject_set_id=ctx.set_id)}
+    for remote in ctx.conn.pages("/subjects", "subjects", {"subject_set_id": ctx.set_id}):
+        key = (remote.get("metadata") or {}).get("#subject_key")
+        ident = int(remote["id"])
+        if (
+            key in kept
+            and kept[key] is not None
+            and kept[key] != ident
+            and _delete(ctx.conn, "subjects", ident)
+        ):
+            ctx.summary.add("deleted")
+            logger.info("deleted late duplicate %d of subject %s", ident, key)
