@@ -61,11 +61,10 @@ from jet_sandbox.panoptes_exports import (
     CLASSIFICATION_COLUMNS,
     EXPORT_KINDS,
     SUBJECT_COLUMNS,
-    WORKFLOW_COLUMNS,
     classification_rows,
     subject_rows,
     to_csv,
-    workflow_rows,
+    workflow_export,
 )
 from jet_sandbox.panoptes_faults import ROUTES, PanoptesFaults
 from jet_sandbox.panoptes_jsonapi import (
@@ -121,6 +120,14 @@ _SIGN_IN_PAGE = """<!DOCTYPE html>
 </form></body></html>
 """
 
+_FAULT_MESSAGES = {
+    401: "You must be logged in to access this resource.",
+    403: "You do not have access to this resource",
+    404: "Not found",
+    409: "Attempted to update a stale object: SubjectSet.",
+    422: "Unprocessable entity",
+    429: "Rate limit exceeded",
+}
 _WRITES = frozenset({"POST", "PUT", "DELETE", "PATCH"})
 _ID = r"(\d+)"
 _GET = frozenset({"GET"})
@@ -661,6 +668,13 @@ class PanoptesServer(SandboxServer):
         ready = self._export_describes[(project.id, kind)] > self.export_polls
         return api_response({"media": [self._export_doc(latest, "ready" if ready else "creating")]})
 
+    def _fault_response(self, fault: Fault) -> Response:
+        """4xx faults come from the API itself (JSON-API errors); 5xx ones from the gateway (HTML)."""
+        if fault.kind == "status" and fault.code is not None and fault.code < 500:
+            headers = [] if fault.seconds is None else [("Retry-After", f"{fault.seconds:g}")]
+            return error_response(fault.code, _FAULT_MESSAGES.get(fault.code, "Error"), headers=headers)
+        return super()._fault_response(fault)
+
     def _export_doc(self, export: ExportFile, state: str) -> dict[str, Any]:
         path = EXPORT_PREFIX + export.name
         src = self.base_url + path + "?" + urlencode(self.signer.sign(path, "r"))
@@ -671,7 +685,7 @@ class PanoptesServer(SandboxServer):
     def generate_export(self, project_id: int, kind: str) -> ExportFile:
         """Build the ``kind`` export of a project now (what ``generate=True`` asks for)."""
         if kind == "workflows":
-            data = to_csv(WORKFLOW_COLUMNS, workflow_rows(self.state.workflows(project_id)))
+            data = workflow_export(self.state.workflows(project_id))
         elif kind == "subjects":
             set_workflows: dict[int, list[int]] = {}
             for workflow in self.state.workflows(project_id):

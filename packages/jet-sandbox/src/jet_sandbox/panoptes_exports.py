@@ -46,7 +46,7 @@ __all__ = [
     "annotation_for_csv",
     "classification_rows",
     "subject_rows",
-    "workflow_rows",
+    "workflow_export",
     "to_csv",
 ]
 
@@ -230,11 +230,18 @@ def subject_rows(
             ]
 
 
-def workflow_rows(workflows: Iterable[Workflow]) -> Iterable[list[str]]:
-    """The rows of the workflow export: every version of every workflow."""
+def workflow_export(workflows: Iterable[Workflow]) -> bytes:
+    """The workflow export, one row per version; rows read from a real export are kept byte for byte."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(WORKFLOW_COLUMNS)
     for workflow in workflows:
         for version in workflow.versions:
-            yield [version.row.get(column, "") for column in WORKFLOW_COLUMNS]
+            if version.line:
+                buffer.write(version.line + "\n")
+            else:
+                writer.writerow([version.row.get(column, "") for column in WORKFLOW_COLUMNS])
+    return buffer.getvalue().encode("utf-8")
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import hashlib
-import io
 import json
 from collections.abc import Mapping
 from importlib import resources
@@ -73,9 +72,10 @@ class Project:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class WorkflowVersion:
-    """One row of the workflow export: every column as the export writes it (strings)."""
+    """One row of the workflow export: every column (strings) and the CSV line it was read from."""
 
     row: Mapping[str, str]
+    line: str = ""
 
     @property
     def major(self) -> int:
@@ -245,7 +245,12 @@ def seed_workflows() -> list[WorkflowVersion]:
     >>> sorted({v.row["workflow_id"] for v in versions}), versions[0].row["display_name"]
     (['18563', '19650'], 'Jet or Not')
     """
-    text = (
-        resources.files("jet_sandbox").joinpath("data/panoptes_workflows_18563_19650.csv").read_text("utf-8")
-    )
-    return [WorkflowVersion(row) for row in csv.DictReader(io.StringIO(text, newline=""))]
+    data = resources.files("jet_sandbox").joinpath("data/panoptes_workflows_18563_19650.csv")
+    header, *lines = data.read_text("utf-8").split("\n")
+    columns = next(csv.reader([header]))
+    # one version per line in this file (no field holds a line break), so each keeps its exact bytes
+    return [
+        WorkflowVersion(dict(zip(columns, next(csv.reader([line])), strict=True)), line)
+        for line in lines
+        if line
+    ]
