@@ -370,7 +370,10 @@ class Subject(Record):
     """A Zooniverse subject: an ordered flipbook of renderings of one event.
 
     ``key`` is the local natural key (chosen by the grouping step);
-    ``zooniverse_id`` is set once Panoptes has created it.
+    ``zooniverse_id`` is set once Panoptes has created it. ``frame_urls`` are the
+    frames shown (the subject's identity: a re-render changes ``rendering_paths``, not
+    the subject), ``media_paths`` the files uploaded (frames and/or a movie, relative to
+    the data folder), ``message`` why its last upload attempt failed.
     """
 
     kind: ClassVar[str] = "subjects"
@@ -388,6 +391,9 @@ class Subject(Record):
     subject_set_id: int | None = None
     metadata: JsonDict = field(default_factory=dict)
     updated_at: datetime | None = None
+    frame_urls: tuple[str, ...] = ()
+    media_paths: tuple[str, ...] = ()
+    message: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

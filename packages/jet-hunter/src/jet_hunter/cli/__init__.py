@@ -31,12 +31,25 @@ from typing import NoReturn
 from jet_store import DataError, JetHunterError, ServiceError
 
 from jet_hunter import __version__
-from jet_hunter.cli import cutouts, db, download, hek, query, render, run, sandbox, status
+from jet_hunter.cli import (
+    cutouts,
+    db,
+    download,
+    export,
+    hek,
+    query,
+    render,
+    run,
+    sandbox,
+    status,
+    subjects,
+    upload,
+)
 from jet_hunter.cli.app import App, CliUsageError, common_options
 
 __all__ = ["main", "console", "build_parser"]
 
-COMMAND_MODULES = (status, query, db, hek, cutouts, download, render, run, sandbox)
+COMMAND_MODULES = (status, query, db, hek, cutouts, download, render, run, sandbox, subjects, export, upload)
 
 
 class _Parser(argparse.ArgumentParser):
