@@ -1,0 +1,175 @@
+"""Marks on the Sun: image pixels -> helioprojective arcsec and the frame's time.
+
+Everything comes from the subject's metadata as the classification export carries it
+(the metadata contract of ZOONIVERSE.md): the image geometry (``#width #height
+#im_ll_x ... #naxis1 #naxis2``), the frame's WCS (``#crpix1 ... #rsun_obs``, where a key
+``<key>_<i>`` overrides ``<key>`` for frame ``i``) and its time (``#date-obs_<i>``, else
+the time in ``#file_name_<i>``). The mapping itself is :mod:`jet_render.coords`'.
+A subject whose metadata cannot map a frame gives ``None`` values, not an error: the
+pixel mark is still good.
+
+Examples
+--------
+>>> from zoo_bridge.marks import Mark
+>>> from zoo_bridge.sunmap import SunMapper, frame_metadata, frame_time
+>>> meta = {"#width": "100", "#height": "100", "#im_ll_x": "0", "#im_ll_y": "0", "#im_ur_x": "1",
+...         "#im_ur_y": "1", "#naxis1": "10", "#naxis2": "10", "#crpix1": "5.5", "#crpix2": "5.5",
+...         "#crval1": "0", "#crval2": "0", "#crval1_1": "100", "#cdelt1": "2", "#cdelt2": "2",
+...         "#file_name_0": "ssw_cutout_20100620_112726_aia_304_.png",
+...         "#date-obs_1": "2010-06-20T11:27:38.5"}
+>>> frame_metadata(meta, 1)["#crval1"], frame_metadata(meta, 0)["#crval1"]
+('100', '0')
+>>> frame_time(meta, 0).isoformat(), frame_time(meta, 1).isoformat()
+('2010-06-20T11:27:26+00:00', '2010-06-20T11:27:38.500000+00:00')
+>>> sun = SunMapper().map(meta, Mark(shape="point", tool=0, tool_label=None, frame=1, x=50.0, y=50.0))
+>>> round(sun.hpc_x, 6), round(sun.hpc_y, 6), sun.frame_time.second
+(100.0, 0.0, 38)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from jet_render.coords import FrameWcs, ImageGeometry, box_to_world, frame_wcs, pixel_to_world
+from jet_render.geometry import CoordinateError
+
+from zoo_bridge.marks import Mark
+
+__all__ = ["SunMark", "SunMapper", "frame_metadata", "frame_time"]
+
+_FILE_TIME = re.compile(r"(\d{8})_(\d{6})")
+
+
+def frame_metadata(metadata: Mapping[str, Any], index: int) -> dict[str, Any]:
+    """The subject metadata seen from frame ``index``: every ``<key>_<index>`` value
+    replaces ``<key>``."""
+    suffix = f"_{index}"
+    merged = dict(metadata)
+    for key, value in metadata.items():
+        if isinstance(key, str) and key.endswith(suffix) and key[: -len(suffix)]:
+            merged[key[: -len(suffix)]] = value
+    return merged
+
+
+def _parse_time(text: str) -> datetime | None:
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def frame_time(metadata: Mapping[str, Any], index: int) -> datetime | None:
+    """The UTC time of frame ``index`` (``#date-obs_<i>``, else ``#file_name_<i>``'s
+    ``YYYYMMDD_HHMMSS``), or None."""
+    for key in (f"#date-obs_{index}", f"#date_obs_{index}"):
+        text = metadata.get(key)
+        if isinstance(text, str) and (value := _parse_time(text)) is not None:
+            return value
+    name = metadata.get(f"#file_name_{index}")
+    if isinstance(name, str) and (match := _FILE_TIME.search(name)):
+        try:
+            return datetime.strptime("".join(match.groups()), "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
+        except ValueError:
+            return None
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class SunMark:
+    """A mark on the Sun (arcsec, degrees ccw from solar west) and its frame's time."""
+
+    hpc_x: float | None = None
+    hpc_y: float | None = None
+    hpc_width: float | None = None
+    hpc_height: float | None = None
+    hpc_angle: float | None = None
+    frame_time: datetime | None = None
+
+
+_NONE = SunMark()
+
+
+def _finite_or_none(value: Any) -> float | None:
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+class SunMapper:
+    """Maps marks of many subjects, keeping the last ``cache_size`` frames' WCS.
+
+    Build one per import: the geometry and WCS of a frame are built once however many
+    marks it has.
+    """
+
+    def __init__(self, cache_size: int = 512) -> None:
+        self._cache: OrderedDict[Any, tuple[ImageGeometry, FrameWcs] | None] = OrderedDict()
+        self._size = cache_size
+
+    def _frame(
+        self, metadata: Mapping[str, Any], index: int, subject_id: int | None
+    ) -> tuple[ImageGeometry, FrameWcs] | None:
+        key = (subject_id, index)
+        if subject_id is not None and key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        meta = frame_metadata(metadata, index)
+        try:
+            found: tuple[ImageGeometry, FrameWcs] | None = (ImageGeometry.from_metadata(meta), frame_wcs(meta))
+        except (CoordinateError, ValueError, TypeError):
+            found = None
+        if subject_id is None:
+            return found
+        self._cache[key] = found
+        if len(self._cache) > self._size:
+            self._cache.popitem(last=False)
+        return found
+
+    def map(self, metadata: Mapping[str, Any], mark: Mark, subject_id: int | None = None) -> SunMark:
+        """The mark on the Sun; ``None`` fields where the metadata cannot say.
+
+        ``subject_id`` names the metadata so that each frame's WCS is built once (the
+        same subject always carries the same metadata).
+        """
+        when = frame_time(metadata, mark.frame)
+        frame = self._frame(metadata, mark.frame, subject_id)
+        if frame is None or mark.x is None or mark.y is None:
+            return SunMark(frame_time=when) if when is not None else _NONE
+        geometry, fw = frame
+        try:
+            return self._map(geometry, fw, mark, when)
+        except (CoordinateError, ValueError):
+            return SunMark(frame_time=when)
+
+    @staticmethod
+    def _map(geometry: ImageGeometry, fw: FrameWcs, mark: Mark, when: datetime | None) -> SunMark:
+        assert mark.x is not None and mark.y is not None
+        if mark.shape == "line" and mark.x2 is not None and mark.y2 is not None:
+            tx, ty = pixel_to_world([mark.x, mark.x2], [mark.y, mark.y2], geometry, fw)
+            dx, dy = float(tx[1] - tx[0]), float(ty[1] - ty[0])
+            angle = math.degrees(math.atan2(dy, dx)) % 360.0
+            return SunMark(
+                _finite_or_none(tx[0]), _finite_or_none(ty[0]), math.hypot(dx, dy), None, angle, when
+            )
+        if mark.width is None or mark.height is None:
+            tx, ty = pixel_to_world(mark.x, mark.y, geometry, fw)
+            return SunMark(_finite_or_none(tx), _finite_or_none(ty), frame_time=when)
+        if mark.shape in ("circle", "ellipse"):  # x, y is the centre: map the bounding box
+            left, top = mark.x - mark.width / 2.0, mark.y - mark.height / 2.0
+        else:
+            left, top = mark.x, mark.y
+        box = box_to_world(left, top, mark.width, mark.height, mark.angle or 0.0, geometry, fw)
+        return SunMark(
+            _finite_or_none(box.center_tx),
+            _finite_or_none(box.center_ty),
+            _finite_or_none(box.width),
+            _finite_or_none(box.height),
+            _finite_or_none(box.angle),
+            when,
+        )
