@@ -20,6 +20,7 @@ from zoo_bridge.classifications import parse_classification_row  # noqa: E402
 from zoo_bridge.errors import ExportFileError, FetchError, RowError, ZooBridgeError  # noqa: E402
 from zoo_bridge.import_report import ImportSummary  # noqa: E402
 from zoo_bridge.importer import ImportOptions, import_classifications, import_workflows  # noqa: E402
+from zoo_bridge.subjects_export import import_subjects  # noqa: E402
 from zoo_bridge.workflows import WorkflowIndex, WorkflowSpec, read_workflows  # noqa: E402
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "WorkflowIndex",
     "WorkflowSpec",
     "import_classifications",
+    "import_subjects",
     "import_workflows",
     "parse_classification_row",
     "read_workflows",
