@@ -103,7 +103,7 @@ def test_filters(store: Store, tmp_path: Path, workflow_index: WorkflowIndex,
 @pytest.mark.parametrize("keep", ["first", "last"])
 def test_first_or_last_per_volunteer_and_subject(tmp_path: Path, workflow_index: WorkflowIndex,
                                                  extract: list[dict[str, str]], keep: str) -> None:
-    rows = export_rows(extract)
+    rows = export_rows(extract[:8000])
     path = write_export(tmp_path / "c.csv", rows)
     chosen: dict[tuple[str, str], tuple[str, int]] = {}
     for r in rows:
@@ -114,7 +114,7 @@ def test_first_or_last_per_volunteer_and_subject(tmp_path: Path, workflow_index:
     summary = import_classifications(store, path, ImportOptions(keep=keep),  # type: ignore[arg-type]
                                      workflows=workflow_index, progress=False)
     assert {c.classification_id for c in store.stream(Classification)} == {cid for _, cid in chosen.values()}
-    assert summary.filtered_counts == {f"not_{keep}": 25292 - len(chosen)}
+    assert summary.filtered_counts == {f"not_{keep}": 8000 - len(chosen)} and len(chosen) < 8000
 
 
 def test_repeated_rows_are_dropped(tmp_path: Path, workflow_index: WorkflowIndex,
