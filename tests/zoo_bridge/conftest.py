@@ -1,5 +1,5 @@
-"""Fixtures of the zoo-bridge tests: the real exports in tests/data/zooniverse/ and helpers
-that write export files."""
+"""Fixtures of the zoo_bridge tests: rendered frames, and the real exports in
+tests/data/zooniverse/."""
 
 from __future__ import annotations
 
@@ -8,6 +8,13 @@ from pathlib import Path
 import pytest
 from jet_store import Store
 from zoo_bridge.workflows import WorkflowIndex, read_workflows
+from zoo_data import Rendered, make_rendered
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
+    """Five 304 Å frames, each CRPIX jittered by a different sub-pixel, rendered framed 480x360."""
+    return make_rendered(tmp_path_factory.mktemp("zoo-data"))
 
 
 @pytest.fixture(scope="session")

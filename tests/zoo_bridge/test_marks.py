@@ -10,7 +10,7 @@ from astropy.io import fits
 from astropy.wcs import WCS
 from zoo_bridge import RowError
 from zoo_bridge.marks import SHAPE_PARAMS, Mark, parse_mark
-from zoo_bridge.sunmap import SunMapper, frame_metadata, frame_time
+from zoo_bridge.sunmap import SunMapper, frame_time
 from zoo_bridge.workflows import TaskSpec, ToolSpec
 
 TASK = TaskSpec("T1", "drawing", tools=tuple(ToolSpec(i, shape, f"tool {i}") for i, shape in enumerate(SHAPE_PARAMS)))
@@ -85,8 +85,8 @@ META = {
     "#im_ur_y": "0.9", "#naxis1": "600", "#naxis2": "500", "#crpix1": "300.5", "#crpix2": "250.5",
     "#crval1": "-300.0", "#crval2": "200.0", "#cdelt1": "0.6", "#cdelt2": "0.6", "#cunit1": "arcsec",
     "#cunit2": "arcsec", "#ctype1": "HPLN-TAN", "#ctype2": "HPLT-TAN", "#crota2": "0.0",
-    "#crval1_3": "-290.0", "#crpix2_3": "251.25", "#date-obs_3": "2010-06-20T11:28:02.57Z",
-    "#file_name_0": "ssw_cutout_20100620_112726_aia_304_.png",
+    "#crval1_3": "-290.0", "#crpix2_3": "251.25", "#date-obs": "2010-06-20T11:27:26",
+    "#date-obs_3": "2010-06-20T11:28:02.57", "#file_name_0": "ssw_cutout_20100620_112726_aia_304_.png",
 }  # fmt: skip
 
 
@@ -119,9 +119,10 @@ def test_points_and_boxes_map_to_arcsec_per_frame(frame: int) -> None:
     assert min(box.hpc_angle, 360 - box.hpc_angle) == pytest.approx(0.0, abs=1e-3)  # TAN: not exactly 0
 
 
-def test_frame_time_and_overrides() -> None:
-    assert frame_metadata(META, 3)["#crval1"] == "-290.0" and frame_metadata(META, 2)["#crval1"] == "-300.0"
-    assert frame_time(META, 3) == datetime(2010, 6, 20, 11, 28, 2, 570000, tzinfo=timezone.utc)
+def test_frame_time_from_the_contract_or_the_file_name() -> None:
+    mapper = SunMapper()
+    mark = Mark(shape="point", tool=0, tool_label=None, frame=3, x=1.0, y=1.0)
+    assert mapper.map(META, mark).frame_time == datetime(2010, 6, 20, 11, 28, 2, 570000, tzinfo=timezone.utc)
     assert frame_time(META, 0) == datetime(2010, 6, 20, 11, 27, 26, tzinfo=timezone.utc)
     assert frame_time(META, 1) is None
 
@@ -141,6 +142,6 @@ def test_lines_and_circles_on_the_sun() -> None:
 
 
 def test_metadata_without_wcs_maps_nothing_but_keeps_the_time() -> None:
-    bare = {k: v for k, v in META.items() if "crpix" not in k}
+    bare = {k: v for k, v in META.items() if "crpix" not in k and "date-obs" not in k}
     sun = SunMapper().map(bare, Mark(shape="point", tool=0, tool_label=None, frame=0, x=1.0, y=1.0), 7)
     assert sun.hpc_x is None and sun.frame_time == datetime(2010, 6, 20, 11, 27, 26, tzinfo=timezone.utc)

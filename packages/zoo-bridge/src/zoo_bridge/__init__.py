@@ -1,5 +1,9 @@
 """zoo-bridge: Zooniverse subjects out, classification exports in.
 
+The metadata contract (:mod:`zoo_bridge.metadata`) is what both directions share: every
+subject carries, as strings, what turns a classification export alone into solar
+coordinates and times.
+
 Inbound: :func:`import_classifications`, :func:`import_subjects` and
 :func:`import_workflows` read Panoptes exports into ``jet_store`` records, each
 returning an :class:`ImportSummary`.
@@ -17,19 +21,52 @@ PANOPTES_URL = "https://www.zooniverse.org"
 """The Panoptes API endpoint that panoptes-client talks to."""
 
 from zoo_bridge.classifications import parse_classification_row  # noqa: E402
-from zoo_bridge.errors import ExportFileError, FetchError, RowError, ZooBridgeError  # noqa: E402
+from zoo_bridge.errors import (  # noqa: E402  (after the constants other modules import)
+    BadSubjectFiles,
+    ExportFileError,
+    FetchError,
+    GroupingError,
+    ManifestError,
+    MediaMissing,
+    MetadataError,
+    PanoptesAuthError,
+    PanoptesError,
+    PanoptesNotFound,
+    PanoptesUnavailable,
+    RowError,
+    SubjectLimitExceeded,
+    ZooBridgeError,
+)
 from zoo_bridge.import_report import ImportSummary  # noqa: E402
 from zoo_bridge.importer import ImportOptions, import_classifications, import_workflows  # noqa: E402
+from zoo_bridge.metadata import FrameMetadata, frame_count, frame_metadata, subject_metadata  # noqa: E402
 from zoo_bridge.subjects_export import import_subjects  # noqa: E402
 from zoo_bridge.workflows import WorkflowIndex, WorkflowSpec, read_workflows  # noqa: E402
 
 __all__ = [
     "__version__",
     "PANOPTES_URL",
+    # errors
     "ZooBridgeError",
+    "MetadataError",
+    "GroupingError",
+    "ManifestError",
+    "BadSubjectFiles",
+    "PanoptesError",
+    "PanoptesUnavailable",
+    "PanoptesAuthError",
+    "PanoptesNotFound",
+    "SubjectLimitExceeded",
+    "MediaMissing",
     "ExportFileError",
     "RowError",
     "FetchError",
+    # the metadata contract
+    "FrameMetadata",
+    "subject_metadata",
+    "frame_metadata",
+    "frame_count",
+    # exports read back
     "ImportOptions",
     "ImportSummary",
     "WorkflowIndex",

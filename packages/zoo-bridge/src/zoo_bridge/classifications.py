@@ -40,6 +40,7 @@ from jet_store import Annotation, Classification
 
 from zoo_bridge.errors import RowError
 from zoo_bridge.marks import parse_mark
+from zoo_bridge.metadata import frame_count
 from zoo_bridge.sunmap import SunMapper
 from zoo_bridge.workflows import DRAWING_TYPES, QUESTION_TYPES, TaskSpec, WorkflowIndex, version_key
 
@@ -160,7 +161,7 @@ def load_json(text: Any, name: str, kind: type) -> Any:
 
 
 def subject_frames(metadata: Mapping[str, Any]) -> int | None:
-    """How many frames the subject has: ``#frame_per_sub``, else its ``#file_name_<i>`` keys.
+    """How many frames the subject has: ``#frame_per_sub``, else its per-frame keys.
 
     Examples
     --------
@@ -175,8 +176,7 @@ def subject_frames(metadata: Mapping[str, Any]) -> int | None:
             count = 0
         if count > 0:
             return count
-    names = sum(1 for key in metadata if isinstance(key, str) and key.startswith("#file_name_"))
-    return names or None
+    return frame_count(metadata) or None
 
 
 def _nominal(metadata: Mapping[str, Any], name: str) -> float | None:

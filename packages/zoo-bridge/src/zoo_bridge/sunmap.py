@@ -1,29 +1,26 @@
 """Marks on the Sun: image pixels -> helioprojective arcsec and the frame's time.
 
-Everything comes from the subject's metadata as the classification export carries it
-(the metadata contract of ZOONIVERSE.md): the image geometry (``#width #height
-#im_ll_x ... #naxis1 #naxis2``), the frame's WCS (``#crpix1 ... #rsun_obs``, where a key
-``<key>_<i>`` overrides ``<key>`` for frame ``i``) and its time (``#date-obs_<i>``, else
-the time in ``#file_name_<i>``). The mapping itself is :mod:`jet_render.coords`'.
-A subject whose metadata cannot map a frame gives ``None`` values, not an error: the
-pixel mark is still good.
+Everything comes from the subject's metadata as the classification export carries it,
+read with :func:`zoo_bridge.metadata.frame_metadata` (the metadata contract: geometry,
+per-frame WCS with ``<key>_<i>`` overrides, ``#date-obs_<i>``); the mapping itself is
+:mod:`jet_render.coords`'. A subject whose metadata cannot map a frame (the seed's
+subjects carry no WCS) gives ``None`` values, not an error: the pixel mark is still
+good, and the frame's time still comes from ``#file_name_<i>`` when it holds one.
 
 Examples
 --------
 >>> from zoo_bridge.marks import Mark
->>> from zoo_bridge.sunmap import SunMapper, frame_metadata, frame_time
+>>> from zoo_bridge.sunmap import SunMapper, frame_time
 >>> meta = {"#width": "100", "#height": "100", "#im_ll_x": "0", "#im_ll_y": "0", "#im_ur_x": "1",
 ...         "#im_ur_y": "1", "#naxis1": "10", "#naxis2": "10", "#crpix1": "5.5", "#crpix2": "5.5",
 ...         "#crval1": "0", "#crval2": "0", "#crval1_1": "100", "#cdelt1": "2", "#cdelt2": "2",
-...         "#file_name_0": "ssw_cutout_20100620_112726_aia_304_.png",
-...         "#date-obs_1": "2010-06-20T11:27:38.5"}
->>> frame_metadata(meta, 1)["#crval1"], frame_metadata(meta, 0)["#crval1"]
-('100', '0')
->>> frame_time(meta, 0).isoformat(), frame_time(meta, 1).isoformat()
-('2010-06-20T11:27:26+00:00', '2010-06-20T11:27:38.500000+00:00')
+...         "#date-obs_0": "2010-06-20T11:27:26", "#date-obs_1": "2010-06-20T11:27:38.5"}
 >>> sun = SunMapper().map(meta, Mark(shape="point", tool=0, tool_label=None, frame=1, x=50.0, y=50.0))
 >>> round(sun.hpc_x, 6), round(sun.hpc_y, 6), sun.frame_time.second
 (100.0, 0.0, 38)
+>>> frame_time({"#file_name_0": "ssw_cutout_20100620_112726_aia_304_.png"}, 0).isoformat()
+'2010-06-20T11:27:26+00:00'
+
 """
 
 from __future__ import annotations
@@ -39,22 +36,13 @@ from typing import Any
 from jet_render.coords import FrameWcs, ImageGeometry, box_to_world, frame_wcs, pixel_to_world
 from jet_render.geometry import CoordinateError
 
+from zoo_bridge.errors import MetadataError
 from zoo_bridge.marks import Mark
+from zoo_bridge.metadata import frame_metadata
 
-__all__ = ["SunMark", "SunMapper", "frame_metadata", "frame_time"]
+__all__ = ["SunMark", "SunMapper", "frame_time"]
 
 _FILE_TIME = re.compile(r"(\d{8})_(\d{6})")
-
-
-def frame_metadata(metadata: Mapping[str, Any], index: int) -> dict[str, Any]:
-    """The subject metadata seen from frame ``index``: every ``<key>_<index>`` value
-    replaces ``<key>``."""
-    suffix = f"_{index}"
-    merged = dict(metadata)
-    for key, value in metadata.items():
-        if isinstance(key, str) and key.endswith(suffix) and key[: -len(suffix)]:
-            merged[key[: -len(suffix)]] = value
-    return merged
 
 
 def _parse_time(text: str) -> datetime | None:
@@ -66,8 +54,8 @@ def _parse_time(text: str) -> datetime | None:
 
 
 def frame_time(metadata: Mapping[str, Any], index: int) -> datetime | None:
-    """The UTC time of frame ``index`` (``#date-obs_<i>``, else ``#file_name_<i>``'s
-    ``YYYYMMDD_HHMMSS``), or None."""
+    """The UTC time of frame ``index`` from what older subjects carry: ``#date-obs_<i>``,
+    else the ``YYYYMMDD_HHMMSS`` in ``#file_name_<i>``; or None."""
     for key in (f"#date-obs_{index}", f"#date_obs_{index}"):
         text = metadata.get(key)
         if isinstance(text, str) and (value := _parse_time(text)) is not None:
@@ -94,6 +82,7 @@ class SunMark:
 
 
 _NONE = SunMark()
+_Frame = tuple[ImageGeometry, FrameWcs, datetime]
 
 
 def _finite_or_none(value: Any) -> float | None:
@@ -109,20 +98,18 @@ class SunMapper:
     """
 
     def __init__(self, cache_size: int = 512) -> None:
-        self._cache: OrderedDict[Any, tuple[ImageGeometry, FrameWcs] | None] = OrderedDict()
+        self._cache: OrderedDict[Any, _Frame | None] = OrderedDict()
         self._size = cache_size
 
-    def _frame(
-        self, metadata: Mapping[str, Any], index: int, subject_id: int | None
-    ) -> tuple[ImageGeometry, FrameWcs] | None:
+    def _frame(self, metadata: Mapping[str, Any], index: int, subject_id: int | None) -> _Frame | None:
         key = (subject_id, index)
         if subject_id is not None and key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
-        meta = frame_metadata(metadata, index)
         try:
-            found: tuple[ImageGeometry, FrameWcs] | None = (ImageGeometry.from_metadata(meta), frame_wcs(meta))
-        except (CoordinateError, ValueError, TypeError):
+            meta = frame_metadata(metadata, index)
+            found: _Frame | None = (meta.geometry, meta.frame_wcs(), meta.obs_time)
+        except (MetadataError, CoordinateError, ValueError, TypeError):
             found = None
         if subject_id is None:
             return found
@@ -137,11 +124,11 @@ class SunMapper:
         ``subject_id`` names the metadata so that each frame's WCS is built once (the
         same subject always carries the same metadata).
         """
-        when = frame_time(metadata, mark.frame)
         frame = self._frame(metadata, mark.frame, subject_id)
         if frame is None or mark.x is None or mark.y is None:
+            when = frame[2] if frame is not None else frame_time(metadata, mark.frame)
             return SunMark(frame_time=when) if when is not None else _NONE
-        geometry, fw = frame
+        geometry, fw, when = frame
         try:
             return self._map(geometry, fw, mark, when)
         except (CoordinateError, ValueError):
