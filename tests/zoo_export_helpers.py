@@ -13,7 +13,9 @@ from zoo_bridge.classifications import CLASSIFICATION_COLUMNS
 __all__ = ["write_export", "read_rows"]
 
 
-def write_export(path: Path, rows: Iterable[Mapping[str, Any]], columns: Iterable[str] = CLASSIFICATION_COLUMNS) -> Path:
+def write_export(
+    path: Path, rows: Iterable[Mapping[str, Any]], columns: Iterable[str] = CLASSIFICATION_COLUMNS
+) -> Path:
     """Write rows as a Panoptes export CSV (JSON columns given as objects are dumped)."""
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, list(columns), extrasaction="ignore")

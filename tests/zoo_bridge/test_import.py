@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jet_store import Annotation, Classification, ImportReport, Store
-from jet_store import UserError
+from jet_store import Annotation, Classification, ImportReport, Store, UserError
 from zoo_bridge import ImportOptions, import_classifications
 from zoo_bridge.workflows import WorkflowIndex
 from zoo_export_helpers import read_rows, write_export
@@ -29,15 +28,26 @@ def export_rows(extract: list[dict[str, str]]) -> list[dict[str, Any]]:
     rows = []
     for r in extract:
         answer = YES if r["data.yes-there-is-at-least-one-jet-in-this-image-sequence"] else NO
-        rows.append({
-            "classification_id": r["classification_id"], "user_name": r["user_name"],
-            "user_id": r["user_id"].removesuffix(".0"), "user_ip": "", "workflow_id": r["workflow_id"],
-            "workflow_name": "Jet or Not", "workflow_version": "5.19", "created_at": r["created_at"],
-            "gold_standard": "", "expert": "", "metadata": {"source": "api"},
-            "annotations": [{"task": r["task"], "task_label": "Do you see a solar jet?", "value": answer}],
-            "subject_data": {r["subject_id"]: {"retired": None, "#subject_key": f"s{r['subject_id']}"}},
-            "subject_ids": r["subject_id"],
-        })
+        rows.append(
+            {
+                "classification_id": r["classification_id"],
+                "user_name": r["user_name"],
+                "user_id": r["user_id"].removesuffix(".0"),
+                "user_ip": "",
+                "workflow_id": r["workflow_id"],
+                "workflow_name": "Jet or Not",
+                "workflow_version": "5.19",
+                "created_at": r["created_at"],
+                "gold_standard": "",
+                "expert": "",
+                "metadata": {"source": "api"},
+                "annotations": [
+                    {"task": r["task"], "task_label": "Do you see a solar jet?", "value": answer}
+                ],
+                "subject_data": {r["subject_id"]: {"retired": None, "#subject_key": f"s{r['subject_id']}"}},
+                "subject_ids": r["subject_id"],
+            }
+        )
     return rows
 
 
@@ -46,16 +56,21 @@ def jet_or_not(tmp_path_factory: pytest.TempPathFactory, extract: list[dict[str,
     return write_export(tmp_path_factory.mktemp("exports") / "jet-or-not.csv", export_rows(extract))
 
 
-def test_real_answers_count_per_subject_as_the_extract(store: Store, jet_or_not: Path, workflows_csv: Path,
-                                                      extract: list[dict[str, str]]) -> None:
+def test_real_answers_count_per_subject_as_the_extract(
+    store: Store, jet_or_not: Path, workflows_csv: Path, extract: list[dict[str, str]]
+) -> None:
     summary = import_classifications(store, jet_or_not, workflows=workflows_csv, progress=False)
     assert (summary.rows, summary.added, summary.skipped, summary.filtered) == (25292, 25292, 0, 0)
     plain = Counter(
-        (int(r["subject_id"]), "yes" if r["data.yes-there-is-at-least-one-jet-in-this-image-sequence"] else "no")
+        (
+            int(r["subject_id"]),
+            "yes" if r["data.yes-there-is-at-least-one-jet-in-this-image-sequence"] else "no",
+        )
         for r in extract
     )
     stored = Counter(
-        (a.subject_id, "yes" if a.answer_index == 0 else "no") for a in store.stream(Annotation, shape="question")
+        (a.subject_id, "yes" if a.answer_index == 0 else "no")
+        for a in store.stream(Annotation, shape="question")
     )
     assert stored == plain
     assert len({s for s, _ in stored}) == 6373
@@ -67,8 +82,9 @@ def test_real_answers_count_per_subject_as_the_extract(store: Store, jet_or_not:
     assert store.count(ImportReport, export="classifications") == 1
 
 
-def test_a_newer_export_adds_only_what_is_new(store: Store, tmp_path: Path, workflow_index: WorkflowIndex,
-                                              extract: list[dict[str, str]]) -> None:
+def test_a_newer_export_adds_only_what_is_new(
+    store: Store, tmp_path: Path, workflow_index: WorkflowIndex, extract: list[dict[str, str]]
+) -> None:
     rows = export_rows(extract[:3000])
     older = write_export(tmp_path / "older.csv", rows[:2000])
     newer = write_export(tmp_path / "newer.csv", rows)
@@ -79,8 +95,9 @@ def test_a_newer_export_adds_only_what_is_new(store: Store, tmp_path: Path, work
     assert store.count(ImportReport) == 2
 
 
-def test_filters(store: Store, tmp_path: Path, workflow_index: WorkflowIndex,
-                 extract: list[dict[str, str]]) -> None:
+def test_filters(
+    store: Store, tmp_path: Path, workflow_index: WorkflowIndex, extract: list[dict[str, str]]
+) -> None:
     rows = export_rows(extract[:4000])
     path = write_export(tmp_path / "c.csv", rows)
     since, until = "2021-06-20", "2021-06-25"
@@ -89,20 +106,32 @@ def test_filters(store: Store, tmp_path: Path, workflow_index: WorkflowIndex,
     inside = [r for r in rows if "2021-06-20" <= r["created_at"][:10] < "2021-06-25"]
     assert summary.added == len(inside) == store.count(Classification)
     assert summary.filtered_counts == {
-        k: v for k, v in {
+        k: v
+        for k, v in {
             "before_since": sum(r["created_at"][:10] < "2021-06-20" for r in rows),
             "after_until": sum(r["created_at"][:10] >= "2021-06-25" for r in rows),
-        }.items() if v
+        }.items()
+        if v
     }
-    assert import_classifications(Store("sqlite://"), path, ImportOptions(min_version="5.20"),
-                                  workflows=workflow_index, progress=False).filtered_counts == {"other_version": 4000}
-    assert import_classifications(Store("sqlite://"), path, ImportOptions(workflow_id=19650),
-                                  workflows=workflow_index, progress=False).added == 0
+    assert import_classifications(
+        Store("sqlite://"), path, ImportOptions(min_version="5.20"), workflows=workflow_index, progress=False
+    ).filtered_counts == {"other_version": 4000}
+    assert (
+        import_classifications(
+            Store("sqlite://"),
+            path,
+            ImportOptions(workflow_id=19650),
+            workflows=workflow_index,
+            progress=False,
+        ).added
+        == 0
+    )
 
 
 @pytest.mark.parametrize("keep", ["first", "last"])
-def test_first_or_last_per_volunteer_and_subject(tmp_path: Path, workflow_index: WorkflowIndex,
-                                                 extract: list[dict[str, str]], keep: str) -> None:
+def test_first_or_last_per_volunteer_and_subject(
+    tmp_path: Path, workflow_index: WorkflowIndex, extract: list[dict[str, str]], keep: str
+) -> None:
     rows = export_rows(extract[:8000])
     path = write_export(tmp_path / "c.csv", rows)
     chosen: dict[tuple[str, str], tuple[str, int]] = {}
@@ -111,22 +140,29 @@ def test_first_or_last_per_volunteer_and_subject(tmp_path: Path, workflow_index:
         if pair not in chosen or (candidate > chosen[pair] if keep == "last" else candidate < chosen[pair]):
             chosen[pair] = candidate
     store = Store("sqlite://")
-    summary = import_classifications(store, path, ImportOptions(keep=keep),  # type: ignore[arg-type]
-                                     workflows=workflow_index, progress=False)
+    summary = import_classifications(
+        store,
+        path,
+        ImportOptions(keep=keep),  # type: ignore[arg-type]
+        workflows=workflow_index,
+        progress=False,
+    )
     assert {c.classification_id for c in store.stream(Classification)} == {cid for _, cid in chosen.values()}
     assert summary.filtered_counts == {f"not_{keep}": 8000 - len(chosen)} and len(chosen) < 8000
 
 
-def test_repeated_rows_are_dropped(tmp_path: Path, workflow_index: WorkflowIndex,
-                                   extract: list[dict[str, str]]) -> None:
+def test_repeated_rows_are_dropped(
+    tmp_path: Path, workflow_index: WorkflowIndex, extract: list[dict[str, str]]
+) -> None:
     rows = export_rows(extract[:10])
     path = write_export(tmp_path / "c.csv", rows + rows[3:5])
     summary = import_classifications(Store("sqlite://"), path, workflows=workflow_index, progress=False)
     assert (summary.rows, summary.added, summary.filtered_counts) == (12, 10, {"duplicate": 2})
 
 
-def test_malformed_rows_are_reported_and_stored(store: Store, tmp_path: Path, workflow_index: WorkflowIndex,
-                                                extract: list[dict[str, str]]) -> None:
+def test_malformed_rows_are_reported_and_stored(
+    store: Store, tmp_path: Path, workflow_index: WorkflowIndex, extract: list[dict[str, str]]
+) -> None:
     rows = export_rows(extract[:5])
     rows[1]["annotations"] = "[{broken"
     rows[2]["workflow_version"] = "5.99"

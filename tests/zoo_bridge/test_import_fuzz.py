@@ -25,7 +25,9 @@ numbers = st.one_of(
 )
 json_values = st.recursive(
     st.one_of(st.none(), st.booleans(), numbers, st.text(max_size=20), formula),
-    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -36,8 +38,14 @@ def _json_text(value: Any) -> str:
 
 def _mark(data: st.DataObject) -> Any:
     mark: dict[str, Any] = {"tool": 0, "frame": 0, "x": 1.0, "y": 2.0, "details": []}
-    for key in data.draw(st.lists(st.sampled_from(["tool", "frame", "x", "y", "angle", "width", "toolIndex",
-                                                    "toolType", "details"]), max_size=3)):
+    for key in data.draw(
+        st.lists(
+            st.sampled_from(
+                ["tool", "frame", "x", "y", "angle", "width", "toolIndex", "toolType", "details"]
+            ),
+            max_size=3,
+        )
+    ):
         mark[key] = data.draw(json_values)
     return mark
 
@@ -47,7 +55,9 @@ def fuzzed_rows(draw: st.DrawFn) -> dict[str, str]:
     row = dict(BASE)
     annotations = json.loads(row["annotations"])
     data = draw(st.data())
-    choice = draw(st.sampled_from(["column_text", "broken_json", "wrong_types", "mark", "numbers", "unicode"]))
+    choice = draw(
+        st.sampled_from(["column_text", "broken_json", "wrong_types", "mark", "numbers", "unicode"])
+    )
     if choice == "column_text":
         column = draw(st.sampled_from(list(row)))
         row[column] = draw(st.one_of(st.text(max_size=40), formula))
@@ -82,7 +92,12 @@ def test_parser_raises_only_row_errors(workflow_index: WorkflowIndex, row: dict[
     try:
         parsed = parse_classification_row(row, workflow_index)
     except RowError as err:
-        assert err.reason and str(err)
+        problem = err
+    else:
+        problem = None
+    if problem is not None:
+        assert problem.reason
+        assert str(problem)
         return
     for a in parsed.annotations:
         for name in ("x", "y", "width", "height", "angle"):
@@ -91,11 +106,15 @@ def test_parser_raises_only_row_errors(workflow_index: WorkflowIndex, row: dict[
     json.dumps([parsed.classification.metadata, parsed.classification.annotations], allow_nan=False)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(rows=st.lists(fuzzed_rows(), min_size=1, max_size=12))
-def test_importer_never_crashes_and_reports_each_row(tmp_path: Path, workflow_index: WorkflowIndex,
-                                                     rows: list[dict[str, str]]) -> None:
+def test_importer_never_crashes_and_reports_each_row(
+    tmp_path: Path, workflow_index: WorkflowIndex, rows: list[dict[str, str]]
+) -> None:
     for i, row in enumerate(rows):  # distinct ids, so only malformed rows are left out
         if row["classification_id"] == BASE["classification_id"]:
             row["classification_id"] = str(1000 + i)

@@ -11,8 +11,19 @@ from jet_store import ImportReport, Store, Subject, SubjectState
 from zoo_bridge import import_subjects
 from zoo_export_helpers import read_rows, write_export
 
-SUBJECT_COLUMNS = ("subject_id", "project_id", "workflow_id", "subject_set_id", "metadata", "locations",
-                   "classifications_count", "retired_at", "retirement_reason", "created_at", "updated_at")
+SUBJECT_COLUMNS = (
+    "subject_id",
+    "project_id",
+    "workflow_id",
+    "subject_set_id",
+    "metadata",
+    "locations",
+    "classifications_count",
+    "retired_at",
+    "retirement_reason",
+    "created_at",
+    "updated_at",
+)
 
 
 def _subjects_export(path: Path, data_dir: Path) -> Path:
@@ -21,14 +32,38 @@ def _subjects_export(path: Path, data_dir: Path) -> Path:
     seed_meta.pop("retired")
     ours = {"#subject_key": "SOL2010-06-20/304/0", "#sol_standard": "SOL2010-06-20T11:14:44L031C130"}
     rows = [
-        {"subject_id": "90001", "project_id": "11265", "workflow_id": "18563", "subject_set_id": "101",
-         "metadata": ours, "locations": {"0": "https://panoptes-uploads.zooniverse.org/a.png"}},
-        {"subject_id": "90001", "project_id": "11265", "workflow_id": "19650", "subject_set_id": "101",
-         "metadata": ours, "locations": {}},
-        {"subject_id": seed_id, "project_id": "11265", "workflow_id": "15803", "subject_set_id": "",
-         "metadata": seed_meta, "locations": {}},
-        {"subject_id": "90003", "project_id": "11265", "workflow_id": "18563", "subject_set_id": "101",
-         "metadata": "{not json", "locations": {}},
+        {
+            "subject_id": "90001",
+            "project_id": "11265",
+            "workflow_id": "18563",
+            "subject_set_id": "101",
+            "metadata": ours,
+            "locations": {"0": "https://panoptes-uploads.zooniverse.org/a.png"},
+        },
+        {
+            "subject_id": "90001",
+            "project_id": "11265",
+            "workflow_id": "19650",
+            "subject_set_id": "101",
+            "metadata": ours,
+            "locations": {},
+        },
+        {
+            "subject_id": seed_id,
+            "project_id": "11265",
+            "workflow_id": "15803",
+            "subject_set_id": "",
+            "metadata": seed_meta,
+            "locations": {},
+        },
+        {
+            "subject_id": "90003",
+            "project_id": "11265",
+            "workflow_id": "18563",
+            "subject_set_id": "101",
+            "metadata": "{not json",
+            "locations": {},
+        },
     ]
     return write_export(path, rows, SUBJECT_COLUMNS)
 
@@ -39,10 +74,16 @@ def test_subjects_are_linked_or_added(store: Store, tmp_path: Path, data_dir: Pa
     summary = import_subjects(store, path, progress=False)
     assert (summary.rows, summary.added, summary.unchanged, summary.skip_counts) == (4, 2, 1, {"bad_json": 1})
     ours = store.get(Subject, "SOL2010-06-20/304/0")
-    assert ours is not None and (ours.zooniverse_id, ours.subject_set_id, ours.rendering_paths) == (90001, 101, ("a.png",))
+    assert ours is not None and (ours.zooniverse_id, ours.subject_set_id, ours.rendering_paths) == (
+        90001,
+        101,
+        ("a.png",),
+    )
     seed = store.get(Subject, "zooniverse-48193910")
     assert seed is not None and seed.zooniverse_id == 48193910
-    assert seed.sol_standard == "SOL2010-06-20T11:14:44L031C130" and seed.metadata["#file_name_0"].endswith(".png")
+    assert seed.sol_standard == "SOL2010-06-20T11:14:44L031C130" and seed.metadata["#file_name_0"].endswith(
+        ".png"
+    )
     again = import_subjects(store, path, progress=False)
     assert (again.added, again.unchanged) == (0, 3)
     assert store.count(ImportReport, export="subjects") == 1
@@ -55,8 +96,24 @@ def test_cli_import_and_query(tmp_path: Path, data_dir: Path, capsys: pytest.Cap
     workflows = str(zoo / "solar-jet-hunter-workflows.csv")
     assert main(["--db", db, "-q", "import", "workflows", workflows]) == 0
     assert "333 rows, 333 added" in capsys.readouterr().out
-    assert main(["--db", db, "-q", "import", "classifications", classifications, "--workflow", "15803",
-                 "--version", "16.16", "--json"]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                db,
+                "-q",
+                "import",
+                "classifications",
+                classifications,
+                "--workflow",
+                "15803",
+                "--version",
+                "16.16",
+                "--json",
+            ]
+        )
+        == 0
+    )
     report = json.loads(capsys.readouterr().out)
     assert (report["added"], report["filtered_counts"]) == (4, {"other_version": 2})
     assert main(["--db", db, "query", "annotations", "--json", "--where", "shape = rotateRectangle"]) == 0
@@ -66,8 +123,9 @@ def test_cli_import_and_query(tmp_path: Path, data_dir: Path, capsys: pytest.Cap
     assert len(capsys.readouterr().out.splitlines()) == 4
 
 
-def test_cli_exit_code_says_rows_were_skipped(tmp_path: Path, data_dir: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_exit_code_says_rows_were_skipped(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     rows = read_rows(data_dir / "zooniverse" / "test-workflow-15803-classifications.csv")
     rows[2]["annotations"] = "[{"
     path = write_export(tmp_path / "c.csv", rows)

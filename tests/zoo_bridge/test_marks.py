@@ -13,7 +13,9 @@ from zoo_bridge.marks import SHAPE_PARAMS, Mark, parse_mark
 from zoo_bridge.sunmap import SunMapper, frame_time
 from zoo_bridge.workflows import TaskSpec, ToolSpec
 
-TASK = TaskSpec("T1", "drawing", tools=tuple(ToolSpec(i, shape, f"tool {i}") for i, shape in enumerate(SHAPE_PARAMS)))
+TASK = TaskSpec(
+    "T1", "drawing", tools=tuple(ToolSpec(i, shape, f"tool {i}") for i, shape in enumerate(SHAPE_PARAMS))
+)
 TOOL = {shape: i for i, shape in enumerate(SHAPE_PARAMS)}
 
 
@@ -24,16 +26,24 @@ TOOL = {shape: i for i, shape in enumerate(SHAPE_PARAMS)}
         ("temporalPoint", {"x": 1, "y": 2, "displayTime": 3.25}, {"x": 1.0, "y": 2.0, "display_time": 3.25}),
         ("rectangle", {"x": 1, "y": 2, "width": 3, "height": 4}, {"x": 1.0, "width": 3.0, "angle": None}),
         ("rotateRectangle", {"x": 1, "y": 2, "width": 3, "height": 4, "angle": -30.5}, {"angle": -30.5}),
-        ("temporalRotateRectangle", {"x": 1, "y": 2, "width": 3, "height": 4, "angle": 10, "displayTime": "0:02.5"},
-         {"angle": 10.0, "display_time": 2.5}),
+        (
+            "temporalRotateRectangle",
+            {"x": 1, "y": 2, "width": 3, "height": 4, "angle": 10, "displayTime": "0:02.5"},
+            {"angle": 10.0, "display_time": 2.5},
+        ),
         ("circle", {"x": 10, "y": 20, "r": 5}, {"x": 10.0, "y": 20.0, "width": 10.0, "height": 10.0}),
-        ("ellipse", {"x": 10, "y": 20, "rx": 5, "ry": 2, "angle": 45}, {"width": 10.0, "height": 4.0, "angle": 45.0}),
+        (
+            "ellipse",
+            {"x": 10, "y": 20, "rx": 5, "ry": 2, "angle": 45},
+            {"width": 10.0, "height": 4.0, "angle": 45.0},
+        ),
         ("line", {"x1": 1, "y1": 2, "x2": 3, "y2": 4}, {"x": 1.0, "y": 2.0, "x2": 3.0, "y2": 4.0}),
     ],
 )
 @pytest.mark.parametrize("front_end", ["classic", "fem"])
-def test_every_shape_in_both_front_ends(shape: str, raw: dict[str, object], expected: dict[str, object],
-                                        front_end: str) -> None:
+def test_every_shape_in_both_front_ends(
+    shape: str, raw: dict[str, object], expected: dict[str, object], front_end: str
+) -> None:
     tool = {"tool": TOOL[shape]} if front_end == "classic" else {"toolIndex": TOOL[shape], "toolType": shape}
     mark = parse_mark({**raw, **tool, "frame": 2, "details": [{"value": 1}]}, TASK, n_frames=15)
     assert (mark.shape, mark.tool, mark.frame, mark.details) == (shape, TOOL[shape], 2, ({"value": 1},))
@@ -43,14 +53,21 @@ def test_every_shape_in_both_front_ends(shape: str, raw: dict[str, object], expe
 
 
 def test_fem_rectangles_are_given_by_their_centre() -> None:
-    mark = parse_mark({"toolIndex": TOOL["rectangle"], "x_center": 10, "y_center": 20, "width": 4, "height": 6},
-                      TASK, n_frames=1)
+    mark = parse_mark(
+        {"toolIndex": TOOL["rectangle"], "x_center": 10, "y_center": 20, "width": 4, "height": 6},
+        TASK,
+        n_frames=1,
+    )
     assert (mark.x, mark.y, mark.width, mark.height) == (8.0, 17.0, 4.0, 6.0)
 
 
 def test_marks_are_rescaled_to_the_nominal_image() -> None:
-    mark = parse_mark({"tool": TOOL["rotateRectangle"], "x": 1, "y": 2, "width": 3, "height": 4, "angle": 30},
-                      TASK, n_frames=1, scale=(2.0, 2.0))
+    mark = parse_mark(
+        {"tool": TOOL["rotateRectangle"], "x": 1, "y": 2, "width": 3, "height": 4, "angle": 30},
+        TASK,
+        n_frames=1,
+        scale=(2.0, 2.0),
+    )
     assert (mark.x, mark.y, mark.width, mark.height, mark.angle) == (2.0, 4.0, 6.0, 8.0, 30.0)
 
 
@@ -109,8 +126,21 @@ def test_points_and_boxes_map_to_arcsec_per_frame(frame: int) -> None:
     mapper = SunMapper()
     point = mapper.map(META, Mark(shape="point", tool=0, tool_label=None, frame=frame, x=700.0, y=500.0), 1)
     assert (point.hpc_x, point.hpc_y) == pytest.approx(_expected_arcsec(700.0, 500.0, frame), abs=1e-6)
-    box = mapper.map(META, Mark(shape="rotateRectangle", tool=0, tool_label=None, frame=frame, x=600.0, y=400.0,
-                                width=200.0, height=100.0, angle=0.0), 1)
+    box = mapper.map(
+        META,
+        Mark(
+            shape="rotateRectangle",
+            tool=0,
+            tool_label=None,
+            frame=frame,
+            x=600.0,
+            y=400.0,
+            width=200.0,
+            height=100.0,
+            angle=0.0,
+        ),
+        1,
+    )
     assert (box.hpc_x, box.hpc_y) == pytest.approx(_expected_arcsec(700.0, 450.0, frame), abs=1e-6)
     # image px -> array px: 600 array px span 0.6 * 1920 image px in x, 500 span 0.8 * 1440 in y
     assert box.hpc_width == pytest.approx(200 / (1920 * 0.6 / 600) * 0.6, rel=1e-4)
@@ -129,15 +159,18 @@ def test_frame_time_from_the_contract_or_the_file_name() -> None:
 
 def test_lines_and_circles_on_the_sun() -> None:
     mapper = SunMapper()
-    line = mapper.map(META, Mark(shape="line", tool=0, tool_label=None, frame=0, x=700.0, y=500.0, x2=900.0,
-                                 y2=500.0))
+    line = mapper.map(
+        META, Mark(shape="line", tool=0, tool_label=None, frame=0, x=700.0, y=500.0, x2=900.0, y2=500.0)
+    )
     start, end = _expected_arcsec(700.0, 500.0, 0), _expected_arcsec(900.0, 500.0, 0)
     assert (line.hpc_x, line.hpc_y) == pytest.approx(start, abs=1e-6)
     assert line.hpc_width == pytest.approx(math.dist(start, end), rel=1e-9)
     assert line.hpc_angle is not None
     assert min(line.hpc_angle, 360 - line.hpc_angle) == pytest.approx(0.0, abs=1e-3)
-    circle = mapper.map(META, Mark(shape="circle", tool=0, tool_label=None, frame=0, x=700.0, y=500.0,
-                                   width=20.0, height=20.0))
+    circle = mapper.map(
+        META,
+        Mark(shape="circle", tool=0, tool_label=None, frame=0, x=700.0, y=500.0, width=20.0, height=20.0),
+    )
     assert (circle.hpc_x, circle.hpc_y) == pytest.approx(start, abs=1e-6)
 
 

@@ -16,7 +16,13 @@ def test_every_version_of_every_workflow_is_read(workflows_csv: Path) -> None:
     records = list(read_workflows(workflows_csv))
     assert len(records) == 333
     assert Counter(r.workflow_id for r in records) == {
-        18564: 136, 13958: 62, 19650: 55, 13459: 24, 15803: 21, 18563: 20, 21225: 15
+        18564: 136,
+        13958: 62,
+        19650: 55,
+        13459: 24,
+        15803: 21,
+        18563: 20,
+        21225: 15,
     }
     assert len({r.key for r in records}) == 333  # (id, major.minor) is unique
 
@@ -34,7 +40,9 @@ def test_box_the_jets_4_52(workflow_index: WorkflowIndex, zoo_data: Path) -> Non
     for task in (t1, t5):
         assert task.type == "drawing"
         assert [tool.type for tool in task.tools] == ["point", "point", "rotateRectangle"]
-        assert [tool.label for tool in task.tools] == [labels[f"{task.key}.tools.{i}.label"] for i in range(3)]
+        assert [tool.label for tool in task.tools] == [
+            labels[f"{task.key}.tools.{i}.label"] for i in range(3)
+        ]
         assert task.label == labels[f"{task.key}.instruction"]
     assert spec.graph() == {"T1": ("T4",), "T3": ("T1",), "T4": ("T5",), "T5": ()}
 
@@ -73,7 +81,9 @@ def test_import_is_idempotent_and_reported(store: Store, workflows_csv: Path) ->
     reports = store.filter(ImportReport)
     assert len(reports) == 1 and reports[0].rows == 333 and reports[0].export == "workflows"
     stored = store.get(Workflow, (19650, "4.52"))
-    assert stored is not None and WorkflowSpec.from_record(stored) == WorkflowIndex.from_store(store).get(19650, "4.52")
+    assert stored is not None and WorkflowSpec.from_record(stored) == WorkflowIndex.from_store(store).get(
+        19650, "4.52"
+    )
 
 
 def test_not_a_workflow_export_is_a_user_error(store: Store, tmp_path: Path) -> None:

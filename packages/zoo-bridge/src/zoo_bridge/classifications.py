@@ -165,8 +165,8 @@ def subject_frames(metadata: Mapping[str, Any]) -> int | None:
 
     Examples
     --------
-    >>> subject_frames({"#frame_per_sub": "15"}), subject_frames({"#file_name_0": "a.png"}), subject_frames({})
-    (15, 1, None)
+    >>> subject_frames({"#frame_per_sub": "15"}), subject_frames({"#file_name_1": "b.png"})
+    (15, 2)
     """
     raw = metadata.get("#frame_per_sub")
     if raw is not None:
@@ -221,9 +221,7 @@ def display_scales(
     return [(width / s[0], height / s[1]) for s in (s or known for s in sizes)]
 
 
-def _question(
-    task: TaskSpec, value: Any, base: dict[str, Any], start: int = 0
-) -> list[Annotation]:
+def _question(task: TaskSpec, value: Any, base: dict[str, Any], start: int = 0) -> list[Annotation]:
     answers = value if task.type == "multiple" else [value]
     if task.type == "multiple" and not isinstance(value, list):
         raise RowError("bad_answer", f"{task.key} (multiple choice) value is not a list")
@@ -239,8 +237,14 @@ def _question(
         if index is None:
             raise RowError("unknown_answer", f"{task.key} has no answer {str(answer)[:40]!r}")
         found.append(
-            Annotation(**base, task=task.key, mark_index=start + i, shape="question", answer=label.strip(),
-                       answer_index=index)
+            Annotation(
+                **base,
+                task=task.key,
+                mark_index=start + i,
+                shape="question",
+                answer=label.strip(),
+                answer_index=index,
+            )
         )
     return found
 
@@ -272,7 +276,10 @@ def parse_classification_row(
     version = f"{major}.{minor}"
     spec = workflows.get(workflow_id, version)
     if spec is None:
-        raise RowError("unknown_workflow_version", f"workflow {workflow_id} version {version} is not in the workflow export")
+        raise RowError(
+            "unknown_workflow_version",
+            f"workflow {workflow_id} version {version} is not in the workflow export",
+        )
     created_at = parse_created_at(str(row.get("created_at") or ""))
     user_name = _text(row, "user_name")
     user_text = str(row.get("user_id") or "").strip()
@@ -301,7 +308,9 @@ def parse_classification_row(
         annotations=tuple(raw_annotations),
         subject_data={str(subject_id): subject_metadata},
     )
-    annotations = _annotations(classification, raw_annotations, spec.tasks, subject_metadata, mapper or SunMapper())
+    annotations = _annotations(
+        classification, raw_annotations, spec.tasks, subject_metadata, mapper or SunMapper()
+    )
     return ParsedRow(classification, tuple(annotations))
 
 
@@ -342,18 +351,36 @@ def _annotations(
             made = []
             for i, raw in enumerate(value):
                 frame = raw.get("frame", 0) if isinstance(raw, Mapping) else 0
-                scale = scales[frame] if isinstance(frame, int) and 0 <= frame < len(scales) else (
-                    scales[0] if scales else (1.0, 1.0)
+                scale = (
+                    scales[frame]
+                    if isinstance(frame, int) and 0 <= frame < len(scales)
+                    else (scales[0] if scales else (1.0, 1.0))
                 )
                 mark = parse_mark(raw, task, n_frames=n_frames, scale=scale)
                 sun = mapper.map(subject_metadata, mark, classification.subject_id)
                 made.append(
                     Annotation(
-                        **base, task=task.key, mark_index=start + i, shape=mark.shape, tool=mark.tool,
-                        tool_label=mark.tool_label, frame=mark.frame, x=mark.x, y=mark.y, width=mark.width,
-                        height=mark.height, angle=mark.angle, x2=mark.x2, y2=mark.y2,
-                        display_time=mark.display_time, details=mark.details, hpc_x=sun.hpc_x, hpc_y=sun.hpc_y,
-                        hpc_width=sun.hpc_width, hpc_height=sun.hpc_height, hpc_angle=sun.hpc_angle,
+                        **base,
+                        task=task.key,
+                        mark_index=start + i,
+                        shape=mark.shape,
+                        tool=mark.tool,
+                        tool_label=mark.tool_label,
+                        frame=mark.frame,
+                        x=mark.x,
+                        y=mark.y,
+                        width=mark.width,
+                        height=mark.height,
+                        angle=mark.angle,
+                        x2=mark.x2,
+                        y2=mark.y2,
+                        display_time=mark.display_time,
+                        details=mark.details,
+                        hpc_x=sun.hpc_x,
+                        hpc_y=sun.hpc_y,
+                        hpc_width=sun.hpc_width,
+                        hpc_height=sun.hpc_height,
+                        hpc_angle=sun.hpc_angle,
                         frame_time=sun.frame_time,
                     )
                 )

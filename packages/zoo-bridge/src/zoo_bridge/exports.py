@@ -98,7 +98,9 @@ class ExportStream:
         if self.progress:
             from tqdm import tqdm
 
-            self._bar = tqdm(total=self.size_bytes, unit="B", unit_scale=True, desc=self.path.name, leave=False)
+            self._bar = tqdm(
+                total=self.size_bytes, unit="B", unit_scale=True, desc=self.path.name, leave=False
+            )
         self._reader = _HashingReader(raw, self._bar)
         buffered = io.BufferedReader(self._reader, buffer_size=_BLOCK)
         self._text = io.TextIOWrapper(buffered, encoding="utf-8-sig", errors="replace", newline="")

@@ -106,8 +106,9 @@ class ImportSummary:
         """The one-line summary the command line prints."""
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(self.skip_counts.items()))
         return (
-            f"{self.export} {self.source}: {self.rows} rows, {self.added} added, {self.unchanged} already stored, "
-            f"{self.filtered} filtered, {self.skipped} skipped" + (f" ({reasons})" if reasons else "")
+            f"{self.export} {self.source}: {self.rows} rows, {self.added} added, "
+            f"{self.unchanged} already stored, {self.filtered} filtered, {self.skipped} skipped"
+            + (f" ({reasons})" if reasons else "")
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -202,7 +202,9 @@ def _winners(path: Path, options: ImportOptions) -> dict[tuple[str, str], tuple[
     return best
 
 
-def _workflow_index(store: Store, workflows: WorkflowIndex | str | Path | None, progress: bool) -> WorkflowIndex:
+def _workflow_index(
+    store: Store, workflows: WorkflowIndex | str | Path | None, progress: bool
+) -> WorkflowIndex:
     if isinstance(workflows, WorkflowIndex):
         return workflows
     if workflows is not None:
@@ -266,7 +268,10 @@ def import_classifications(
                 continue
             cid = parsed.classification.classification_id
             if winners is not None:
-                pair = (str(row.get("user_name") or row.get("user_ip") or ""), str(row.get("subject_ids", "")))
+                pair = (
+                    str(row.get("user_name") or row.get("user_ip") or ""),
+                    str(row.get("subject_ids", "")),
+                )
                 if winners.get(pair, (None, None))[1] != cid:
                     summary.filter(f"not_{options.keep}")
                     continue
@@ -331,7 +336,9 @@ def import_workflows(store: Store, path: str | Path, *, progress: bool = True) -
                     raise RowError("bad_csv", row["__error__"])
                 records.append(parse_workflow_row(row))
             except RowError as err:
-                summary.skip(line, f"{row.get('workflow_id', '')}:{row.get('version', '')}", err.reason, str(err))
+                summary.skip(
+                    line, f"{row.get('workflow_id', '')}:{row.get('version', '')}", err.reason, str(err)
+                )
         summary.sha256 = stream.sha256
     result = store.add(records)
     summary.added, summary.unchanged = result.added + result.updated, result.unchanged

@@ -22,9 +22,11 @@ Examples
 >>> from zoo_bridge.marks import parse_mark
 >>> from zoo_bridge.workflows import TaskSpec, ToolSpec
 >>> task = TaskSpec("T1", "drawing", tools=(ToolSpec(0, "point", "Base"), ToolSpec(1, "circle", "Blob")))
->>> parse_mark({"tool": 0, "frame": 3, "x": 10.0, "y": 20.0}, task, n_frames=15, scale=(2.0, 2.0))
-Mark(shape='point', tool=0, tool_label='Base', frame=3, x=20.0, y=40.0, width=None, height=None, angle=None, x2=None, y2=None, display_time=None, details=())
->>> parse_mark({"toolIndex": 1, "toolType": "circle", "frame": 0, "x": 5, "y": 6, "r": 2}, task, n_frames=1).width
+>>> mark = parse_mark({"tool": 0, "frame": 3, "x": 10.0, "y": 20.0}, task, n_frames=15, scale=(2, 2))
+>>> mark.shape, mark.tool_label, mark.frame, mark.x, mark.y, mark.width
+('point', 'Base', 3, 20.0, 40.0, None)
+>>> fem = {"toolIndex": 1, "toolType": "circle", "frame": 0, "x": 5, "y": 6, "r": 2}
+>>> parse_mark(fem, task, n_frames=1).width
 4.0
 >>> parse_mark({"tool": 0, "frame": 15, "x": 1, "y": 1}, task, n_frames=15)
 Traceback (most recent call last):

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from jet_render.coords import FrameWcs, ImageGeometry, box_to_world, frame_wcs, pixel_to_world
+from jet_render.coords import FrameWcs, ImageGeometry, box_to_world, pixel_to_world
 from jet_render.geometry import CoordinateError
 
 from zoo_bridge.errors import MetadataError
@@ -136,7 +136,8 @@ class SunMapper:
 
     @staticmethod
     def _map(geometry: ImageGeometry, fw: FrameWcs, mark: Mark, when: datetime | None) -> SunMark:
-        assert mark.x is not None and mark.y is not None
+        if mark.x is None or mark.y is None:  # pragma: no cover - map() checked it
+            return SunMark(frame_time=when)
         if mark.shape == "line" and mark.x2 is not None and mark.y2 is not None:
             tx, ty = pixel_to_world([mark.x, mark.x2], [mark.y, mark.y2], geometry, fw)
             dx, dy = float(tx[1] - tx[0]), float(ty[1] - ty[0])

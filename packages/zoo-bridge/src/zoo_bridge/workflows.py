@@ -28,10 +28,8 @@ Examples
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
-import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +37,8 @@ from typing import Any
 
 from jet_store import Store, Workflow
 
-from zoo_bridge.errors import ExportFileError, RowError
+from zoo_bridge.errors import RowError
+from zoo_bridge.exports import ExportStream
 
 __all__ = [
     "AnswerSpec",
@@ -214,7 +213,9 @@ def parse_workflow_row(row: Mapping[str, Any]) -> Workflow:
         minor_text = str(row.get("minor_version") or "").strip()
         minor = int(minor_text) if minor_text else 0
     except ValueError:
-        raise RowError("bad_version", "workflow row without integer workflow_id/version/minor_version") from None
+        raise RowError(
+            "bad_version", "workflow row without integer workflow_id/version/minor_version"
+        ) from None
     return Workflow(
         workflow_id=workflow_id,
         version=f"{major}.{minor}",
@@ -234,18 +235,11 @@ def read_workflows(path: str | Path) -> Iterator[Workflow]:
     ExportFileError
         If the file is missing or has no ``workflow_id``/``version``/``tasks`` columns.
     """
-    csv.field_size_limit(sys.maxsize)
-    try:
-        handle = Path(path).open(newline="", encoding="utf-8")
-    except OSError as err:
-        raise ExportFileError(f"cannot read workflow export {path}: {err.strerror or err}") from None
-    with handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in _REQUIRED_COLUMNS if c not in (reader.fieldnames or ())]
-        if missing:
-            raise ExportFileError(f"{path} is not a workflow export: no column {', '.join(missing)}")
-        for line, row in enumerate(reader, start=2):
+    with ExportStream(path, required=_REQUIRED_COLUMNS, progress=False) as stream:
+        for line, row in stream:
             try:
+                if "__error__" in row:
+                    raise RowError("bad_csv", row["__error__"])
                 yield parse_workflow_row(row)
             except RowError as err:
                 log.warning("%s line %d skipped: %s", path, line, err)
@@ -271,8 +265,8 @@ class WorkflowIndex:
     @classmethod
     def from_store(cls, store: Store, workflow_id: int | None = None) -> WorkflowIndex:
         """Every workflow version stored (or those of one workflow)."""
-        equal = {} if workflow_id is None else {"workflow_id": workflow_id}
-        return cls(store.stream(Workflow, **equal))
+        where = [] if workflow_id is None else [("workflow_id", "=", workflow_id)]
+        return cls(store.stream(Workflow, where=where))
 
     def add(self, record: Workflow) -> None:
         """Add (or replace) one version."""

@@ -27,7 +27,7 @@ def register(commands: Any) -> None:
     group = commands.add_parser(
         "import",
         help="read Panoptes exports (classifications, subjects, workflows) into the store",
-        description="Read Panoptes export files into the store: idempotent, streamed, malformed rows reported.",
+        description="Read Panoptes export files into the store (idempotent; malformed rows reported).",
         parents=[common_options(defaults=False)],
     )
     actions = group.add_subparsers(dest="import_command", metavar="EXPORT", parser_class=type(group))
@@ -68,8 +68,12 @@ def register(commands: Any) -> None:
         ("subjects", "a subjects export -> Zooniverse ids linked to our subjects", run_subjects),
         ("workflows", "a workflow export -> every version's tasks and tools", run_workflows),
     ):
-        p = actions.add_parser(name, help=helptext, description=helptext[0].upper() + helptext[1:] + ".",
-                               parents=[common_options(defaults=False)])
+        p = actions.add_parser(
+            name,
+            help=helptext,
+            description=helptext[0].upper() + helptext[1:] + ".",
+            parents=[common_options(defaults=False)],
+        )
         p.add_argument("file", metavar="FILE", help=f"the {name[:-1]} export CSV")
         p.add_argument("--json", action="store_true", help="print the report as one JSON document")
         p.set_defaults(func=func)
