@@ -6,7 +6,8 @@ hek``). It serves recorded and synthetic data with the shapes of the real servic
 takes a :class:`FaultPlan` (latency, 5xx, 429 + Retry-After, HTML on 200, resets,
 truncated bodies, non-UTF-8 bytes, ...). Available: the HEK replica (:mod:`jet_sandbox.hek`), the
 SSW cutout service (:mod:`jet_sandbox.ssw`), JSOC export (:mod:`jet_sandbox.jsoc`), a file server
-with Range/ETag and download faults (:mod:`jet_sandbox.files`), and synthetic AIA cutouts with
+with Range/ETag and download faults (:mod:`jet_sandbox.files`), the Panoptes API
+(:mod:`jet_sandbox.panoptes`), and synthetic AIA cutouts with
 known jets (:mod:`jet_sandbox.aia`).
 
 Examples
@@ -44,6 +45,8 @@ from jet_sandbox.hek import HekServer
 from jet_sandbox.hek_catalog import HekAnswer, HekCatalog
 from jet_sandbox.hek_query import AttributeFilter, HekQuery
 from jet_sandbox.jsoc import JsocExport, JsocServer
+from jet_sandbox.panoptes import PanoptesServer
+from jet_sandbox.panoptes_faults import PanoptesFaults
 from jet_sandbox.replicas import REPLICAS, replica
 from jet_sandbox.server import LoggedRequest, Request, Response, Route, SandboxServer, StreamBody
 from jet_sandbox.ssw import SswJob, SswServer
@@ -67,6 +70,8 @@ __all__ = [
     "SswJob",
     "JsocServer",
     "JsocExport",
+    "PanoptesServer",
+    "PanoptesFaults",
     "FileServer",
     "FileSource",
     "FileStore",

@@ -4,7 +4,7 @@ Examples
 --------
 >>> from jet_sandbox.replicas import REPLICAS, replica
 >>> sorted(REPLICAS)
-['files', 'hek', 'jsoc', 'ssw']
+['files', 'hek', 'jsoc', 'panoptes', 'ssw']
 >>> replica("hek").label
 'HEK replica'
 """
@@ -15,6 +15,7 @@ from jet_sandbox.errors import SandboxError
 from jet_sandbox.files import FileServer
 from jet_sandbox.hek import HekServer
 from jet_sandbox.jsoc import JsocServer
+from jet_sandbox.panoptes import PanoptesServer
 from jet_sandbox.server import SandboxServer
 from jet_sandbox.ssw import SswServer
 
@@ -25,6 +26,7 @@ REPLICAS: dict[str, type[SandboxServer]] = {
     SswServer.name: SswServer,
     JsocServer.name: JsocServer,
     FileServer.name: FileServer,
+    PanoptesServer.name: PanoptesServer,
 }
 """Every replica class, by its short name."""
 
@@ -42,7 +44,7 @@ def replica(name: str) -> type[SandboxServer]:
     >>> replica("nope")
     Traceback (most recent call last):
     ...
-    jet_sandbox.errors.SandboxError: no replica 'nope'; known: files, hek, jsoc, ssw
+    jet_sandbox.errors.SandboxError: no replica 'nope'; known: files, hek, jsoc, panoptes, ssw
     """
     try:
         return REPLICAS[name]

@@ -29,6 +29,8 @@ from jet_sandbox.faults import FaultPlan
 from jet_sandbox.files import FileServer
 from jet_sandbox.hek import HekServer
 from jet_sandbox.jsoc import JsocServer
+from jet_sandbox.panoptes import PanoptesServer
+from jet_sandbox.panoptes_faults import PanoptesFaults
 from jet_sandbox.server import SandboxServer
 from jet_sandbox.ssw import SswServer
 
@@ -274,6 +276,41 @@ def _build_files(args: argparse.Namespace, plan: FaultPlan) -> SandboxServer:
     )
 
 
+def _panoptes_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("Panoptes")
+    group.add_argument("--username", default="jet-hunter", help="the seeded account (owner of project 11265)")
+    group.add_argument("--password", default="sandbox-password", help="its password")
+    group.add_argument("--subject-limit", type=int, default=10_000, metavar="N", help="its upload limit")
+    group.add_argument(
+        "--token-lifetime",
+        type=float,
+        default=7200.0,
+        metavar="SEC",
+        help="bearer token lifetime (default 7200)",
+    )
+    group.add_argument(
+        "--route-fault",
+        action="append",
+        default=[],
+        metavar="ROUTE=SPEC",
+        help="a fault of one route (uploads=500:p=0.1, links=409:p=0.1), a lost answer of a write "
+        "(lost:subjects=504:p=0.1) or early token expiry (expire=401:p=0.01); repeatable",
+    )
+
+
+def _build_panoptes(args: argparse.Namespace, plan: FaultPlan) -> SandboxServer:
+    return PanoptesServer(
+        username=args.username,
+        password=args.password,
+        subject_limit=args.subject_limit,
+        token_lifetime=args.token_lifetime,
+        panoptes_faults=PanoptesFaults.from_specs(args.route_fault, latency=plan.latency, seed=plan.seed),
+        faults=plan,
+        host=args.host,
+        port=args.port,
+    )
+
+
 SERVE: dict[str, ServeSpec] = {
     "hek": ServeSpec(
         "the HEK event search (/hek/her): recorded June-2010 jets plus synthetic ones",
@@ -294,6 +331,11 @@ SERVE: dict[str, ServeSpec] = {
         "a web server for a folder: Range, ETag, If-Range, and download faults",
         _files_arguments,
         _build_files,
+    ),
+    "panoptes": ServeSpec(
+        "the Zooniverse API (Panoptes): sign-in, tokens, subject sets, subjects, signed media, exports",
+        _panoptes_arguments,
+        _build_panoptes,
     ),
 }
 """The replicas ``sandbox serve`` knows, by name."""
