@@ -124,6 +124,8 @@ def _expected_arcsec(x: float, y: float, frame: int) -> tuple[float, float]:
 @pytest.mark.parametrize("frame", [0, 3])
 def test_points_and_boxes_map_to_arcsec_per_frame(frame: int) -> None:
     mapper = SunMapper()
+    # frame 0 first: frame 3 (other CRVAL1/CRPIX2) then reuses frame 0's WCS with its values set
+    mapper.map(META, Mark(shape="point", tool=0, tool_label=None, frame=0, x=1.0, y=1.0), 1)
     point = mapper.map(META, Mark(shape="point", tool=0, tool_label=None, frame=frame, x=700.0, y=500.0), 1)
     assert (point.hpc_x, point.hpc_y) == pytest.approx(_expected_arcsec(700.0, 500.0, frame), abs=1e-6)
     box = mapper.map(
