@@ -376,12 +376,7 @@ def _annotations(
                         y2=mark.y2,
                         display_time=mark.display_time,
                         details=mark.details,
-                        hpc_x=sun.hpc_x,
-                        hpc_y=sun.hpc_y,
-                        hpc_width=sun.hpc_width,
-                        hpc_height=sun.hpc_height,
-                        hpc_angle=sun.hpc_angle,
-                        frame_time=sun.frame_time,
+                        **sun,
                     )
                 )
         else:

@@ -16,7 +16,7 @@ Examples
 ...         "#crval1": "0", "#crval2": "0", "#crval1_1": "100", "#cdelt1": "2", "#cdelt2": "2",
 ...         "#date-obs_0": "2010-06-20T11:27:26", "#date-obs_1": "2010-06-20T11:27:38.5"}
 >>> sun = SunMapper().map(meta, Mark(shape="point", tool=0, tool_label=None, frame=1, x=50.0, y=50.0))
->>> round(sun.hpc_x, 6), round(sun.hpc_y, 6), sun.frame_time.second
+>>> round(sun["hpc_x"], 6), round(sun["hpc_y"], 6), sun["frame_time"].second
 (100.0, 0.0, 38)
 >>> frame_time({"#file_name_0": "ssw_cutout_20100620_112726_aia_304_.png"}, 0).isoformat()
 '2010-06-20T11:27:26+00:00'
@@ -29,7 +29,6 @@ import math
 import re
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -40,7 +39,7 @@ from zoo_bridge.errors import MetadataError
 from zoo_bridge.marks import Mark
 from zoo_bridge.metadata import frame_metadata
 
-__all__ = ["SunMark", "SunMapper", "frame_time"]
+__all__ = ["SUN_FIELDS", "SunMark", "SunMapper", "frame_time"]
 
 _FILE_TIME = re.compile(r"(\d{8})_(\d{6})")
 
@@ -69,19 +68,20 @@ def frame_time(metadata: Mapping[str, Any], index: int) -> datetime | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class SunMark:
-    """A mark on the Sun (arcsec, degrees ccw from solar west) and its frame's time."""
+SUN_FIELDS = ("hpc_x", "hpc_y", "hpc_width", "hpc_height", "hpc_angle", "frame_time")
+"""The :class:`jet_store.Annotation` fields a mark on the Sun fills (arcsec, degrees
+counter-clockwise from solar west, the frame's UTC time)."""
 
-    hpc_x: float | None = None
-    hpc_y: float | None = None
-    hpc_width: float | None = None
-    hpc_height: float | None = None
-    hpc_angle: float | None = None
-    frame_time: datetime | None = None
+SunMark = dict[str, Any]
+"""A mark on the Sun: :data:`SUN_FIELDS` -> value (None where the metadata cannot say)."""
 
 
-_NONE = SunMark()
+def _sun(*values: Any, frame_time: datetime | None = None) -> SunMark:
+    floats = [None if v is None else _finite_or_none(v) for v in values]
+    floats += [None] * (5 - len(floats))
+    return {**dict(zip(SUN_FIELDS[:5], floats, strict=True)), "frame_time": frame_time}
+
+
 _Frame = tuple[ImageGeometry, FrameWcs, datetime]
 _JITTER_KEYS = frozenset({"#crpix1", "#crpix2", "#crval1", "#crval2", "#date-obs"})
 
@@ -154,37 +154,28 @@ class SunMapper:
         frame = self._frame(metadata, mark.frame, subject_id)
         if frame is None or mark.x is None or mark.y is None:
             when = frame[2] if frame is not None else frame_time(metadata, mark.frame)
-            return SunMark(frame_time=when) if when is not None else _NONE
+            return _sun(frame_time=when)
         geometry, fw, when = frame
         try:
             return self._map(geometry, fw, mark, when)
         except (CoordinateError, ValueError):
-            return SunMark(frame_time=when)
+            return _sun(frame_time=when)
 
     @staticmethod
     def _map(geometry: ImageGeometry, fw: FrameWcs, mark: Mark, when: datetime | None) -> SunMark:
         if mark.x is None or mark.y is None:  # pragma: no cover - map() checked it
-            return SunMark(frame_time=when)
+            return _sun(frame_time=when)
         if mark.shape == "line" and mark.x2 is not None and mark.y2 is not None:
             tx, ty = pixel_to_world([mark.x, mark.x2], [mark.y, mark.y2], geometry, fw)
             dx, dy = float(tx[1] - tx[0]), float(ty[1] - ty[0])
             angle = math.degrees(math.atan2(dy, dx)) % 360.0
-            return SunMark(
-                _finite_or_none(tx[0]), _finite_or_none(ty[0]), math.hypot(dx, dy), None, angle, when
-            )
+            return _sun(tx[0], ty[0], math.hypot(dx, dy), None, angle, frame_time=when)
         if mark.width is None or mark.height is None:
             tx, ty = pixel_to_world(mark.x, mark.y, geometry, fw)
-            return SunMark(_finite_or_none(tx), _finite_or_none(ty), frame_time=when)
+            return _sun(tx, ty, frame_time=when)
         if mark.shape in ("circle", "ellipse"):  # x, y is the centre: map the bounding box
             left, top = mark.x - mark.width / 2.0, mark.y - mark.height / 2.0
         else:
             left, top = mark.x, mark.y
         box = box_to_world(left, top, mark.width, mark.height, mark.angle or 0.0, geometry, fw)
-        return SunMark(
-            _finite_or_none(box.center_tx),
-            _finite_or_none(box.center_ty),
-            _finite_or_none(box.width),
-            _finite_or_none(box.height),
-            _finite_or_none(box.angle),
-            when,
-        )
+        return _sun(box.center_tx, box.center_ty, box.width, box.height, box.angle, frame_time=when)
