@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from zoo_bridge.classifications import CLASSIFICATION_COLUMNS
+from jet_sandbox.panoptes_exports import CLASSIFICATION_COLUMNS
 
 __all__ = ["write_export", "read_rows"]
 

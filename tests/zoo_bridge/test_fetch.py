@@ -7,7 +7,6 @@ import json
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -101,40 +100,23 @@ def test_login_is_needed() -> None:
 
 
 def _classify(server: PanoptesServer, subject_id: str) -> None:
-    body: dict[str, Any] = {
-        "annotations": [
-            {"task": "T3", "value": 0},
-            {
-                "task": "T1",
-                "value": [
-                    {"x": 100.5, "y": 200.0, "tool": 0, "frame": 0, "details": []},
-                    {"x": 120.0, "y": 180.0, "tool": 1, "frame": 1, "details": []},
-                    {
-                        "x": 90,
-                        "y": 150,
-                        "width": 60,
-                        "height": 140,
-                        "angle": -30.5,
-                        "tool": 2,
-                        "frame": 1,
-                        "details": [],
-                    },
-                ],
-            },
-            {"task": "T4", "value": 1},
-        ],
-        "metadata": {
-            "workflow_version": "4.52",
-            "subject_dimensions": [
-                {"clientWidth": 758, "clientHeight": 569, "naturalWidth": 960, "naturalHeight": 720},
-                None,
-            ],
-        },
-        "completed": True,
+    """Post one "Box the jets" classification made on a 960x720 image, as a front end does."""
+    point = {"details": []}
+    marks = [
+        {**point, "tool": 0, "frame": 0, "x": 100.5, "y": 200.0},
+        {**point, "tool": 1, "frame": 1, "x": 120.0, "y": 180.0},
+        {**point, "tool": 2, "frame": 1, "x": 90, "y": 150, "width": 60, "height": 140, "angle": -30.5},
+    ]
+    seen = {"clientWidth": 758, "clientHeight": 569, "naturalWidth": 960, "naturalHeight": 720}
+    body = {
+        "annotations": [{"task": "T3", "value": 0}, {"task": "T1", "value": marks},
+                        {"task": "T4", "value": 1}],
+        "metadata": {"workflow_version": "4.52", "subject_dimensions": [seen, None]},
         "links": {"project": str(PROJECT), "workflow": "19650", "subjects": [subject_id]},
-    }
+        "completed": True,
+    }  # fmt: skip
     answer = httpx.post(
-        server.url + "/api/classifications",
+        f"{server.url}/api/classifications",
         json={"classifications": body},
         headers={"Accept": "application/vnd.api+json; version=1"},
         timeout=10,

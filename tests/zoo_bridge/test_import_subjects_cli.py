@@ -7,23 +7,10 @@ from pathlib import Path
 
 import pytest
 from jet_hunter.cli import main
+from jet_sandbox.panoptes_exports import SUBJECT_COLUMNS
 from jet_store import ImportReport, Store, Subject, SubjectState
 from zoo_bridge import import_subjects
 from zoo_export_helpers import read_rows, write_export
-
-SUBJECT_COLUMNS = (
-    "subject_id",
-    "project_id",
-    "workflow_id",
-    "subject_set_id",
-    "metadata",
-    "locations",
-    "classifications_count",
-    "retired_at",
-    "retirement_reason",
-    "created_at",
-    "updated_at",
-)
 
 
 def _subjects_export(path: Path, data_dir: Path) -> Path:

@@ -46,31 +46,12 @@ from zoo_bridge.workflows import DRAWING_TYPES, QUESTION_TYPES, TaskSpec, Workfl
 
 __all__ = [
     "ParsedRow",
-    "CLASSIFICATION_COLUMNS",
     "parse_classification_row",
     "parse_created_at",
     "load_json",
     "subject_frames",
     "display_scales",
 ]
-
-CLASSIFICATION_COLUMNS = (
-    "classification_id",
-    "user_name",
-    "user_id",
-    "user_ip",
-    "workflow_id",
-    "workflow_name",
-    "workflow_version",
-    "created_at",
-    "gold_standard",
-    "expert",
-    "metadata",
-    "annotations",
-    "subject_data",
-    "subject_ids",
-)
-"""The columns of a Panoptes classification export, in order."""
 
 
 @dataclass(frozen=True, slots=True)

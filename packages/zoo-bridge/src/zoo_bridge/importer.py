@@ -18,7 +18,6 @@ Examples
 >>> import json, tempfile, pathlib
 >>> from jet_store import Store, Workflow
 >>> from zoo_bridge.importer import ImportOptions, import_classifications
->>> from zoo_bridge.classifications import CLASSIFICATION_COLUMNS
 >>> store = Store("sqlite://")
 >>> _ = store.add([Workflow(workflow_id=5, version="1.2", tasks={
 ...     "T0": {"type": "single", "answers": [{"label": "Yes"}, {"label": "No"}]}})])
@@ -30,7 +29,7 @@ Examples
 >>> import csv
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "c.csv"
 >>> with path.open("w", newline="") as fh:
-...     writer = csv.DictWriter(fh, CLASSIFICATION_COLUMNS)
+...     writer = csv.DictWriter(fh, list(row("0", "")))
 ...     _ = writer.writeheader()
 ...     writer.writerows([row("10", "Yes"), row("11", "Maybe"), row("12", "No")])
 >>> print(import_classifications(store, path, progress=False).line())  # doctest: +ELLIPSIS
