@@ -49,6 +49,7 @@ __all__ = [
     "Workflow",
     "Classification",
     "Annotation",
+    "ImportReport",
     "JetCluster",
     "Jet",
     "RECORD_TYPES",
@@ -448,10 +449,21 @@ class Classification(Record):
 class Annotation(Record):
     """One answer or one mark of a classification, in image pixels (x right, y down).
 
-    ``shape`` is ``question`` (``answer`` set), ``point`` (``x``, ``y``),
-    ``rectangle`` (``x``, ``y`` top-left, ``width``, ``height``) or
-    ``rotateRectangle`` (as rectangle, plus ``angle`` in degrees about the centre,
-    in the y-down image frame). ``frame`` is the 0-based flipbook index.
+    ``shape`` is ``question`` (``answer`` set, ``answer_index`` its index),
+    ``point`` (``x``, ``y``), ``rectangle`` (``x``, ``y`` top-left, ``width``,
+    ``height``), ``rotateRectangle`` (as rectangle, plus ``angle`` in degrees about the
+    centre, in the y-down image frame), ``circle`` (``x``, ``y`` centre, ``width`` =
+    ``height`` = diameter), ``ellipse`` (``x``, ``y`` centre, ``width``/``height`` the
+    two diameters, ``angle``), ``line`` (``x``, ``y`` to ``x2``, ``y2``), or a temporal
+    one (``temporalPoint``, ``temporalRotateRectangle``: ``display_time`` in s).
+    ``frame`` is the 0-based flipbook index. Pixel values are in the subject's nominal
+    ``#width`` x ``#height`` image (rescaled when the volunteer saw another size).
+
+    ``hpc_*`` hold the same mark on the Sun, helioprojective arcsec (``hpc_x``,
+    ``hpc_y`` the point, box or circle centre, or the line's start; ``hpc_width``,
+    ``hpc_height`` the sides, diameters or line length; ``hpc_angle`` degrees
+    counter-clockwise from solar west), and ``frame_time`` the time of the frame the
+    mark was made on; all None when the subject metadata cannot map it.
     """
 
     kind: ClassVar[str] = "annotations"
@@ -476,6 +488,51 @@ class Annotation(Record):
     angle: float | None = None
     display_time: float | None = None
     details: tuple[Any, ...] = ()
+    answer_index: int | None = None
+    x2: float | None = None
+    y2: float | None = None
+    hpc_x: float | None = None
+    hpc_y: float | None = None
+    hpc_width: float | None = None
+    hpc_height: float | None = None
+    hpc_angle: float | None = None
+    frame_time: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImportReport(Record):
+    """What one import of an export file did, and why rows were skipped.
+
+    ``key`` names the file's content and the import options (``<kind>:<sha256>:<options
+    hash>``), so importing the same file the same way again updates this report rather
+    than adding one. ``export`` is ``classifications``, ``subjects`` or ``workflows``;
+    ``rows`` every data row read; ``added``/``unchanged`` how the store took the
+    records; ``filtered`` rows left out on purpose by the options (workflow, version,
+    dates, first/last, duplicates: counts by reason in ``filtered_counts``);
+    ``skipped`` the malformed rows, counted by reason in ``skip_counts`` and the first
+    of them in ``skipped_rows`` (``{"line", "id", "reason"}``).
+    """
+
+    kind: ClassVar[str] = "import_reports"
+    key_fields: ClassVar[tuple[str, ...]] = ("key",)
+    index_fields: ClassVar[tuple[str, ...]] = ("export", "sha256")
+
+    key: str
+    export: str
+    source: str
+    sha256: str
+    size_bytes: int = 0
+    options: JsonDict = field(default_factory=dict)
+    rows: int = 0
+    added: int = 0
+    unchanged: int = 0
+    filtered: int = 0
+    skipped: int = 0
+    filtered_counts: JsonDict = field(default_factory=dict)
+    skip_counts: JsonDict = field(default_factory=dict)
+    skipped_rows: tuple[Any, ...] = ()
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -575,6 +632,7 @@ RECORD_TYPES: dict[str, type[Record]] = {
         Annotation,
         JetCluster,
         Jet,
+        ImportReport,
     )
 }
 """Every record type by its kind name (``events``, ``cutouts``, ``frames``, ...)."""

@@ -4,6 +4,10 @@ The metadata contract (:mod:`zoo_bridge.metadata`) is what both directions share
 subject carries, as strings, what turns a classification export alone into solar
 coordinates and times.
 
+Inbound: :func:`import_classifications`, :func:`import_subjects` and
+:func:`import_workflows` read Panoptes exports into ``jet_store`` records, each
+returning an :class:`ImportSummary`.
+
 Examples
 --------
 >>> import zoo_bridge
@@ -16,8 +20,11 @@ __version__ = "0.1.0"
 PANOPTES_URL = "https://www.zooniverse.org"
 """The Panoptes API endpoint that panoptes-client talks to."""
 
+from zoo_bridge.classifications import parse_classification_row  # noqa: E402
 from zoo_bridge.errors import (  # noqa: E402  (after the constants other modules import)
     BadSubjectFiles,
+    ExportFileError,
+    FetchError,
     GroupingError,
     ManifestError,
     MediaMissing,
@@ -26,10 +33,15 @@ from zoo_bridge.errors import (  # noqa: E402  (after the constants other module
     PanoptesError,
     PanoptesNotFound,
     PanoptesUnavailable,
+    RowError,
     SubjectLimitExceeded,
     ZooBridgeError,
 )
+from zoo_bridge.import_report import ImportSummary  # noqa: E402
+from zoo_bridge.importer import ImportOptions, import_classifications, import_workflows  # noqa: E402
 from zoo_bridge.metadata import FrameMetadata, frame_count, frame_metadata, subject_metadata  # noqa: E402
+from zoo_bridge.subjects_export import import_subjects  # noqa: E402
+from zoo_bridge.workflows import WorkflowIndex, WorkflowSpec, read_workflows  # noqa: E402
 
 __all__ = [
     "__version__",
@@ -46,9 +58,22 @@ __all__ = [
     "PanoptesNotFound",
     "SubjectLimitExceeded",
     "MediaMissing",
+    "ExportFileError",
+    "RowError",
+    "FetchError",
     # the metadata contract
     "FrameMetadata",
     "subject_metadata",
     "frame_metadata",
     "frame_count",
+    # exports read back
+    "ImportOptions",
+    "ImportSummary",
+    "WorkflowIndex",
+    "WorkflowSpec",
+    "import_classifications",
+    "import_subjects",
+    "import_workflows",
+    "parse_classification_row",
+    "read_workflows",
 ]

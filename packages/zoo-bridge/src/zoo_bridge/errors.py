@@ -28,6 +28,9 @@ __all__ = [
     "PanoptesNotFound",
     "SubjectLimitExceeded",
     "MediaMissing",
+    "ExportFileError",
+    "RowError",
+    "FetchError",
 ]
 
 
@@ -83,3 +86,26 @@ class SubjectLimitExceeded(PanoptesError, UserError):
 
 class MediaMissing(PanoptesError, ServiceError):
     """A subject's media did not arrive on Panoptes although the upload reported success."""
+
+
+class ExportFileError(ZooBridgeError, UserError):
+    """An export file cannot be read at all (missing, not CSV, wrong columns)."""
+
+
+class RowError(ZooBridgeError, DataError, ValueError):
+    """One malformed export row; ``reason`` is a short code counted in the import report.
+
+    Examples
+    --------
+    >>> err = RowError("bad_json", "annotations is not JSON")
+    >>> err.reason, str(err)
+    ('bad_json', 'annotations is not JSON')
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class FetchError(PanoptesError, ServiceError):
+    """Panoptes did not give an export (not ready in time, download failed)."""

@@ -36,7 +36,9 @@ from jet_hunter.cli import (
     db,
     download,
     export,
+    fetch_export,
     hek,
+    imports,
     query,
     render,
     run,
@@ -49,7 +51,22 @@ from jet_hunter.cli.app import App, CliUsageError, common_options
 
 __all__ = ["main", "console", "build_parser"]
 
-COMMAND_MODULES = (status, query, db, hek, cutouts, download, render, run, sandbox, subjects, export, upload)
+COMMAND_MODULES = (
+    status,
+    query,
+    db,
+    hek,
+    cutouts,
+    download,
+    render,
+    run,
+    subjects,
+    export,
+    upload,
+    fetch_export,
+    imports,
+    sandbox,
+)
 
 
 class _Parser(argparse.ArgumentParser):

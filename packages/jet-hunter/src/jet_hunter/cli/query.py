@@ -27,6 +27,7 @@ TABLE_FIELDS: dict[str, tuple[str, ...]] = {
     "annotations": ("classification_id", "task", "mark_index", "shape", "frame", "x", "y"),
     "clusters": ("key", "subject_id", "shape", "x", "y", "n_users"),
     "jets": ("jet_id", "start_time", "base_x", "base_y", "max_height", "flags"),
+    "import_reports": ("export", "source", "rows", "added", "filtered", "skipped", "finished_at"),
 }
 
 

@@ -1,0 +1,367 @@
+"""One classification-export row -> a :class:`jet_store.Classification` and its
+:class:`jet_store.Annotation` records (pure: no file, no database).
+
+Columns (ZOONIVERSE.md, "Exports read back"): ``classification_id, user_name, user_id,
+user_ip, workflow_id, workflow_name, workflow_version, created_at, gold_standard,
+expert, metadata, annotations, subject_data, subject_ids``. The volunteer's IP hash is
+not kept. Every problem raises :class:`~zoo_bridge.errors.RowError` with a short
+``reason`` (``bad_json``, ``unknown_task``, ``unknown_tool``, ``not_finite``,
+``frame_out_of_range``, ``no_subject_metadata``, ``unknown_workflow_version``...), so the
+importer can skip the row, count it and go on.
+
+Examples
+--------
+>>> import json
+>>> from jet_store import Workflow
+>>> from zoo_bridge.classifications import parse_classification_row
+>>> from zoo_bridge.workflows import WorkflowIndex
+>>> workflows = WorkflowIndex([Workflow(workflow_id=5, version="1.2", first_task="T0", tasks={
+...     "T0": {"type": "single", "answers": [{"label": "Yes"}, {"label": "No"}]}})])
+>>> row = {"classification_id": "11", "user_name": "not-logged-in-3f2a", "user_id": "",
+...        "workflow_id": "5", "workflow_version": "1.2", "created_at": "2022-03-01 14:02:11 UTC",
+...        "metadata": "{}", "annotations": json.dumps([{"task": "T0", "value": "No"}]),
+...        "subject_data": json.dumps({"99": {"retired": None, "#width": "1920"}}), "subject_ids": "99"}
+>>> parsed = parse_classification_row(row, workflows)
+>>> parsed.classification.created_at.isoformat(), parsed.classification.user_id
+('2022-03-01T14:02:11+00:00', None)
+>>> [(a.shape, a.answer, a.answer_index) for a in parsed.annotations]
+[('question', 'No', 1)]
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from jet_store import Annotation, Classification
+
+from zoo_bridge.errors import RowError
+from zoo_bridge.marks import parse_mark
+from zoo_bridge.metadata import frame_count
+from zoo_bridge.sunmap import SunMapper
+from zoo_bridge.workflows import DRAWING_TYPES, QUESTION_TYPES, TaskSpec, WorkflowIndex, version_key
+
+__all__ = [
+    "ParsedRow",
+    "parse_classification_row",
+    "parse_created_at",
+    "load_json",
+    "subject_frames",
+    "display_scales",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRow:
+    """A parsed row: the classification and its annotations."""
+
+    classification: Classification
+    annotations: tuple[Annotation, ...]
+
+    @property
+    def volunteer(self) -> str:
+        """Who made it: the user name (``not-logged-in-<hash>`` for anonymous volunteers)."""
+        return self.classification.user_name or ""
+
+
+def _int(value: Any, reason: str, what: str) -> int:
+    text = str(value if value is not None else "").strip()
+    if text.endswith(".0"):  # some tools write ids as floats
+        text = text[:-2]
+    if not text.isdigit() or len(text) > 18:
+        raise RowError(reason, f"{what} is not a whole number ({text[:30]!r})")
+    return int(text)
+
+
+def _text(row: Mapping[str, Any], name: str) -> str | None:
+    text = str(row.get(name) or "").strip()
+    if "\x00" in text:
+        raise RowError("bad_text", f"{name} holds a NUL character")
+    return text or None
+
+
+def parse_created_at(text: str) -> datetime:
+    """``2022-03-01 14:02:11 UTC`` (or ISO 8601) as a UTC datetime.
+
+    Examples
+    --------
+    >>> parse_created_at("2020-07-23 16:10:46 UTC").isoformat()
+    '2020-07-23T16:10:46+00:00'
+    """
+    raw = str(text or "").strip()
+    cleaned = raw[:-4] if raw.endswith(" UTC") else raw
+    try:
+        value = datetime.fromisoformat(cleaned.replace("Z", "+00:00"))
+    except ValueError:
+        raise RowError("bad_time", f"created_at {raw[:40]!r} is not a time") from None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def _no_constant(name: str) -> Any:
+    raise RowError("not_finite", f"JSON holds {name}, which is not a number")
+
+
+def load_json(text: Any, name: str, kind: type) -> Any:
+    """Strict JSON of one column: no NaN/Infinity, no NUL, no lone surrogate, of ``kind``.
+
+    What the database could not store exactly is refused here, on the row, rather
+    than failing a whole batch later.
+
+    Examples
+    --------
+    >>> load_json('{"a": [1, 2.5]}', "metadata", dict)
+    {'a': [1, 2.5]}
+    >>> load_json('[NaN]', "annotations", list)
+    Traceback (most recent call last):
+    ...
+    zoo_bridge.errors.RowError: annotations: JSON holds NaN, which is not a number
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise RowError("bad_json", f"{name} is empty")
+    if "\\u0000" in text or "\x00" in text:
+        raise RowError("bad_text", f"{name} holds a NUL character")
+    try:
+        value = json.loads(text, parse_constant=_no_constant)
+    except RowError as err:
+        raise RowError(err.reason, f"{name}: {err}") from None
+    except (json.JSONDecodeError, RecursionError):
+        raise RowError("bad_json", f"{name} is not JSON") from None
+    if not isinstance(value, kind):
+        raise RowError("bad_json", f"{name} is not a JSON {kind.__name__}")
+    if "\\ud" in text.lower():  # escaped surrogates: only pairs can be stored
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise RowError("bad_text", f"{name} holds a lone surrogate character") from None
+    return value
+
+
+def subject_frames(metadata: Mapping[str, Any]) -> int | None:
+    """How many frames the subject has: ``#frame_per_sub``, else its per-frame keys.
+
+    Examples
+    --------
+    >>> subject_frames({"#frame_per_sub": "15"}), subject_frames({"#file_name_1": "b.png"})
+    (15, 2)
+    """
+    raw = metadata.get("#frame_per_sub")
+    if raw is not None:
+        try:
+            count = int(float(raw))
+        except (TypeError, ValueError, OverflowError):
+            count = 0
+        if count > 0:
+            return count
+    return frame_count(metadata) or None
+
+
+def _nominal(metadata: Mapping[str, Any], name: str) -> float | None:
+    try:
+        value = float(metadata[f"#{name}"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    # sizes are whole pixels; the seed wrote 1440.0000000000002
+    return float(round(value)) if value > 0 and value < 1e6 else None
+
+
+def display_scales(
+    subject_metadata: Mapping[str, Any], classification_metadata: Mapping[str, Any]
+) -> list[tuple[float, float]]:
+    """Per frame, ``(sx, sy)`` from the image the volunteer saw to the nominal one.
+
+    ``subject_dimensions`` gives each frame's ``naturalWidth``/``naturalHeight`` (or
+    null: a frame not loaded takes the first known size); the nominal size is the
+    subject's ``#width``/``#height``. ``(1, 1)`` when either is unknown.
+
+    Examples
+    --------
+    >>> dims = {"subject_dimensions": [{"naturalWidth": 960, "naturalHeight": 720}, None]}
+    >>> display_scales({"#width": "1920", "#height": "1440"}, dims)
+    [(2.0, 2.0), (2.0, 2.0)]
+    """
+    width, height = _nominal(subject_metadata, "width"), _nominal(subject_metadata, "height")
+    dims = classification_metadata.get("subject_dimensions")
+    if width is None or height is None or not isinstance(dims, list):
+        return []
+    sizes: list[tuple[float, float] | None] = []
+    for entry in dims:
+        size = None
+        if isinstance(entry, Mapping):
+            nw, nh = entry.get("naturalWidth"), entry.get("naturalHeight")
+            if isinstance(nw, (int, float)) and isinstance(nh, (int, float)) and nw > 0 and nh > 0:
+                size = (float(nw), float(nh))
+        sizes.append(size)
+    known = next((s for s in sizes if s is not None), None)
+    if known is None:
+        return []
+    return [(width / s[0], height / s[1]) for s in (s or known for s in sizes)]
+
+
+def _question(task: TaskSpec, value: Any, base: dict[str, Any], start: int = 0) -> list[Annotation]:
+    answers = value if task.type == "multiple" else [value]
+    if task.type == "multiple" and not isinstance(value, list):
+        raise RowError("bad_answer", f"{task.key} (multiple choice) value is not a list")
+    found: list[Annotation] = []
+    for i, answer in enumerate(answers):
+        if isinstance(answer, bool) or not isinstance(answer, (str, int)):
+            raise RowError("bad_answer", f"{task.key} answer is not a label ({str(answer)[:30]!r})")
+        if isinstance(answer, int):  # some tools write the answer's index
+            index: int | None = answer if 0 <= answer < len(task.answers) else None
+            label = task.answers[answer].label if index is not None else ""
+        else:
+            index, label = task.answer_index(answer), answer
+        if index is None:
+            raise RowError("unknown_answer", f"{task.key} has no answer {str(answer)[:40]!r}")
+        found.append(
+            Annotation(
+                **base,
+                task=task.key,
+                mark_index=start + i,
+                shape="question",
+                answer=label.strip(),
+                answer_index=index,
+            )
+        )
+    return found
+
+
+def parse_classification_row(
+    row: Mapping[str, Any], workflows: WorkflowIndex, *, mapper: SunMapper | None = None
+) -> ParsedRow:
+    """Parse one export row (a ``csv.DictReader`` dict).
+
+    Parameters
+    ----------
+    row
+        The row's columns by name.
+    workflows
+        The known workflow versions; the row's version must be among them.
+    mapper
+        Maps marks to the Sun (one per import, it caches each frame's WCS); a new one
+        when None.
+
+    Raises
+    ------
+    RowError
+        Whatever makes the row unusable (the reason codes in the module docstring).
+    """
+    classification_id = _int(row.get("classification_id"), "bad_id", "classification_id")
+    workflow_id = _int(row.get("workflow_id"), "bad_id", "workflow_id")
+    version = str(row.get("workflow_version") or "").strip()
+    major, minor = version_key(version)
+    version = f"{major}.{minor}"
+    spec = workflows.get(workflow_id, version)
+    if spec is None:
+        raise RowError(
+            "unknown_workflow_version",
+            f"workflow {workflow_id} version {version} is not in the workflow export",
+        )
+    created_at = parse_created_at(str(row.get("created_at") or ""))
+    user_name = _text(row, "user_name")
+    user_text = str(row.get("user_id") or "").strip()
+    user_id = _int(user_text, "bad_user", "user_id") if user_text else None
+    metadata = load_json(row.get("metadata"), "metadata", dict)
+    raw_annotations = load_json(row.get("annotations"), "annotations", list)
+    subject_data = load_json(row.get("subject_data"), "subject_data", dict)
+    ids = str(row.get("subject_ids") or "").replace(";", ",").split(",")
+    subject_id = _int(ids[0], "bad_id", "subject_ids")
+    subject_metadata = subject_data.get(str(subject_id))
+    if not isinstance(subject_metadata, dict) or not any(k != "retired" for k in subject_metadata):
+        raise RowError("no_subject_metadata", f"subject {subject_id} has no metadata in subject_data")
+    gold = str(row.get("gold_standard") or "").strip().lower()
+    classification = Classification(
+        classification_id=classification_id,
+        subject_id=subject_id,
+        workflow_id=workflow_id,
+        workflow_version=version,
+        created_at=created_at,
+        user_name=user_name,
+        user_id=user_id,
+        workflow_name=_text(row, "workflow_name"),
+        gold_standard=True if gold == "true" else (False if gold == "false" else None),
+        expert=_text(row, "expert"),
+        metadata=metadata,
+        annotations=tuple(raw_annotations),
+        subject_data={str(subject_id): subject_metadata},
+    )
+    annotations = _annotations(
+        classification, raw_annotations, spec.tasks, subject_metadata, mapper or SunMapper()
+    )
+    return ParsedRow(classification, tuple(annotations))
+
+
+def _annotations(
+    classification: Classification,
+    raw_annotations: list[Any],
+    tasks: Mapping[str, TaskSpec],
+    subject_metadata: Mapping[str, Any],
+    mapper: SunMapper,
+) -> list[Annotation]:
+    base: dict[str, Any] = {
+        "classification_id": classification.classification_id,
+        "subject_id": classification.subject_id,
+        "workflow_id": classification.workflow_id,
+        "user": classification.user_name,
+    }
+    n_frames = subject_frames(subject_metadata)
+    scales = display_scales(subject_metadata, classification.metadata)
+    found: list[Annotation] = []
+    used: dict[str, int] = {}
+    for entry in raw_annotations:
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("task"), str):
+            raise RowError("bad_annotation", "an annotation is not an object with a task")
+        task = tasks.get(entry["task"])
+        if task is None:
+            raise RowError("unknown_task", f"task {entry['task'][:30]!r} is not in the workflow version")
+        value = entry.get("value")
+        start = used.get(task.key, 0)  # a task may appear twice (multi-step workflows)
+        if task.type in QUESTION_TYPES:
+            if value is None or value == []:
+                continue
+            made = _question(task, value, base, start)
+        elif task.type in DRAWING_TYPES:
+            if value is None:
+                continue
+            if not isinstance(value, list):
+                raise RowError("bad_annotation", f"{task.key} (drawing) value is not a list of marks")
+            made = []
+            for i, raw in enumerate(value):
+                frame = raw.get("frame", 0) if isinstance(raw, Mapping) else 0
+                scale = (
+                    scales[frame]
+                    if isinstance(frame, int) and 0 <= frame < len(scales)
+                    else (scales[0] if scales else (1.0, 1.0))
+                )
+                mark = parse_mark(raw, task, n_frames=n_frames, scale=scale)
+                sun = mapper.map(subject_metadata, mark, classification.subject_id)
+                made.append(
+                    Annotation(
+                        **base,
+                        task=task.key,
+                        mark_index=start + i,
+                        shape=mark.shape,
+                        tool=mark.tool,
+                        tool_label=mark.tool_label,
+                        frame=mark.frame,
+                        x=mark.x,
+                        y=mark.y,
+                        width=mark.width,
+                        height=mark.height,
+                        angle=mark.angle,
+                        x2=mark.x2,
+                        y2=mark.y2,
+                        display_time=mark.display_time,
+                        details=mark.details,
+                        **sun,
+                    )
+                )
+        else:
+            raise RowError("unsupported_task", f"{task.key} is a {task.type or 'typeless'} task, not read")
+        used[task.key] = start + len(made)
+        found.extend(made)
+    return found

@@ -1,0 +1,47 @@
+"""The benchmark's generated export is a valid export whose marks all map to the Sun."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from jet_render.coords import ImageGeometry, pixel_to_world
+from jet_store import Annotation, Store
+from zoo_bridge import frame_metadata, import_classifications
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "import_export.py"
+
+
+def _bench() -> ModuleType:
+    sys.path.insert(0, str(BENCH.parent))
+    spec = importlib.util.spec_from_file_location("bench_import_export", BENCH)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_generated_export_imports_with_every_mark_on_the_sun(tmp_path: Path, workflows_csv: Path) -> None:
+    bench = _bench()
+    path = tmp_path / "export.csv"
+    rows = bench.generate(path, 0.3)
+    store = Store(tmp_path / "s.db")
+    summary = import_classifications(store, path, workflows=workflows_csv, progress=False)
+    assert (summary.rows, summary.added, summary.skipped) == (rows, rows, 0)
+    marks = store.filter(Annotation, where=[("shape", "!=", "question")])
+    assert len(marks) == 3 * rows
+    assert all(m.hpc_x is not None and m.frame_time is not None for m in marks)
+    # every point as jet_render maps it from that frame's own metadata (per-frame CRPIX)
+    stored = {c.classification_id: c for c in store.stream("classifications")}
+    for mark in (m for m in marks if m.shape == "point"):
+        meta = stored[mark.classification_id].subject_data[str(mark.subject_id)]
+        frame = frame_metadata(meta, mark.frame)
+        geometry = ImageGeometry.from_metadata({**meta, **frame.wcs})
+        tx, ty = pixel_to_world(mark.x, mark.y, geometry, frame.wcs)
+        assert (mark.hpc_x, mark.hpc_y) == pytest.approx((float(tx), float(ty)), abs=1e-6)
+        assert mark.frame_time == frame.obs_time
