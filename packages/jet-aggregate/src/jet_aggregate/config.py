@@ -73,7 +73,7 @@ class AggregationConfig:
         Fewest distinct volunteers in a cluster: one volunteer's marks never form a
         cluster alone. Each volunteer contributes at most one mark per cluster.
     refine_iterations
-        Most Nelder-Mead iterations polishing the closed-form consensus box.
+        Most Levenberg-Marquardt steps polishing the closed-form consensus box.
     jet_tasks
         Drawing tasks holding one jet each (Box the jets: ``T1`` jet 1, ``T5`` jet 2).
     start_tool, end_tool, box_tool
@@ -106,7 +106,7 @@ class AggregationConfig:
     point_eps: float = 30.0
     point_centre: str = "weighted"
     min_users: int = 2
-    refine_iterations: int = 300
+    refine_iterations: int = 30
     jet_tasks: tuple[str, ...] = ("T1", "T5")
     start_tool: int = 0
     end_tool: int = 1

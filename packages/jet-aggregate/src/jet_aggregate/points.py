@@ -19,7 +19,7 @@ Examples
 >>> result.labels.tolist()
 [0, 0, 0, 0, -1, -1]
 >>> [round(float(v), 2) for v in (result.clusters[0].x, result.clusters[0].y)], result.clusters[0].n_users
-([100.25, 200.12], 4)
+([100.33, 200.24], 4)
 """
 
 from __future__ import annotations
