@@ -1,6 +1,8 @@
 """zoo-bridge: Zooniverse subjects out, classification exports in.
 
-This release holds the Panoptes address; subjects and exports arrive with later issues.
+The metadata contract (:mod:`zoo_bridge.metadata`) is what both directions share: every
+subject carries, as strings, what turns a classification export alone into solar
+coordinates and times.
 
 Examples
 --------
@@ -14,4 +16,39 @@ __version__ = "0.1.0"
 PANOPTES_URL = "https://www.zooniverse.org"
 """The Panoptes API endpoint that panoptes-client talks to."""
 
-__all__ = ["__version__", "PANOPTES_URL"]
+from zoo_bridge.errors import (  # noqa: E402  (after the constants other modules import)
+    BadSubjectFiles,
+    GroupingError,
+    ManifestError,
+    MediaMissing,
+    MetadataError,
+    PanoptesAuthError,
+    PanoptesError,
+    PanoptesNotFound,
+    PanoptesUnavailable,
+    SubjectLimitExceeded,
+    ZooBridgeError,
+)
+from zoo_bridge.metadata import FrameMetadata, frame_count, frame_metadata, subject_metadata  # noqa: E402
+
+__all__ = [
+    "__version__",
+    "PANOPTES_URL",
+    # errors
+    "ZooBridgeError",
+    "MetadataError",
+    "GroupingError",
+    "ManifestError",
+    "BadSubjectFiles",
+    "PanoptesError",
+    "PanoptesUnavailable",
+    "PanoptesAuthError",
+    "PanoptesNotFound",
+    "SubjectLimitExceeded",
+    "MediaMissing",
+    # the metadata contract
+    "FrameMetadata",
+    "subject_metadata",
+    "frame_metadata",
+    "frame_count",
+]
