@@ -7,6 +7,7 @@ Examples
 ['annotations', 'classifications', 'clusters', 'cutouts']
 """
 
+from jet_store.clients import DEFAULT_TIMEOUTS, Timeouts, user_agent
 from jet_store.codec import from_json_dict, to_json_dict
 from jet_store.errors import (
     BadFilter,
@@ -23,6 +24,7 @@ from jet_store.errors import (
     UnknownKind,
     UserError,
 )
+from jet_store.progress import progress_bar
 from jet_store.records import (
     RECORD_TYPES,
     Annotation,
@@ -42,6 +44,7 @@ from jet_store.records import (
     Workflow,
     record_type,
 )
+from jet_store.retry import RetryPolicy, Transient, is_transient_status, parse_retry_after
 from jet_store.store import DEFAULT_DB_URL, AddResult, Store
 
 __version__ = "0.1.0"
@@ -83,4 +86,12 @@ __all__ = [
     "UnknownField",
     "BadFilter",
     "InvalidRecord",
+    "RetryPolicy",
+    "Transient",
+    "parse_retry_after",
+    "is_transient_status",
+    "user_agent",
+    "Timeouts",
+    "DEFAULT_TIMEOUTS",
+    "progress_bar",
 ]

@@ -15,6 +15,8 @@ True
 True
 >>> parse_retry_after("120")
 120.0
+>>> is_transient_status(503), is_transient_status(404)
+(True, False)
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from typing import Any
 
 from jet_store.errors import UserError
 
-__all__ = ["RetryPolicy", "Transient", "InvalidRetryPolicy", "parse_retry_after"]
+__all__ = ["RetryPolicy", "Transient", "InvalidRetryPolicy", "parse_retry_after", "is_transient_status"]
 
 
 class InvalidRetryPolicy(UserError, ValueError):
@@ -61,6 +63,20 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+def is_transient_status(code: int) -> bool:
+    """Whether an HTTP status is worth retrying: 408, 429 and every 5xx.
+
+    Other 4xx answers say the request itself is wrong and will fail again; 1xx-3xx
+    are not failures.
+
+    Examples
+    --------
+    >>> [c for c in (200, 302, 400, 404, 408, 429, 500, 502, 503, 599) if is_transient_status(c)]
+    [408, 429, 500, 502, 503, 599]
+    """
+    return code in (408, 429) or 500 <= code <= 599
 
 
 class Transient(Exception):
