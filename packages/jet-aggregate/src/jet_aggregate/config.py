@@ -46,7 +46,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 }
 _POSITIVE = (
     "box_eps", "point_eps", "box_merge_iou_max", "point_merge_factor", "track_max_distance",
-    "track_max_gap_s", "cadence_s", "reference_width",
+    "track_max_gap_s",
 )  # fmt: skip
 _AT_LEAST_ONE = ("box_min_samples", "point_min_cluster_size", "point_min_samples", "min_users", "refine_iterations")
 
@@ -91,10 +91,6 @@ class AggregationConfig:
         Linking per-subject jets across an event: greedy below this distance, and no
         more than this many seconds between a jet's end and the next one's start
         (reference: 3.0 and two subject steps of 312 s).
-    cadence_s
-        Frame cadence used when a subject has no per-frame ``#date-obs_<i>``.
-    reference_width
-        Marks on subjects of another width are rescaled to this width first.
     """
 
     box_eps: float = 0.6
@@ -117,8 +113,6 @@ class AggregationConfig:
     point_merge_factor: float = 1.5
     track_max_distance: float = 3.0
     track_max_gap_s: float = 624.0
-    cadence_s: float = 12.0
-    reference_width: float = 1920.0
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
