@@ -146,6 +146,7 @@ class SubjectJet:
     users: frozenset[str]
     cluster_keys: tuple[str, ...]
     has_end: bool = True
+    observer: dict[str, str] = field(default_factory=dict)
 
     @property
     def gamma(self) -> float:
@@ -372,5 +373,6 @@ def subject_jets(
             start_time=frames.times[s_frame], end_time=frames.times[e_frame], peak_time=frames.times[frame],
             start_error_s=s_spread * cadence, end_error_s=e_spread * cadence, subject_start=frames.times[0],
             subject_end=frames.times[-1], users=frozenset(users), cluster_keys=keys, has_end=e_best is not None,
+            observer=frames.observer,
         ))  # fmt: skip
     return SubjectResult(subject_id, tuple(jets), tuple(clusters), answers)

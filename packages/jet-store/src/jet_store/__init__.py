@@ -27,6 +27,7 @@ from jet_store.errors import (
 from jet_store.progress import progress_bar
 from jet_store.records import (
     RECORD_TYPES,
+    AggregationRun,
     Annotation,
     Classification,
     CutoutJob,
@@ -71,6 +72,7 @@ __all__ = [
     "Annotation",
     "JetCluster",
     "Jet",
+    "AggregationRun",
     "to_json_dict",
     "from_json_dict",
     "JetHunterError",
