@@ -44,6 +44,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "point_cluster_selection_method": ("eom", "leaf"),
     "point_centre": ("weighted", "mean", "median"),
 }
+_NON_NEGATIVE = ("point_selection_epsilon",)
 _POSITIVE = (
     "box_eps", "point_eps", "box_merge_iou_max", "point_merge_factor", "track_max_distance",
     "track_max_gap_s",
@@ -66,6 +67,11 @@ class AggregationConfig:
         HDBSCAN parameters (reference: ``min_cluster_size: 2, min_samples: 2``, ``eom``).
     point_eps
         DBSCAN radius in image pixels (``point_algorithm="dbscan"`` only).
+    point_selection_epsilon
+        HDBSCAN clusters with marks closer than this (image pixels) are joined, as
+        HDBSCAN's ``cluster_selection_epsilon`` would. The reference has 0, which at
+        ``min_cluster_size = 2`` splits one crowd's base points into pairs (set 0 to
+        reproduce it).
     point_centre
         Cluster centre: ``"weighted"`` (by HDBSCAN membership probability, what the
         reference computes and then overwrites), ``"mean"`` or ``"median"``.
@@ -100,6 +106,7 @@ class AggregationConfig:
     point_min_samples: int = 2
     point_cluster_selection_method: str = "eom"
     point_eps: float = 30.0
+    point_selection_epsilon: float = 4.0
     point_centre: str = "weighted"
     min_users: int = 2
     refine_iterations: int = 30
@@ -140,6 +147,9 @@ class AggregationConfig:
         for name in _POSITIVE:
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{name} must be > 0, not {getattr(self, name)!r}")
+        for name in _NON_NEGATIVE:
+            if not getattr(self, name) >= 0:
+                raise ConfigError(f"{name} must be >= 0, not {getattr(self, name)!r}")
         for name in _AT_LEAST_ONE:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1, not {getattr(self, name)!r}")

@@ -4,9 +4,13 @@ For one subject (its annotations and its metadata contract), following the Solar
 Hunter team's rules (ZOONIVERSE.md): box clusters of the jet tasks (T1, T5) with a
 mean member IoU above 0 are pooled, weighted by mean IoU x size, and merged when they
 overlap by more than ``box_merge_iou_max`` (the best kept); point clusters of one tool
-closer than ``point_merge_factor`` x the larger spread merge; a box's start point is the
+closer than ``point_merge_factor`` x the larger spread merge, closest first (the spread
+of the merged cluster counts too, which undoes HDBSCAN's splitting of one volunteers'
+cluster into pairs at ``min_cluster_size = 2``); a box's start point is the
 start cluster with the least median distance to its four corners, its end point the
-end cluster minimising ``median(|p - corner| * |p - start|)``. Then, on the Sun
+end cluster minimising ``median(|p - corner| * |p - start|)`` (among clusters scoring
+nearly as well, the one with most volunteers: the rule alone prefers a stray pair of
+marks just inside the box to the crowd on its edge). Then, on the Sun
 (:mod:`jet_render.coords`, each mark through its own frame's WCS from
 :func:`zoo_bridge.metadata.frame_metadata`): the base edge is the box edge joining the
 two corners nearest the start point (width = its length), the height is the adjacent
@@ -179,19 +183,20 @@ def _point_pool(marks: Sequence[Any], config: AggregationConfig) -> list[_Points
             continue
         result = cluster_points([m.x for m in sel], [m.y for m in sel], [user_key(m) for m in sel], config)
         pool.extend(_Points(c, tuple(sel[i] for i in c.members)) for c in result.clusters)
-    merged = True
-    while merged and len(pool) > 1:
-        merged = False
+    while len(pool) > 1:
+        best: tuple[float, int, int] | None = None
         for i in range(len(pool)):
             for j in range(i + 1, len(pool)):
                 a, b = pool[i].cluster, pool[j].cluster
-                if math.hypot(a.x - b.x, a.y - b.y) < config.point_merge_factor * max(a.spread, b.spread):
-                    pool[i] = _merge_points(pool[i], pool[j])
-                    del pool[j]
-                    merged = True
-                    break
-            if merged:
-                break
+                d = math.hypot(a.x - b.x, a.y - b.y)
+                union = _merge_points(pool[i], pool[j]).cluster.spread
+                if d < config.point_merge_factor * max(a.spread, b.spread, union) and (best is None or d < best[0]):
+                    best = (d, i, j)
+        if best is None:
+            break
+        _, i, j = best
+        pool[i] = _merge_points(pool[i], pool[j])
+        del pool[j]
     return pool
 
 
@@ -235,6 +240,14 @@ def _box_pool(marks: Sequence[Any], config: AggregationConfig) -> list[_Box]:
                 continue
         kept.append(cand)
     return kept
+
+
+def _most_supported(score: Sequence[float], pool: Sequence[_Points], limit: float) -> int:
+    """The reference picks the least score; among the clusters scoring within ``limit``
+    (the noise of that rule: a stray pair just inside the box scores better than the
+    crowd on its edge) take the one most volunteers marked, then the least score."""
+    near = [i for i, v in enumerate(score) if v <= limit]
+    return min(near, key=lambda i: (-pool[i].cluster.n_users, score[i]))
 
 
 def _median_frame(marks: Iterable[Any], frames: SubjectFrames) -> tuple[int, float]:
@@ -336,7 +349,7 @@ def subject_jets(
             continue
         cx, cy = box_corners(np.array(box.cluster.box))[0].T
         dist = [float(np.median(np.hypot(cx - p.cluster.x, cy - p.cluster.y))) for p in starts]
-        s_best = int(np.argmin(dist))
+        s_best = _most_supported(dist, starts, min(dist) + min(w, h) / 2.0)
         start = starts[s_best]
         e_best: int | None = None
         if ends:
@@ -345,7 +358,7 @@ def subject_jets(
                 float(np.median(np.hypot(cx - p.cluster.x, cy - p.cluster.y) * math.hypot(p.cluster.x - sx, p.cluster.y - sy)))
                 for p in ends
             ]
-            e_best = int(np.argmin(score))
+            e_best = _most_supported(score, ends, 2.0 * min(score))
         btx, bty = _world_points(start, frames)
         base_x, base_y = float(btx.mean()), float(bty.mean())
         world = box_to_world(x, y, w, h, a, frames.geometry[frame], frames.wcs[frame])

@@ -4,7 +4,8 @@ Following the published catalogue (ZOONIVERSE.md): the base point is the mean (s
 ddof 0) of the per-subject start points in helioprojective arcsec, with its
 heliographic Stonyhurst longitude and latitude (sunpy; off-limb points on a spherical
 screen); the maximum height is the largest per-subject height with
-``upper = H (1/gamma - 1)`` and ``lower = H (gamma - 1)``; the width is the mean and std
+``upper = H (1/gamma - 1)`` and ``lower = H (gamma - 1)``, its time that of the first
+subject whose height reaches ``gamma H``; the width is the mean and std
 of the base edges; the velocity is max height / (time of max - start). Unlike the
 reference, times are frame times, so a maximum in the first subject still has a
 velocity when it comes at least one frame after the start. Flags, three digits:
@@ -94,7 +95,10 @@ def measure_jet(group: Sequence[SubjectJet], jet_id: str, *, params_hash: str | 
     widths = np.array([j.width for j in members])
     std_width = float(widths.std()) if len(members) > 1 else members[0].std_width
     direction, direction_std = _circular_mean([j.direction for j in members])
-    rise = (tallest.peak_time - start).total_seconds()
+    # the time of maximum: the earliest subject whose height is within the tallest box's
+    # lower sigma bound (later subjects of a jet that stopped growing box the same height)
+    peak = min((j for j in members if j.height >= height * gamma), key=lambda j: j.peak_time).peak_time
+    rise = (peak - start).total_seconds()
     start_error = min(j.start_error_s for j in members if j.start_time == start)
     velocity = velocity_error = None
     if rise > 0:
@@ -119,7 +123,7 @@ def measure_jet(group: Sequence[SubjectJet], jet_id: str, *, params_hash: str | 
         direction=direction, max_height=height, upper_height=height * (1.0 / gamma - 1.0),
         lower_height=height * (gamma - 1.0), avg_width=float(widths.mean()), std_width=std_width,
         velocity=velocity, sigma=float(np.mean([j.sigma for j in members])), flags=flags,
-        cluster_keys=tuple(k for j in members for k in j.cluster_keys), peak_time=tallest.peak_time,
+        cluster_keys=tuple(k for j in members for k in j.cluster_keys), peak_time=peak,
         subject_start=subject_start, subject_end=subject_end, start_error=start_error,
         end_error=min(j.end_error_s for j in members if j.end_time == end), direction_std=direction_std,
         velocity_error=velocity_error, n_subjects=len({j.subject_id for j in members}),

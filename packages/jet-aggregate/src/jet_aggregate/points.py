@@ -96,7 +96,31 @@ def _raw_labels(xy: FloatArray, config: AggregationConfig) -> tuple[npt.NDArray[
         cluster_selection_method=config.point_cluster_selection_method,
         copy=True,
     ).fit(xy)
-    return hdb.labels_.astype(np.int64), np.asarray(hdb.probabilities_, dtype=np.float64)
+    labels = _join_close(xy, hdb.labels_.astype(np.int64), config.point_selection_epsilon)
+    return labels, np.asarray(hdb.probabilities_, dtype=np.float64)
+
+
+def _join_close(xy: FloatArray, labels: npt.NDArray[np.int64], epsilon: float) -> npt.NDArray[np.int64]:
+    """Join clusters having marks closer than ``epsilon`` (single linkage), as HDBSCAN's
+    ``cluster_selection_epsilon`` intends (scikit-learn's fails on numpy 2 here)."""
+    if epsilon <= 0:
+        return labels
+    out = labels.copy()
+    from scipy.spatial.distance import cdist
+
+    changed = True
+    while changed:
+        changed = False
+        ks = np.unique(out[out >= 0])
+        for a_i, a in enumerate(ks):
+            for b in ks[a_i + 1 :]:
+                if cdist(xy[out == a], xy[out == b]).min() < epsilon:
+                    out[out == b] = a
+                    changed = True
+                    break
+            if changed:
+                break
+    return out
 
 
 def _centre(xy: FloatArray, weights: FloatArray, how: str) -> FloatArray:
