@@ -55,7 +55,7 @@ def _inside_part(p: FloatArray, q: FloatArray, strict: bool) -> FloatArray:
     rel = start[..., :, None, :] - q[..., None, :, :]
     n0 = e[..., None, :, 0] * rel[..., 1] - e[..., None, :, 1] * rel[..., 0]
     n1 = e[..., None, :, 0] * d[..., :, None, 1] - e[..., None, :, 1] * d[..., :, None, 0]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t = -n0 / n1
     enter = np.where(n1 > 0, t, -np.inf).max(axis=-1)
     leave = np.where(n1 < 0, t, np.inf).min(axis=-1)

@@ -67,6 +67,9 @@ class AggregationConfig:
         HDBSCAN parameters (reference: ``min_cluster_size: 2, min_samples: 2``, ``eom``).
     point_eps
         DBSCAN radius in image pixels (``point_algorithm="dbscan"`` only).
+    point_allow_single_cluster
+        Let HDBSCAN return all marks as one cluster. The reference's default (False)
+        finds no cluster at all when a subject's marks form one clean crowd.
     point_selection_epsilon
         HDBSCAN clusters with marks closer than this (image pixels) are joined, as
         HDBSCAN's ``cluster_selection_epsilon`` would. The reference has 0, which at
@@ -107,6 +110,7 @@ class AggregationConfig:
     point_cluster_selection_method: str = "eom"
     point_eps: float = 30.0
     point_selection_epsilon: float = 4.0
+    point_allow_single_cluster: bool = True
     point_centre: str = "weighted"
     min_users: int = 2
     refine_iterations: int = 30
@@ -130,6 +134,9 @@ class AggregationConfig:
                 if not tasks or not all(isinstance(t, str) and t for t in tasks):
                     raise ConfigError("jet_tasks must be a non-empty list of task names such as ['T1', 'T5']")
                 object.__setattr__(self, "jet_tasks", tasks)
+            elif f.type in ("bool", bool):
+                if not isinstance(value, bool):
+                    raise ConfigError(f"{f.name} must be true or false, not {value!r}")
             elif f.type in ("float", float):
                 if isinstance(value, bool) or not isinstance(value, int | float):
                     raise ConfigError(f"{f.name} must be a number, not {value!r}")

@@ -94,6 +94,7 @@ def _raw_labels(xy: FloatArray, config: AggregationConfig) -> tuple[npt.NDArray[
         min_cluster_size=config.point_min_cluster_size,
         min_samples=config.point_min_samples,
         cluster_selection_method=config.point_cluster_selection_method,
+        allow_single_cluster=config.point_allow_single_cluster,
         copy=True,
     ).fit(xy)
     labels = _join_close(xy, hdb.labels_.astype(np.int64), config.point_selection_epsilon)
@@ -101,26 +102,24 @@ def _raw_labels(xy: FloatArray, config: AggregationConfig) -> tuple[npt.NDArray[
 
 
 def _join_close(xy: FloatArray, labels: npt.NDArray[np.int64], epsilon: float) -> npt.NDArray[np.int64]:
-    """Join clusters having marks closer than ``epsilon`` (single linkage), as HDBSCAN's
-    ``cluster_selection_epsilon`` intends (scikit-learn's fails on numpy 2 here)."""
-    if epsilon <= 0:
+    """Grow HDBSCAN's clusters by single linkage at ``epsilon``: a noise mark closer than
+    that to a cluster's mark joins it, and clusters with marks that close merge (what
+    ``cluster_selection_epsilon`` intends; at ``min_cluster_size = 2`` HDBSCAN otherwise
+    cuts one crowd into pairs and noise)."""
+    if epsilon <= 0 or not np.any(labels >= 0):
         return labels
-    out = labels.copy()
+    from scipy.sparse.csgraph import connected_components
     from scipy.spatial.distance import cdist
 
-    changed = True
-    while changed:
-        changed = False
-        ks = np.unique(out[out >= 0])
-        for a_i, a in enumerate(ks):
-            for b in ks[a_i + 1 :]:
-                if cdist(xy[out == a], xy[out == b]).min() < epsilon:
-                    out[out == b] = a
-                    changed = True
-                    break
-            if changed:
-                break
-    return out
+    near = cdist(xy, xy) < epsilon
+    clustered = labels >= 0
+    # link: marks of one HDBSCAN cluster, and any two marks closer than epsilon of
+    # which at least one is clustered (noise joins through clustered marks only)
+    same = (labels[:, None] == labels[None, :]) & clustered[:, None]
+    link = same | (near & (clustered[:, None] | clustered[None, :]))
+    _, component = connected_components(link, directed=False)
+    out = np.where(np.isin(component, component[clustered]), component, -1)
+    return out.astype(np.int64)
 
 
 def _centre(xy: FloatArray, weights: FloatArray, how: str) -> FloatArray:
