@@ -50,6 +50,7 @@ from jet_store import Annotation, Classification, Subject
 from jet_sandbox.aia import CutoutSpec, JetTruth, observer_at
 
 __all__ = [
+    "EXPORT_COLUMNS",
     "KINDS",
     "DEFAULT_CROWD",
     "RenderedGeometry",
