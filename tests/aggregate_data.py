@@ -14,10 +14,28 @@ SPEC = CutoutSpec(center_x=-300.0, center_y=200.0, start_time="2012-07-08T13:00"
 
 def two_jets() -> tuple[JetTruth, JetTruth]:
     """Two jets in the same field, overlapping in time (T1 and T5 in the shared subjects)."""
-    first = make_jet(-330.3, 215.1, 60, "2012-07-08T13:01:10", "2012-07-08T13:05:50", "2012-07-08T13:09:20",
-                     max_height=45, width=6, jet_id="first")  # fmt: skip
-    second = make_jet(-250.7, 160.2, 200, "2012-07-08T13:03:00", "2012-07-08T13:06:00", "2012-07-08T13:10:40",
-                      max_height=35, width=5, jet_id="second")  # fmt: skip
+    first = make_jet(
+        -330.3,
+        215.1,
+        60,
+        "2012-07-08T13:01:10",
+        "2012-07-08T13:05:50",
+        "2012-07-08T13:09:20",
+        max_height=45,
+        width=6,
+        jet_id="first",
+    )
+    second = make_jet(
+        -250.7,
+        160.2,
+        200,
+        "2012-07-08T13:03:00",
+        "2012-07-08T13:06:00",
+        "2012-07-08T13:10:40",
+        max_height=35,
+        width=5,
+        jet_id="second",
+    )
     return first, second
 
 
@@ -28,7 +46,9 @@ def two_jet_event(seed: int) -> SimulatedEvent:
 
 def empty_event() -> SimulatedEvent:
     """The same crowd on an event with nothing to see."""
-    return simulate_event(SPEC, [], seed=5, first_subject_id=91_000_000, sol_standard="SOL2012-07-08T13:00:00L000C001")
+    return simulate_event(
+        SPEC, [], seed=5, first_subject_id=91_000_000, sol_standard="SOL2012-07-08T13:00:00L000C001"
+    )
 
 
 def metadata_of(sim: SimulatedEvent) -> dict[int, dict[str, Any]]:

@@ -51,7 +51,9 @@ def test_ecsv_keeps_units_and_json_has_nulls(jets: list[Jet], tmp_path: Path) ->
     table = Table.read(tmp_path / "jets.ecsv", format="ascii.ecsv")
     assert str(table["basepoint_X"].unit) == "arcsec" and str(table["velocity"].unit) == "arcsec / s"
     assert len(table) == 2
-    nan_jet = Jet(jet_id="x", start_time=jets[0].start_time, end_time=jets[0].end_time, base_x=0.0, base_y=0.0)
+    nan_jet = Jet(
+        jet_id="x", start_time=jets[0].start_time, end_time=jets[0].end_time, base_x=0.0, base_y=0.0
+    )
     write_catalogue([nan_jet], tmp_path / "jets.json", "json")
     doc = json.loads((tmp_path / "jets.json").read_text())
     assert doc["rows"][0]["velocity"] is None and doc["units"]["max_height"] == "arcsec"

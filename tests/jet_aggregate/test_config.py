@@ -15,7 +15,12 @@ def test_defaults_are_the_reference_settings() -> None:
     c = AggregationConfig()
     assert (c.box_eps, c.box_min_samples) == (0.6, 3)
     assert (c.point_algorithm, c.point_min_cluster_size, c.point_min_samples) == ("hdbscan", 2, 2)
-    assert (c.track_max_distance, c.track_max_gap_s, c.box_merge_iou_max, c.point_merge_factor) == (3.0, 624.0, 0.1, 1.5)
+    assert (c.track_max_distance, c.track_max_gap_s, c.box_merge_iou_max, c.point_merge_factor) == (
+        3.0,
+        624.0,
+        0.1,
+        1.5,
+    )
     assert c.jet_tasks == ("T1", "T5")
 
 

@@ -41,10 +41,16 @@ def test_no_jet_where_there_is_none(empty_event: SimulatedEvent) -> None:
     assert result.jets == []
 
 
-def test_reference_point_settings_split_the_crowd_and_misplace_the_base(two_jet_event: SimulatedEvent) -> None:
+def test_reference_point_settings_split_the_crowd_and_misplace_the_base(
+    two_jet_event: SimulatedEvent,
+) -> None:
     """Why ``point_selection_epsilon`` exists: with the reference's 0, HDBSCAN at
     min_cluster_size 2 cuts the crowd's base points into pairs."""
     config = AggregationConfig(point_selection_epsilon=0.0)
     ours = aggregate_annotations(two_jet_event.annotations, metadata_of(two_jet_event), progress=False)
-    split = aggregate_annotations(two_jet_event.annotations, metadata_of(two_jet_event), config, progress=False)
-    assert sum(c.shape == "point" for c in split.clusters) > 2 * sum(c.shape == "point" for c in ours.clusters)
+    split = aggregate_annotations(
+        two_jet_event.annotations, metadata_of(two_jet_event), config, progress=False
+    )
+    assert sum(c.shape == "point" for c in split.clusters) > 2 * sum(
+        c.shape == "point" for c in ours.clusters
+    )

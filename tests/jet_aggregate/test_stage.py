@@ -15,7 +15,9 @@ def _fill(store: Store, sim: SimulatedEvent, *, subjects: bool = True) -> None:
     store.add([*sim.annotations, *sim.classifications, *(sim.subjects if subjects else ())])
 
 
-def test_results_are_stored_linked_and_a_rerun_changes_nothing(two_jet_event: SimulatedEvent, tmp_path) -> None:
+def test_results_are_stored_linked_and_a_rerun_changes_nothing(
+    two_jet_event: SimulatedEvent, tmp_path
+) -> None:
     store = Store(tmp_path / "a.db")
     _fill(store, two_jet_event)
     first = aggregate(store, workflow_id=19650, progress=False)

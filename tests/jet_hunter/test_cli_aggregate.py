@@ -17,7 +17,23 @@ def test_aggregate_then_catalogue(tmp_path: Path, capsys) -> None:
         store.add([*sim.annotations, *sim.classifications, *sim.subjects])
     params = tmp_path / "params.toml"
     params.write_text("[aggregate]\nbox_eps = 0.6\n")
-    assert main(["--db", str(db), "aggregate", "--workflow", "19650", "--config", str(params), "--workers", "2", "--json"]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                str(db),
+                "aggregate",
+                "--workflow",
+                "19650",
+                "--config",
+                str(params),
+                "--workers",
+                "2",
+                "--json",
+            ]
+        )
+        == 0
+    )
     doc = json.loads(capsys.readouterr().out)
     assert doc["jets"] == 2 and doc["exit_code"] == 0
     assert main(["--db", str(db), "-q", "aggregate", "--workflow", "19650"]) == 0

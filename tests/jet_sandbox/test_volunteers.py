@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 from jet_sandbox.aia import CutoutSpec, make_jet
 from jet_sandbox.volunteers import DEFAULT_CROWD, EXPORT_COLUMNS, simulate_event, subject_windows
 
 SPEC = CutoutSpec(center_x=-300.0, center_y=200.0, start_time="2012-07-08T13:00", end_time="2012-07-08T13:06")
-JET = make_jet(-320, 210, 45, "2012-07-08T13:01", "2012-07-08T13:03", "2012-07-08T13:05", max_height=40, width=6)
+JET = make_jet(
+    -320, 210, 45, "2012-07-08T13:01", "2012-07-08T13:03", "2012-07-08T13:05", max_height=40, width=6
+)
 
 
 def test_windows_overlap_and_cover() -> None:
     assert [(w.start, w.stop) for w in subject_windows(10, 15, 2)] == [(0, 10)]
     windows = subject_windows(60, 15, 2)
-    assert all(b.start == a.stop - 2 for a, b in zip(windows[:-1], windows[1:-1], strict=False))
+    assert all(b.start == a.stop - 2 for a, b in itertools.pairwise(windows[:-1]))
     assert windows[-1].stop == 60
 
 

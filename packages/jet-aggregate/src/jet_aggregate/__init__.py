@@ -18,7 +18,14 @@ Examples
 0.6
 """
 
-from jet_aggregate.boxes import BoxCluster, BoxClusters, cluster_boxes, consensus_box, estimate_box, sigma_boxes
+from jet_aggregate.boxes import (
+    BoxCluster,
+    BoxClusters,
+    cluster_boxes,
+    consensus_box,
+    estimate_box,
+    sigma_boxes,
+)
 from jet_aggregate.catalogue import catalogue_rows, catalogue_table, write_catalogue
 from jet_aggregate.config import AggregationConfig, load_config
 from jet_aggregate.errors import AggregateError, ConfigError, InputError, MetadataError

@@ -126,7 +126,9 @@ def align(boxes: npt.ArrayLike, reference: npt.ArrayLike) -> BoxArray:
     return from_centre(cx, cy, ww, hh, aa)
 
 
-def _loss(candidates: BoxArray, polygons: npt.NDArray[np.float64], areas: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+def _loss(
+    candidates: BoxArray, polygons: npt.NDArray[np.float64], areas: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
     distance = 1.0 - iou_with(candidates, polygons, areas)
     return np.asarray(np.sum(distance**2, axis=1), dtype=np.float64)
 
@@ -140,7 +142,9 @@ def estimate_box(boxes: npt.ArrayLike) -> tuple[BoxArray, float]:
     return b[best], float(np.sqrt(d2[best] / max(len(b) - 1, 1)))
 
 
-def _refine(start: BoxArray, corners: npt.NDArray[np.float64], areas: npt.NDArray[np.float64], iterations: int) -> tuple[BoxArray, float]:
+def _refine(
+    start: BoxArray, corners: npt.NDArray[np.float64], areas: npt.NDArray[np.float64], iterations: int
+) -> tuple[BoxArray, float]:
     """Levenberg-Marquardt on the residuals ``1 - IoU`` in (cx, cy, w, h, angle).
 
     Each iteration asks for all finite-difference and trial boxes in two batched IoU
@@ -214,7 +218,8 @@ def scale_box(box: npt.ArrayLike, gamma: float) -> BoxArray:
     """A box scaled about its centre by ``gamma`` (angle unchanged)."""
     b = as_boxes(box)
     cx, cy = centres(b)
-    return from_centre(cx, cy, b[:, 2] * gamma, b[:, 3] * gamma, b[:, 4])[0]
+    out: BoxArray = from_centre(cx, cy, b[:, 2] * gamma, b[:, 3] * gamma, b[:, 4])[0]
+    return out
 
 
 def sigma_boxes(box: npt.ArrayLike, sigma: float) -> tuple[BoxArray, BoxArray]:
@@ -261,7 +266,7 @@ def cluster_boxes(
     from sklearn.cluster import DBSCAN
 
     b = as_boxes(boxes) if np.size(boxes) else np.empty((0, 5))
-    user = np.asarray(list(users), dtype=object)
+    user = np.array(list(np.asarray(users, dtype=object).reshape(-1)), dtype=object)
     if user.shape[0] != b.shape[0]:
         raise InputError(f"{b.shape[0]} boxes but {user.shape[0]} users")
     n = len(b)
@@ -272,7 +277,11 @@ def cluster_boxes(
     same_user = (user[:, None] == user[None, :]) & ~np.eye(n, dtype=bool)
     distance[same_user] = 2.0  # one volunteer's boxes are never each other's neighbours
     np.fill_diagonal(distance, 0.0)
-    labels = DBSCAN(eps=config.box_eps, min_samples=config.box_min_samples, metric="precomputed").fit(distance).labels_
+    labels = (
+        DBSCAN(eps=config.box_eps, min_samples=config.box_min_samples, metric="precomputed")
+        .fit(distance)
+        .labels_
+    )
     labels = labels.astype(np.int64)
     score = np.zeros(n)
     for k in np.unique(labels[labels >= 0]):
@@ -291,6 +300,8 @@ def cluster_boxes(
         plus, minus = sigma_boxes(box, sigma)
         mean_iou = float(iou_matrix(box, members).mean())
         clusters.append(
-            BoxCluster(_tuple(box), sigma, _tuple(plus), _tuple(minus), mean_iou, tuple(idx.tolist()), len(idx), loss)
+            BoxCluster(
+                _tuple(box), sigma, _tuple(plus), _tuple(minus), mean_iou, tuple(idx.tolist()), len(idx), loss
+            )
         )
     return BoxClusters(labels, tuple(clusters))

@@ -43,7 +43,15 @@ from jet_store import Jet
 from jet_aggregate.errors import InputError
 from jet_aggregate.measure import ARCSEC_KM
 
-__all__ = ["COLUMNS", "CSV_HEADER", "PUBLISHED_HEADER", "Format", "catalogue_rows", "catalogue_table", "write_catalogue"]
+__all__ = [
+    "COLUMNS",
+    "CSV_HEADER",
+    "PUBLISHED_HEADER",
+    "Format",
+    "catalogue_rows",
+    "catalogue_table",
+    "write_catalogue",
+]
 
 Format = Literal["csv", "ecsv", "json"]
 
@@ -108,17 +116,36 @@ def catalogue_rows(jets: Iterable[Jet]) -> list[dict[str, Any]]:
         velocity = math.nan if jet.velocity is None else jet.velocity / ARCSEC_KM
         velocity_error = math.nan if jet.velocity_error is None else jet.velocity_error / ARCSEC_KM
         pa = math.nan if jet.direction is None else (jet.direction - 90.0) % 360.0
-        rows.append({
-            "#sjh_ID": f"sjh_{hour}_{used[hour]}", "date": _time(first), "SOL_event": jet.sol_standard or "",
-            "duration": (last - first).total_seconds() / 60.0, "basepoint_X": jet.base_x, "std_X": _num(jet.std_x),
-            "basepoint_Y": jet.base_y, "std_Y": _num(jet.std_y), "basepoint_X_longitude": _num(jet.base_lon),
-            "basepoint_Y_latitude": _num(jet.base_lat), "max_height": _num(jet.max_height),
-            "upper_H": _num(jet.upper_height), "lower_H": _num(jet.lower_height), "avg_width": _num(jet.avg_width),
-            "std_width": _num(jet.std_width), "velocity": velocity, "sigma": _num(jet.sigma),
-            "flags": f"{jet.flags:03d}", "start_time": _time(jet.start_time), "end_time": _time(jet.end_time),
-            "peak_time": _time(jet.peak_time), "position_angle": pa, "n_subjects": jet.n_subjects or len(jet.subject_ids),
-            "n_volunteers": jet.n_volunteers or 0, "velocity_error": velocity_error, "params_hash": jet.params_hash or "",
-        })  # fmt: skip
+        rows.append(
+            {
+                "#sjh_ID": f"sjh_{hour}_{used[hour]}",
+                "date": _time(first),
+                "SOL_event": jet.sol_standard or "",
+                "duration": (last - first).total_seconds() / 60.0,
+                "basepoint_X": jet.base_x,
+                "std_X": _num(jet.std_x),
+                "basepoint_Y": jet.base_y,
+                "std_Y": _num(jet.std_y),
+                "basepoint_X_longitude": _num(jet.base_lon),
+                "basepoint_Y_latitude": _num(jet.base_lat),
+                "max_height": _num(jet.max_height),
+                "upper_H": _num(jet.upper_height),
+                "lower_H": _num(jet.lower_height),
+                "avg_width": _num(jet.avg_width),
+                "std_width": _num(jet.std_width),
+                "velocity": velocity,
+                "sigma": _num(jet.sigma),
+                "flags": f"{jet.flags:03d}",
+                "start_time": _time(jet.start_time),
+                "end_time": _time(jet.end_time),
+                "peak_time": _time(jet.peak_time),
+                "position_angle": pa,
+                "n_subjects": jet.n_subjects or len(jet.subject_ids),
+                "n_volunteers": jet.n_volunteers or 0,
+                "velocity_error": velocity_error,
+                "params_hash": jet.params_hash or "",
+            }
+        )
     return rows
 
 
@@ -176,8 +203,11 @@ def write_catalogue(jets: Sequence[Jet], path: str | os.PathLike[str], fmt: Form
                         handle.write(", ".join(_format_cell(row[name]) for name, _, _ in COLUMNS) + "\n")
                 else:
                     units = {name: unit for name, unit, _ in COLUMNS if unit}
-                    payload = {"columns": [name for name, _, _ in COLUMNS], "units": units,
-                               "rows": [{k: _json_cell(v) for k, v in row.items()} for row in rows]}  # fmt: skip
+                    payload = {
+                        "columns": [name for name, _, _ in COLUMNS],
+                        "units": units,
+                        "rows": [{k: _json_cell(v) for k, v in row.items()} for row in rows],
+                    }
                     json.dump(payload, handle, indent=1)
         os.replace(tmp, target)
     finally:

@@ -46,10 +46,20 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 }
 _NON_NEGATIVE = ("point_selection_epsilon",)
 _POSITIVE = (
-    "box_eps", "point_eps", "box_merge_iou_max", "point_merge_factor", "track_max_distance",
+    "box_eps",
+    "point_eps",
+    "box_merge_iou_max",
+    "point_merge_factor",
+    "track_max_distance",
     "track_max_gap_s",
-)  # fmt: skip
-_AT_LEAST_ONE = ("box_min_samples", "point_min_cluster_size", "point_min_samples", "min_users", "refine_iterations")
+)
+_AT_LEAST_ONE = (
+    "box_min_samples",
+    "point_min_cluster_size",
+    "point_min_samples",
+    "min_users",
+    "refine_iterations",
+)
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)

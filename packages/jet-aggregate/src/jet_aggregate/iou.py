@@ -33,7 +33,17 @@ from jet_render.geometry import rectangle_corners
 from jet_aggregate.clip import intersection_area
 from jet_aggregate.errors import InputError
 
-__all__ = ["BoxArray", "as_boxes", "box_corners", "box_polygons", "centres", "equivalent", "from_centre", "iou_matrix", "iou_with"]
+__all__ = [
+    "BoxArray",
+    "as_boxes",
+    "box_corners",
+    "box_polygons",
+    "centres",
+    "equivalent",
+    "from_centre",
+    "iou_matrix",
+    "iou_with",
+]
 
 BoxArray = npt.NDArray[np.float64]
 """An ``(N, 5)`` array of ``x, y, width, height, angle`` rows."""
@@ -57,7 +67,9 @@ def centres(boxes: npt.ArrayLike) -> tuple[npt.NDArray[np.float64], npt.NDArray[
     return b[:, 0] + b[:, 2] / 2.0, b[:, 1] + b[:, 3] / 2.0
 
 
-def from_centre(cx: npt.ArrayLike, cy: npt.ArrayLike, w: npt.ArrayLike, h: npt.ArrayLike, a: npt.ArrayLike) -> BoxArray:
+def from_centre(
+    cx: npt.ArrayLike, cy: npt.ArrayLike, w: npt.ArrayLike, h: npt.ArrayLike, a: npt.ArrayLike
+) -> BoxArray:
     """Boxes from centre, sides and angle (the inverse of :func:`centres`)."""
     cxa, cya, wa, ha, aa = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (cx, cy, w, h, a)))
     return np.stack([cxa - wa / 2.0, cya - ha / 2.0, wa, ha, aa], axis=-1).reshape(-1, 5)
@@ -85,7 +97,12 @@ def box_polygons(boxes: npt.ArrayLike) -> npt.NDArray[np.object_]:
     return np.asarray(shapely.polygons(box_corners(boxes)), dtype=object)
 
 
-def _iou(ca: npt.NDArray[np.float64], cb: npt.NDArray[np.float64], area_a: npt.NDArray[np.float64], area_b: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+def _iou(
+    ca: npt.NDArray[np.float64],
+    cb: npt.NDArray[np.float64],
+    area_a: npt.NDArray[np.float64],
+    area_b: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]:
     # rectangle_corners of positive sides run counter-clockwise in (x, y) coordinates
     inter = intersection_area(ca, cb, oriented=bool(np.all(area_a > 0) and np.all(area_b > 0)))
     union = area_a + area_b - inter
@@ -107,7 +124,9 @@ def iou_matrix(boxes_a: npt.ArrayLike, boxes_b: npt.ArrayLike | None = None) -> 
     return _iou(ca[:, None], cb[None, :], area_a[:, None], area_b[None, :])
 
 
-def iou_with(box: npt.ArrayLike, corners: npt.NDArray[np.float64], areas: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+def iou_with(
+    box: npt.ArrayLike, corners: npt.NDArray[np.float64], areas: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
     """IoU of candidate boxes ``(K, 5)`` with prepared member corners ``(N, 4, 2)``: ``(K, N)``."""
     b = as_boxes(box)
     return _iou(box_corners(b)[:, None], corners[None, :], np.abs(b[:, 2] * b[:, 3])[:, None], areas[None, :])

@@ -96,7 +96,11 @@ class SubjectFrames:
             tuple(f.obs_time for f in frames),
             metadata.get("#sol_standard") or None,
             metadata.get("#event_id") or None,
-            {k: str(v) for k, v in frames[0].wcs.items() if k in ("#dsun_obs", "#hgln_obs", "#hglt_obs", "#rsun_obs")},
+            {
+                k: str(v)
+                for k, v in frames[0].wcs.items()
+                if k in ("#dsun_obs", "#hgln_obs", "#hglt_obs", "#rsun_obs")
+            },
         )
 
     def frame(self, index: int | None) -> int:
@@ -190,7 +194,9 @@ def _point_pool(marks: Sequence[Any], config: AggregationConfig) -> list[_Points
                 a, b = pool[i].cluster, pool[j].cluster
                 d = math.hypot(a.x - b.x, a.y - b.y)
                 union = _merge_points(pool[i], pool[j]).cluster.spread
-                if d < config.point_merge_factor * max(a.spread, b.spread, union) and (best is None or d < best[0]):
+                if d < config.point_merge_factor * max(a.spread, b.spread, union) and (
+                    best is None or d < best[0]
+                ):
                     best = (d, i, j)
         if best is None:
             break
@@ -206,8 +212,14 @@ def _merge_points(a: _Points, b: _Points) -> _Points:
         by_user.setdefault(user_key(m), m)
     marks = tuple(by_user.values())
     xy = np.array([[m.x, m.y] for m in marks])
-    c = PointCluster(float(xy[:, 0].mean()), float(xy[:, 1].mean()), float(xy[:, 0].std()), float(xy[:, 1].std()),
-                     tuple(range(len(marks))), len(marks))  # fmt: skip
+    c = PointCluster(
+        float(xy[:, 0].mean()),
+        float(xy[:, 1].mean()),
+        float(xy[:, 0].std()),
+        float(xy[:, 1].std()),
+        tuple(range(len(marks))),
+        len(marks),
+    )
     return _Points(c, marks)
 
 
@@ -230,7 +242,9 @@ def _box_pool(marks: Sequence[Any], config: AggregationConfig) -> list[_Box]:
             continue
         boxes = np.array([[m.x, m.y, m.width, m.height, m.angle or 0.0] for m in sel], dtype=np.float64)
         result = cluster_boxes(boxes, [user_key(m) for m in sel], config)
-        pool.extend(_Box(c, tuple(sel[i] for i in c.members), task) for c in result.clusters if c.mean_iou > 0)
+        pool.extend(
+            _Box(c, tuple(sel[i] for i in c.members), task) for c in result.clusters if c.mean_iou > 0
+        )
     pool.sort(key=lambda b: -b.weight)
     kept: list[_Box] = []
     for cand in pool:
@@ -255,12 +269,20 @@ def _median_frame(marks: Iterable[Any], frames: SubjectFrames) -> tuple[int, flo
     return int(np.floor(np.median(values) + 0.5)), float(values.std())
 
 
-def _cluster_record(key: str, subject_id: int, task: str, shape: str, marks: Sequence[Any], frame: int, **geometry: Any) -> JetCluster:
+def _cluster_record(
+    key: str, subject_id: int, task: str, shape: str, marks: Sequence[Any], frame: int, **geometry: Any
+) -> JetCluster:
     return JetCluster(
-        key=key, subject_id=subject_id, task=task, shape=shape, frame=frame, n_marks=len(marks),
+        key=key,
+        subject_id=subject_id,
+        task=task,
+        shape=shape,
+        frame=frame,
+        n_marks=len(marks),
         n_users=len({user_key(m) for m in marks}),
-        members=tuple(f"{m.classification_id}:{m.task}:{m.mark_index}" for m in marks), **geometry,
-    )  # fmt: skip
+        members=tuple(f"{m.classification_id}:{m.task}:{m.mark_index}" for m in marks),
+        **geometry,
+    )
 
 
 def _world_points(p: _Points, frames: SubjectFrames) -> tuple[FloatArray, FloatArray]:
@@ -326,24 +348,61 @@ def subject_jets(
     starts = _point_pool([m for m in drawn if m.tool == config.start_tool and m.shape == "point"], config)
     ends = _point_pool([m for m in drawn if m.tool == config.end_tool and m.shape == "point"], config)
     boxes = _box_pool(
-        [m for m in drawn if m.tool == config.box_tool and m.width is not None and m.height is not None], config
+        [m for m in drawn if m.tool == config.box_tool and m.width is not None and m.height is not None],
+        config,
     )
     clusters: list[JetCluster] = []
     jets: list[SubjectJet] = []
     for s_index, p in enumerate(starts):
         frame, _ = _median_frame(p.marks, frames)
-        clusters.append(_cluster_record(f"{subject_id}:start:{s_index}", subject_id, p.marks[0].task, "point",
-                                        p.marks, frame, x=p.cluster.x, y=p.cluster.y, sigma=p.cluster.spread))  # fmt: skip
+        clusters.append(
+            _cluster_record(
+                f"{subject_id}:start:{s_index}",
+                subject_id,
+                p.marks[0].task,
+                "point",
+                p.marks,
+                frame,
+                x=p.cluster.x,
+                y=p.cluster.y,
+                sigma=p.cluster.spread,
+            )
+        )
     for e_index, p in enumerate(ends):
         frame, _ = _median_frame(p.marks, frames)
-        clusters.append(_cluster_record(f"{subject_id}:end:{e_index}", subject_id, p.marks[0].task, "point",
-                                        p.marks, frame, x=p.cluster.x, y=p.cluster.y, sigma=p.cluster.spread))  # fmt: skip
+        clusters.append(
+            _cluster_record(
+                f"{subject_id}:end:{e_index}",
+                subject_id,
+                p.marks[0].task,
+                "point",
+                p.marks,
+                frame,
+                x=p.cluster.x,
+                y=p.cluster.y,
+                sigma=p.cluster.spread,
+            )
+        )
     for b_index, box in enumerate(boxes):
         frame, _ = _median_frame(box.marks, frames)
         x, y, w, h, a = box.cluster.box
         box_key = f"{subject_id}:box:{b_index}"
-        clusters.append(_cluster_record(box_key, subject_id, box.task, "rotateRectangle", box.marks, frame, x=x, y=y,
-                                        width=w, height=h, angle=a, sigma=box.cluster.sigma))  # fmt: skip
+        clusters.append(
+            _cluster_record(
+                box_key,
+                subject_id,
+                box.task,
+                "rotateRectangle",
+                box.marks,
+                frame,
+                x=x,
+                y=y,
+                width=w,
+                height=h,
+                angle=a,
+                sigma=box.cluster.sigma,
+            )
+        )
         if not starts:
             logger.info("subject %s: box %d has no start point cluster; no jet", subject_id, b_index)
             continue
@@ -355,20 +414,30 @@ def subject_jets(
         if ends:
             sx, sy = start.cluster.x, start.cluster.y
             score = [
-                float(np.median(np.hypot(cx - p.cluster.x, cy - p.cluster.y) * math.hypot(p.cluster.x - sx, p.cluster.y - sy)))
+                float(
+                    np.median(
+                        np.hypot(cx - p.cluster.x, cy - p.cluster.y)
+                        * math.hypot(p.cluster.x - sx, p.cluster.y - sy)
+                    )
+                )
                 for p in ends
             ]
             e_best = _most_supported(score, ends, 2.0 * min(score))
         btx, bty = _world_points(start, frames)
         base_x, base_y = float(btx.mean()), float(bty.mean())
         world = box_to_world(x, y, w, h, a, frames.geometry[frame], frames.wcs[frame])
-        ctx, cty = np.asarray(world.corners_tx, dtype=np.float64), np.asarray(world.corners_ty, dtype=np.float64)
+        ctx, cty = (
+            np.asarray(world.corners_tx, dtype=np.float64),
+            np.asarray(world.corners_ty, dtype=np.float64),
+        )
         width, height, direction = _edge_geometry(ctx, cty, base_x, base_y)
         member_widths = []
         for m in box.marks:
             f = frames.frame(m.frame)
             mw = box_to_world(m.x, m.y, m.width, m.height, m.angle or 0.0, frames.geometry[f], frames.wcs[f])
-            member_widths.append(_edge_geometry(np.asarray(mw.corners_tx), np.asarray(mw.corners_ty), base_x, base_y)[0])
+            member_widths.append(
+                _edge_geometry(np.asarray(mw.corners_tx), np.asarray(mw.corners_ty), base_x, base_y)[0]
+            )
         s_frame, s_spread = _median_frame(start.marks, frames)
         cadence = frames.cadence
         if e_best is not None:
@@ -376,16 +445,41 @@ def subject_jets(
         else:
             e_frame, e_spread = len(frames.times) - 1, float(len(frames.times))
         e_frame = max(e_frame, s_frame)
-        users = {user_key(m) for m in (*box.marks, *start.marks, *(ends[e_best].marks if e_best is not None else ()))}
-        keys = (box_key, f"{subject_id}:start:{s_best}") + ((f"{subject_id}:end:{e_best}",) if e_best is not None else ())
-        jets.append(SubjectJet(
-            subject_id=subject_id, index=len(jets), sol_standard=frames.sol_standard, event_id=frames.event_id,
-            base_x=base_x, base_y=base_y, std_x=float(btx.std()), std_y=float(bty.std()), height=height,
-            width=width, std_width=float(np.std(member_widths)), direction=direction, sigma=box.cluster.sigma,
-            corners_tx=tuple(float(v) for v in ctx), corners_ty=tuple(float(v) for v in cty),
-            start_time=frames.times[s_frame], end_time=frames.times[e_frame], peak_time=frames.times[frame],
-            start_error_s=s_spread * cadence, end_error_s=e_spread * cadence, subject_start=frames.times[0],
-            subject_end=frames.times[-1], users=frozenset(users), cluster_keys=keys, has_end=e_best is not None,
-            observer=frames.observer,
-        ))  # fmt: skip
+        users = {
+            user_key(m)
+            for m in (*box.marks, *start.marks, *(ends[e_best].marks if e_best is not None else ()))
+        }
+        keys = (box_key, f"{subject_id}:start:{s_best}") + (
+            (f"{subject_id}:end:{e_best}",) if e_best is not None else ()
+        )
+        jets.append(
+            SubjectJet(
+                subject_id=subject_id,
+                index=len(jets),
+                sol_standard=frames.sol_standard,
+                event_id=frames.event_id,
+                base_x=base_x,
+                base_y=base_y,
+                std_x=float(btx.std()),
+                std_y=float(bty.std()),
+                height=height,
+                width=width,
+                std_width=float(np.std(member_widths)),
+                direction=direction,
+                sigma=box.cluster.sigma,
+                corners_tx=tuple(float(v) for v in ctx),
+                corners_ty=tuple(float(v) for v in cty),
+                start_time=frames.times[s_frame],
+                end_time=frames.times[e_frame],
+                peak_time=frames.times[frame],
+                start_error_s=s_spread * cadence,
+                end_error_s=e_spread * cadence,
+                subject_start=frames.times[0],
+                subject_end=frames.times[-1],
+                users=frozenset(users),
+                cluster_keys=keys,
+                has_end=e_best is not None,
+                observer=frames.observer,
+            )
+        )
     return SubjectResult(subject_id, tuple(jets), tuple(clusters), answers)

@@ -53,12 +53,21 @@ def heliographic(tx: float, ty: float, jet: SubjectJet) -> tuple[float, float]:
     obs = jet.observer
     if all(k in obs for k in ("#hgln_obs", "#hglt_obs", "#dsun_obs")):
         observer = SkyCoord(
-            float(obs["#hgln_obs"]) * u.deg, float(obs["#hglt_obs"]) * u.deg, float(obs["#dsun_obs"]) * u.m,
-            frame=sun_frames.HeliographicStonyhurst, obstime=jet.start_time,
-        )  # fmt: skip
+            float(obs["#hgln_obs"]) * u.deg,
+            float(obs["#hglt_obs"]) * u.deg,
+            float(obs["#dsun_obs"]) * u.m,
+            frame=sun_frames.HeliographicStonyhurst,
+            obstime=jet.start_time,
+        )
     else:
         observer = "earth"
-    coord = SkyCoord(tx * u.arcsec, ty * u.arcsec, frame=sun_frames.Helioprojective, observer=observer, obstime=jet.start_time)
+    coord = SkyCoord(
+        tx * u.arcsec,
+        ty * u.arcsec,
+        frame=sun_frames.Helioprojective,
+        observer=observer,
+        obstime=jet.start_time,
+    )
     if SphericalScreen is not None:
         with SphericalScreen(coord.observer, only_off_disk=True):
             hgs = coord.transform_to(sun_frames.HeliographicStonyhurst(obstime=jet.start_time))
@@ -116,16 +125,36 @@ def measure_jet(group: Sequence[SubjectJet], jet_id: str, *, params_hash: str | 
         far_side=math.isfinite(lon) and abs(lon) > 90.0,
     )
     return Jet(
-        jet_id=jet_id, start_time=start, end_time=end, base_x=base_x, base_y=base_y,
-        event_id=first.event_id, sol_standard=first.sol_standard,
-        subject_ids=tuple(sorted({j.subject_id for j in members})), std_x=std_x, std_y=std_y,
-        base_lon=None if math.isnan(lon) else lon, base_lat=None if math.isnan(lat) else lat,
-        direction=direction, max_height=height, upper_height=height * (1.0 / gamma - 1.0),
-        lower_height=height * (gamma - 1.0), avg_width=float(widths.mean()), std_width=std_width,
-        velocity=velocity, sigma=float(np.mean([j.sigma for j in members])), flags=flags,
-        cluster_keys=tuple(k for j in members for k in j.cluster_keys), peak_time=peak,
-        subject_start=subject_start, subject_end=subject_end, start_error=start_error,
-        end_error=min(j.end_error_s for j in members if j.end_time == end), direction_std=direction_std,
-        velocity_error=velocity_error, n_subjects=len({j.subject_id for j in members}),
-        n_volunteers=len(frozenset().union(*(j.users for j in members))), params_hash=params_hash,
-    )  # fmt: skip
+        jet_id=jet_id,
+        start_time=start,
+        end_time=end,
+        base_x=base_x,
+        base_y=base_y,
+        event_id=first.event_id,
+        sol_standard=first.sol_standard,
+        subject_ids=tuple(sorted({j.subject_id for j in members})),
+        std_x=std_x,
+        std_y=std_y,
+        base_lon=None if math.isnan(lon) else lon,
+        base_lat=None if math.isnan(lat) else lat,
+        direction=direction,
+        max_height=height,
+        upper_height=height * (1.0 / gamma - 1.0),
+        lower_height=height * (gamma - 1.0),
+        avg_width=float(widths.mean()),
+        std_width=std_width,
+        velocity=velocity,
+        sigma=float(np.mean([j.sigma for j in members])),
+        flags=flags,
+        cluster_keys=tuple(k for j in members for k in j.cluster_keys),
+        peak_time=peak,
+        subject_start=subject_start,
+        subject_end=subject_end,
+        start_error=start_error,
+        end_error=min(j.end_error_s for j in members if j.end_time == end),
+        direction_std=direction_std,
+        velocity_error=velocity_error,
+        n_subjects=len({j.subject_id for j in members}),
+        n_volunteers=len(frozenset().union(*(j.users for j in members))),
+        params_hash=params_hash,
+    )

@@ -37,7 +37,7 @@ def renumber(labels: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
 def one_mark_per_user(
     labels: npt.ArrayLike, users: npt.ArrayLike, score: npt.ArrayLike, *, min_users: int
 ) -> npt.NDArray[np.int64]:
-    """Keep one mark per volunteer per cluster (lowest ``score``) and clusters of ``min_users``+ volunteers."""
+    """Keep one mark per volunteer per cluster (lowest ``score``), and clusters of ``min_users``+."""
     lab = np.asarray(labels, dtype=np.int64).copy()
     user = np.asarray(users, dtype=object)
     sc = np.asarray(score, dtype=np.float64)

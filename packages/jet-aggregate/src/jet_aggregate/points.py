@@ -151,7 +151,7 @@ def cluster_points(
         If the arrays differ in length or hold NaN.
     """
     xy = np.column_stack([np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)])
-    user = np.asarray(list(users), dtype=object)
+    user = np.array(list(np.asarray(users, dtype=object).reshape(-1)), dtype=object)
     if user.shape[0] != xy.shape[0]:
         raise InputError(f"{xy.shape[0]} points but {user.shape[0]} users")
     if not np.all(np.isfinite(xy)):
@@ -169,6 +169,13 @@ def cluster_points(
         centre = _centre(xy[idx], prob[idx], config.point_centre)
         std = xy[idx].std(axis=0)
         clusters.append(
-            PointCluster(float(centre[0]), float(centre[1]), float(std[0]), float(std[1]), tuple(idx.tolist()), len(idx))
+            PointCluster(
+                float(centre[0]),
+                float(centre[1]),
+                float(std[0]),
+                float(std[1]),
+                tuple(idx.tolist()),
+                len(idx),
+            )
         )
     return PointClusters(labels, tuple(clusters))

@@ -108,12 +108,14 @@ def count_answers(
     return unique, counts.reshape(unique.size, n_labels).astype(np.int64)
 
 
-def _consensus(unique: npt.NDArray[np.int64], counts: npt.NDArray[np.int64], labels: Sequence[str]) -> dict[int, QuestionConsensus]:
+def _consensus(
+    unique: npt.NDArray[np.int64], counts: npt.NDArray[np.int64], labels: Sequence[str]
+) -> dict[int, QuestionConsensus]:
     out: dict[int, QuestionConsensus] = {}
     totals = counts.sum(axis=1)
     for i, subject in enumerate(unique.tolist()):
         row = counts[i]
-        given = {labels[j]: int(row[j]) for j in np.flatnonzero(row)}
+        given = {labels[int(j)]: int(row[j]) for j in np.flatnonzero(row)}
         out[int(subject)] = QuestionConsensus(int(subject), dict(sorted(given.items())), int(totals[i]))
     return out
 
@@ -128,13 +130,16 @@ def question_consensus(subject_ids: Iterable[int], answers: Iterable[str]) -> di
     texts = [str(a).strip() for a in answers]
     if len(texts) != sid.size:
         raise InputError(f"{sid.size} subject ids but {len(texts)} answers")
-    labels, codes = np.unique(np.asarray(texts, dtype=object), return_inverse=True) if texts else ([], [])
-    label_list = [str(label) for label in labels]
-    unique, counts = count_answers(sid, np.asarray(codes, dtype=np.int64), max(len(label_list), 1))
+    label_list = sorted(set(texts))
+    index = {label: i for i, label in enumerate(label_list)}
+    codes = np.fromiter((index[t] for t in texts), dtype=np.int64, count=len(texts))
+    unique, counts = count_answers(sid, codes, max(len(label_list), 1))
     return _consensus(unique, counts, label_list)
 
 
-def consensus_from_annotations(annotations: Iterable[Any], task: str | None = None) -> dict[int, QuestionConsensus]:
+def consensus_from_annotations(
+    annotations: Iterable[Any], task: str | None = None
+) -> dict[int, QuestionConsensus]:
     """Consensus per subject from ``jet_store.Annotation`` records of shape ``question``.
 
     Parameters
@@ -172,7 +177,9 @@ def read_question_extracts(path: str | Path, *, task: str | None = None) -> Ques
         if header is None or "subject_id" not in header:
             raise InputError(f"{path}: not a question extract (no subject_id column)")
         answer_cols = [
-            i for i, name in enumerate(header) if name.startswith("data.") and name != "data.aggregation_version"
+            i
+            for i, name in enumerate(header)
+            if name.startswith("data.") and name != "data.aggregation_version"
         ]
         if not answer_cols:
             raise InputError(f"{path}: no data.<answer> columns")
@@ -181,7 +188,9 @@ def read_question_extracts(path: str | Path, *, task: str | None = None) -> Ques
         rows = [row for row in reader if task is None or task_col is None or row[task_col] == task]
     labels = tuple(header[i][len("data.") :] for i in answer_cols)
     subject = np.array([int(row[sid_col]) for row in rows], dtype=np.int64)
-    table = np.array([[row[i] for i in answer_cols] for row in rows], dtype=object).reshape(len(rows), len(answer_cols))
+    table = np.array([[row[i] for i in answer_cols] for row in rows], dtype=object).reshape(
+        len(rows), len(answer_cols)
+    )
     # the reducer adds one per answer key present in an extract, whatever its value
     r, c = np.nonzero(table != "")
     return QuestionExtracts(subject[r], c.astype(np.int64), labels)

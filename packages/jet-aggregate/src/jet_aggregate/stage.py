@@ -23,7 +23,7 @@ Examples
 >>> meta = {s.zooniverse_id: s.metadata for s in sim.subjects}
 >>> result = aggregate_annotations(sim.annotations, meta, progress=False)
 >>> len(result.jets), result.jets[0].n_subjects, result.failures
-(1, 3, {})
+(1, 2, {})
 """
 
 from __future__ import annotations
@@ -45,7 +45,13 @@ from jet_aggregate.jets import SubjectJet, SubjectResult, subject_jets
 from jet_aggregate.measure import measure_jet
 from jet_aggregate.tracking import link_jets
 
-__all__ = ["AggregationResult", "AggregateSummary", "aggregate", "aggregate_annotations", "subject_metadata_from_store"]
+__all__ = [
+    "AggregationResult",
+    "AggregateSummary",
+    "aggregate",
+    "aggregate_annotations",
+    "subject_metadata_from_store",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -88,12 +94,19 @@ class AggregateSummary:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
         return {
-            "subjects": self.subjects, "jets": self.jets, "clusters": self.clusters, "written": self.written,
-            "params_hash": self.params_hash, "messages": list(self.messages), "exit_code": self.exit_code,
-        }  # fmt: skip
+            "subjects": self.subjects,
+            "jets": self.jets,
+            "clusters": self.clusters,
+            "written": self.written,
+            "params_hash": self.params_hash,
+            "messages": list(self.messages),
+            "exit_code": self.exit_code,
+        }
 
 
-def _one_subject(args: tuple[int, Mapping[str, Any], list[Annotation], AggregationConfig]) -> SubjectResult | str:
+def _one_subject(
+    args: tuple[int, Mapping[str, Any], list[Annotation], AggregationConfig],
+) -> SubjectResult | str:
     subject_id, metadata, marks, config = args
     try:
         return subject_jets(subject_id, metadata, marks, config)
@@ -141,7 +154,9 @@ def aggregate_annotations(
     tasks = []
     for sid in sorted(by_subject):
         if sid not in metadata:
-            result.failures[sid] = f"subject {sid}: no metadata (neither a stored Subject nor a classification's subject_data)"
+            result.failures[sid] = (
+                f"subject {sid}: no metadata (neither a stored Subject nor a classification's subject_data)"
+            )
             continue
         marks = sorted(by_subject[sid], key=lambda a: (a.classification_id, a.task, a.mark_index))
         tasks.append((sid, metadata[sid], marks, config))
@@ -164,12 +179,17 @@ def aggregate_annotations(
     jet_of_cluster: dict[str, str] = {}
     for event in sorted(per_event):
         for n, group in enumerate(link_jets(per_event[event], config, answers)):
-            jet = measure_jet(group, _jet_id(group, n), params_hash=params_hash)
-            result.jets.append(jet)
-            jet_of_cluster.update({key: jet.jet_id for key in jet.cluster_keys})
+            measured = measure_jet(group, _jet_id(group, n), params_hash=params_hash)
+            result.jets.append(measured)
+            jet_of_cluster.update({key: measured.jet_id for key in measured.cluster_keys})
     result.clusters = [dataclasses.replace(c, jet_id=jet_of_cluster.get(c.key)) for c in result.clusters]
-    result.run = AggregationRun(params_hash=params_hash, scope=scope, params=config.to_dict(),
-                                n_subjects=result.subjects, n_jets=len(result.jets))  # fmt: skip
+    result.run = AggregationRun(
+        params_hash=params_hash,
+        scope=scope,
+        params=config.to_dict(),
+        n_subjects=result.subjects,
+        n_jets=len(result.jets),
+    )
     return result
 
 
@@ -203,13 +223,20 @@ def aggregate(
     rows are not rewritten), one transaction per event.
     """
     config = config or AggregationConfig()
-    where = {"workflow_id": workflow_id} if workflow_id is not None else {}
-    annotations = list(store.filter(Annotation, **where))
+    where: list[tuple[str, str, Any]] = [("workflow_id", "=", workflow_id)] if workflow_id is not None else []
+    annotations = store.filter(Annotation, where=where)
     metadata = subject_metadata_from_store(store, {a.subject_id for a in annotations})
     scope = "all" if workflow_id is None else f"workflow:{workflow_id}"
-    result = aggregate_annotations(annotations, metadata, config, executor=executor, progress=progress, scope=scope)
-    summary = AggregateSummary(subjects=result.subjects, jets=len(result.jets), clusters=len(result.clusters),
-                               params_hash=config.params_hash(), messages=sorted(result.failures.values()))  # fmt: skip
+    result = aggregate_annotations(
+        annotations, metadata, config, executor=executor, progress=progress, scope=scope
+    )
+    summary = AggregateSummary(
+        subjects=result.subjects,
+        jets=len(result.jets),
+        clusters=len(result.clusters),
+        params_hash=config.params_hash(),
+        messages=sorted(result.failures.values()),
+    )
     done_subjects = {c.subject_id for c in result.clusters} | {
         sid for sid in {a.subject_id for a in annotations} if sid not in result.failures
     }
@@ -217,11 +244,16 @@ def aggregate(
     new_jets = {j.jet_id for j in result.jets}
     new_clusters = {c.key for c in result.clusters}
     with store.transaction() as tx:
-        stale_clusters = [c.key for c in tx.stream(JetCluster) if c.subject_id in done_subjects and c.key not in new_clusters]
+        stale_clusters = [
+            c.key
+            for c in tx.stream(JetCluster)
+            if c.subject_id in done_subjects and c.key not in new_clusters
+        ]
         stale_jets = [
-            j.jet_id for j in tx.stream(Jet)
+            j.jet_id
+            for j in tx.stream(Jet)
             if (j.sol_standard in events or set(j.subject_ids) & done_subjects) and j.jet_id not in new_jets
-        ]  # fmt: skip
+        ]
         tx.delete(JetCluster, stale_clusters)
         tx.delete(Jet, stale_jets)
         written = tx.add([*result.clusters, *result.jets, *([result.run] if result.run else [])])

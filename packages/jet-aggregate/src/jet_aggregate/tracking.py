@@ -60,7 +60,9 @@ def _gap_ok(group: Sequence[SubjectJet], jet: SubjectJet, max_gap: float) -> boo
 
 
 def link_jets(
-    jets: Sequence[SubjectJet], config: AggregationConfig, answers: Mapping[int, Mapping[str, int]] | None = None
+    jets: Sequence[SubjectJet],
+    config: AggregationConfig,
+    answers: Mapping[int, Mapping[str, int]] | None = None,
 ) -> list[list[SubjectJet]]:
     """Group one event's per-subject jets into jets; each group sorted by start time.
 
@@ -76,11 +78,14 @@ def link_jets(
     """
     items = sorted(jets, key=lambda j: (j.start_time, j.subject_id, j.index))
     n = len(items)
-    pairs: list[tuple[int, int]] = [(i, k) for i in range(n) for k in range(i + 1, n) if items[i].subject_id != items[k].subject_id]
+    pairs: list[tuple[int, int]] = [
+        (i, k) for i in range(n) for k in range(i + 1, n) if items[i].subject_id != items[k].subject_id
+    ]
     if pairs:
         spread = [max(math.hypot(j.std_x, j.std_y), 1e-6) for j in items]
         raw = [
-            math.hypot(items[i].base_x - items[k].base_x, items[i].base_y - items[k].base_y) / ((spread[i] + spread[k]) / 2.0)
+            math.hypot(items[i].base_x - items[k].base_x, items[i].base_y - items[k].base_y)
+            / ((spread[i] + spread[k]) / 2.0)
             for i, k in pairs
         ]
         position = percentile_normalised(raw)

@@ -61,10 +61,21 @@ __all__ = [
 ]
 
 EXPORT_COLUMNS = (
-    "classification_id", "user_name", "user_id", "user_ip", "workflow_id", "workflow_name",
-    "workflow_version", "created_at", "gold_standard", "expert", "metadata", "annotations",
-    "subject_data", "subject_ids",
-)  # fmt: skip
+    "classification_id",
+    "user_name",
+    "user_id",
+    "user_ip",
+    "workflow_id",
+    "workflow_name",
+    "workflow_version",
+    "created_at",
+    "gold_standard",
+    "expert",
+    "metadata",
+    "annotations",
+    "subject_data",
+    "subject_ids",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,14 +101,18 @@ class VolunteerKind:
 
 KINDS: dict[str, VolunteerKind] = {
     "careful": VolunteerKind("careful"),
-    "sloppy": VolunteerKind("sloppy", base_px=1.2, length=0.08, width=0.25, angle=5.0, frame_slip=0.3, skip=0.15),
+    "sloppy": VolunteerKind(
+        "sloppy", base_px=1.2, length=0.08, width=0.25, angle=5.0, frame_slip=0.3, skip=0.15
+    ),
     "random": VolunteerKind("random", random=True),
     "anonymous": VolunteerKind("anonymous", anonymous=True),
     "repeat": VolunteerKind("repeat", repeats=2),
 }
 """The volunteer kinds by name."""
 
-DEFAULT_CROWD: tuple[str, ...] = ("careful",) * 8 + ("sloppy",) * 3 + ("random",) * 2 + ("anonymous",) * 2 + ("repeat",)
+DEFAULT_CROWD: tuple[str, ...] = (
+    ("careful",) * 8 + ("sloppy",) * 3 + ("random",) * 2 + ("anonymous",) * 2 + ("repeat",)
+)
 """16 volunteers: 8 careful, 3 sloppy, 2 random, 2 anonymous, 1 repeat classifier."""
 
 
@@ -154,7 +169,9 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
 
 
-def _metadata(spec: CutoutSpec, times: Sequence[datetime], key: str, geometry: RenderedGeometry, sol: str) -> dict[str, str]:
+def _metadata(
+    spec: CutoutSpec, times: Sequence[datetime], key: str, geometry: RenderedGeometry, sol: str
+) -> dict[str, str]:
     wcs = spec.wcs().to_header()
     obs = observer_at(times[0])
     meta = {
@@ -206,7 +223,9 @@ class _Marker:
         sy = (g.im_ur_y - g.im_ll_y) * g.height / self.spec.ny
         return 0.5 * (sx + sy)
 
-    def box(self, jet: JetTruth, height: float, rng: np.random.Generator, kind: VolunteerKind) -> dict[str, float]:
+    def box(
+        self, jet: JetTruth, height: float, rng: np.random.Generator, kind: VolunteerKind
+    ) -> dict[str, float]:
         """A rotateRectangle from the base point along the jet, ``height`` long (arcsec)."""
         angle = math.radians(jet.direction + rng.normal(0.0, kind.angle))
         length = height * (1.0 + rng.normal(0.0, kind.length))
@@ -254,8 +273,17 @@ def _jet_marks(
             marks.append({"tool": tool, "frame": int(rng.integers(0, last + 1)), "x": x, "y": y})
         x, y = marker.anywhere(rng)
         w, h = rng.uniform(20, 300, size=2)
-        marks.append({"tool": 2, "frame": int(rng.integers(0, last + 1)), "x": x, "y": y, "width": float(w),
-                      "height": float(h), "angle": float(rng.uniform(-180, 180))})  # fmt: skip
+        marks.append(
+            {
+                "tool": 2,
+                "frame": int(rng.integers(0, last + 1)),
+                "x": x,
+                "y": y,
+                "width": float(w),
+                "height": float(h),
+                "angle": float(rng.uniform(-180, 180)),
+            }
+        )
         return marks
     visible = _visible_frames(jet, times)
     heights = [jet.height_at(times[i]) for i in visible]
@@ -343,9 +371,17 @@ def simulate_event(
         sid = first_subject_id + s
         key = f"{sol}:{s}"
         meta = _metadata(spec, sub_times, key, geometry, sol)
-        subjects.append(Subject(key=key, rendering_paths=tuple(meta[f"#file_name_{i}"] for i in range(len(sub_times))),
-                                event_id=meta["#event_id"], sol_standard=sol, index=s, zooniverse_id=sid,
-                                metadata=meta))  # fmt: skip
+        subjects.append(
+            Subject(
+                key=key,
+                rendering_paths=tuple(meta[f"#file_name_{i}"] for i in range(len(sub_times))),
+                event_id=meta["#event_id"],
+                sol_standard=sol,
+                index=s,
+                zooniverse_id=sid,
+                metadata=meta,
+            )
+        )
         present = [jet for jet in jets if _visible_frames(jet, sub_times)]
         for v, kind in enumerate(kinds):
             user, user_id = _user(v, kind)
@@ -364,41 +400,102 @@ def simulate_event(
                 tasks: list[tuple[str, list[dict[str, Any]]]] = []
                 for task, jet in zip(("T1", "T5"), drawn, strict=False):
                     if jet is None:
-                        jet = JetTruth(base_x=spec.center_x, base_y=spec.center_y, direction=0, start_time=sub_times[0],
-                                       peak_time=sub_times[-1], end_time=sub_times[-1], max_height=10, width=5)  # fmt: skip
+                        jet = JetTruth(
+                            base_x=spec.center_x,
+                            base_y=spec.center_y,
+                            direction=0,
+                            start_time=sub_times[0],
+                            peak_time=sub_times[-1],
+                            end_time=sub_times[-1],
+                            max_height=10,
+                            width=5,
+                        )
                     tasks.append((task, _jet_marks(marker, jet, sub_times, rng, kind)))
                 for task, marks in tasks:
-                    value.append({"task": task, "task_label": task, "value": [_export_value(m) for m in marks]})
+                    value.append(
+                        {"task": task, "task_label": task, "value": [_export_value(m) for m in marks]}
+                    )
                 for task, answer in answers:
-                    annotations.append(Annotation(classification_id=cid, task=task, mark_index=0, subject_id=sid,
-                                                  workflow_id=workflow_id, shape="question", user=user, answer=answer))  # fmt: skip
+                    annotations.append(
+                        Annotation(
+                            classification_id=cid,
+                            task=task,
+                            mark_index=0,
+                            subject_id=sid,
+                            workflow_id=workflow_id,
+                            shape="question",
+                            user=user,
+                            answer=answer,
+                        )
+                    )
                 for task, marks in tasks:
                     for m_index, mark in enumerate(marks):
                         shape = "rotateRectangle" if mark["tool"] == 2 else "point"
-                        annotations.append(Annotation(
-                            classification_id=cid, task=task, mark_index=m_index, subject_id=sid,
-                            workflow_id=workflow_id, shape=shape, user=user, tool=mark["tool"],
-                            frame=mark["frame"], x=mark["x"], y=mark["y"], width=mark.get("width"),
-                            height=mark.get("height"), angle=mark.get("angle"),
-                        ))  # fmt: skip
-                classifications.append(Classification(
-                    classification_id=cid, subject_id=sid, workflow_id=workflow_id,
-                    workflow_version=workflow_version, created_at=created, user_name=user, user_id=user_id,
-                    workflow_name="Box the jets", annotations=tuple(value),
-                    subject_data={str(sid): {"retired": None, **meta}},
-                ))  # fmt: skip
-                dims = [{"clientWidth": 960, "clientHeight": 720, "naturalWidth": geometry.width,
-                         "naturalHeight": geometry.height}] * len(sub_times)  # fmt: skip
-                rows.append({
-                    "classification_id": str(cid), "user_name": user,
-                    "user_id": "" if user_id is None else str(user_id), "user_ip": f"sim{v:02d}",
-                    "workflow_id": str(workflow_id), "workflow_name": "Box the jets",
-                    "workflow_version": workflow_version, "created_at": created.strftime("%Y-%m-%d %H:%M:%S UTC"),
-                    "gold_standard": "", "expert": "",
-                    "metadata": json.dumps({"subject_dimensions": dims}),
-                    "annotations": json.dumps(value), "subject_data": json.dumps({str(sid): {"retired": None, **meta}}),
-                    "subject_ids": str(sid),
-                })  # fmt: skip
+                        annotations.append(
+                            Annotation(
+                                classification_id=cid,
+                                task=task,
+                                mark_index=m_index,
+                                subject_id=sid,
+                                workflow_id=workflow_id,
+                                shape=shape,
+                                user=user,
+                                tool=mark["tool"],
+                                frame=mark["frame"],
+                                x=mark["x"],
+                                y=mark["y"],
+                                width=mark.get("width"),
+                                height=mark.get("height"),
+                                angle=mark.get("angle"),
+                            )
+                        )
+                classifications.append(
+                    Classification(
+                        classification_id=cid,
+                        subject_id=sid,
+                        workflow_id=workflow_id,
+                        workflow_version=workflow_version,
+                        created_at=created,
+                        user_name=user,
+                        user_id=user_id,
+                        workflow_name="Box the jets",
+                        annotations=tuple(value),
+                        subject_data={str(sid): {"retired": None, **meta}},
+                    )
+                )
+                dims = [
+                    {
+                        "clientWidth": 960,
+                        "clientHeight": 720,
+                        "naturalWidth": geometry.width,
+                        "naturalHeight": geometry.height,
+                    }
+                ] * len(sub_times)
+                rows.append(
+                    {
+                        "classification_id": str(cid),
+                        "user_name": user,
+                        "user_id": "" if user_id is None else str(user_id),
+                        "user_ip": f"sim{v:02d}",
+                        "workflow_id": str(workflow_id),
+                        "workflow_name": "Box the jets",
+                        "workflow_version": workflow_version,
+                        "created_at": created.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                        "gold_standard": "",
+                        "expert": "",
+                        "metadata": json.dumps({"subject_dimensions": dims}),
+                        "annotations": json.dumps(value),
+                        "subject_data": json.dumps({str(sid): {"retired": None, **meta}}),
+                        "subject_ids": str(sid),
+                    }
+                )
                 cid += 1
-    return SimulatedEvent(spec, tuple(jets), tuple(subjects), tuple(classifications), tuple(annotations), tuple(rows),
-                          tuple(crowd))  # fmt: skip
+    return SimulatedEvent(
+        spec,
+        tuple(jets),
+        tuple(subjects),
+        tuple(classifications),
+        tuple(annotations),
+        tuple(rows),
+        tuple(crowd),
+    )

@@ -25,7 +25,19 @@ from collections.abc import Sequence
 from jet_store import DataError, JetHunterError, ServiceError
 
 from jet_hunter import __version__
-from jet_hunter.cli import aggregate, catalogue, cutouts, db, download, hek, query, render, run, sandbox, status
+from jet_hunter.cli import (
+    aggregate,
+    catalogue,
+    cutouts,
+    db,
+    download,
+    hek,
+    query,
+    render,
+    run,
+    sandbox,
+    status,
+)
 from jet_hunter.cli.app import App, CliUsageError, common_options
 
 __all__ = ["main", "build_parser"]

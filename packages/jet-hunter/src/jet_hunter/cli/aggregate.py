@@ -36,7 +36,9 @@ def register(commands: Any) -> None:
         parents=[common_options(defaults=False)],
         conflict_handler="resolve",  # our --config is the aggregation parameters
     )
-    parser.add_argument("--workflow", type=positive_int, default=None, metavar="ID", help="only this workflow")
+    parser.add_argument(
+        "--workflow", type=positive_int, default=None, metavar="ID", help="only this workflow"
+    )
     parser.add_argument(
         "--config",
         dest="aggregate_config",
@@ -54,7 +56,9 @@ def run(app: App, args: argparse.Namespace) -> int:
     store = app.store()
     if args.workers > 1:
         with ProcessPoolExecutor(max_workers=args.workers) as pool:
-            summary = aggregate(store, workflow_id=args.workflow, config=config, executor=pool, progress=app.progress)
+            summary = aggregate(
+                store, workflow_id=args.workflow, config=config, executor=pool, progress=app.progress
+            )
     else:
         summary = aggregate(store, workflow_id=args.workflow, config=config, progress=app.progress)
     if args.json:

@@ -27,7 +27,9 @@ def register(commands: Any) -> None:
         epilog="Example: jet-hunter catalogue --format ecsv --out jets.ecsv",
         parents=[common_options(defaults=False)],
     )
-    parser.add_argument("--format", choices=("csv", "ecsv", "json"), default="csv", help="file format (default csv)")
+    parser.add_argument(
+        "--format", choices=("csv", "ecsv", "json"), default="csv", help="file format (default csv)"
+    )
     parser.add_argument("--out", type=Path, required=True, metavar="FILE", help="where to write it")
     parser.set_defaults(func=run)
 
