@@ -30,6 +30,7 @@ from jet_store.errors import (
 from jet_store.progress import progress_bar
 from jet_store.records import (
     RECORD_TYPES,
+    AggregationRun,
     Annotation,
     Classification,
     CutoutJob,
@@ -76,6 +77,7 @@ __all__ = [
     "ImportReport",
     "JetCluster",
     "Jet",
+    "AggregationRun",
     "to_json_dict",
     "from_json_dict",
     "JetHunterError",

@@ -52,6 +52,7 @@ __all__ = [
     "ImportReport",
     "JetCluster",
     "Jet",
+    "AggregationRun",
     "RECORD_TYPES",
     "record_type",
 ]
@@ -572,7 +573,10 @@ class Jet(Record):
     spread) and heliographic Stonyhurst degrees (``base_lon``/``base_lat``); heights
     and widths in arcsec with their +-sigma bounds; ``direction`` in degrees
     (counter-clockwise from solar west); ``velocity`` in km/s; ``flags`` the
-    catalogue's bit field.
+    catalogue's bit field. ``start_time``/``end_time``/``peak_time`` are frame times
+    (``start_error``/``end_error`` their spread, s); ``subject_start``/``subject_end``
+    the first subject's start and the last subject's end; ``params_hash`` names the
+    :class:`AggregationRun` parameters that made it.
     """
 
     kind: ClassVar[str] = "jets"
@@ -601,6 +605,16 @@ class Jet(Record):
     sigma: float | None = None
     flags: int = 0
     cluster_keys: tuple[str, ...] = ()
+    peak_time: datetime | None = None
+    subject_start: datetime | None = None
+    subject_end: datetime | None = None
+    start_error: float | None = None
+    end_error: float | None = None
+    direction_std: float | None = None
+    velocity_error: float | None = None
+    n_subjects: int | None = None
+    n_volunteers: int | None = None
+    params_hash: str | None = None
 
     @property
     def duration_min(self) -> float:
@@ -618,6 +632,24 @@ class Jet(Record):
         return _hpc_coord(self.base_x, self.base_y, self.start_time)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AggregationRun(Record):
+    """The parameters of an aggregation run, recorded beside its results.
+
+    ``params_hash`` is the hash of ``params`` (the full parameter set); ``scope`` says
+    what was aggregated (``"all"`` or ``"workflow:<id>"``).
+    """
+
+    kind: ClassVar[str] = "aggregation_runs"
+    key_fields: ClassVar[tuple[str, ...]] = ("params_hash", "scope")
+
+    params_hash: str
+    scope: str
+    params: JsonDict = field(default_factory=dict)
+    n_subjects: int = 0
+    n_jets: int = 0
+
+
 RECORD_TYPES: dict[str, type[Record]] = {
     cls.kind: cls
     for cls in (
@@ -633,6 +665,7 @@ RECORD_TYPES: dict[str, type[Record]] = {
         JetCluster,
         Jet,
         ImportReport,
+        AggregationRun,
     )
 }
 """Every record type by its kind name (``events``, ``cutouts``, ``frames``, ...)."""

@@ -32,6 +32,8 @@ from jet_store import DataError, JetHunterError, ServiceError
 
 from jet_hunter import __version__
 from jet_hunter.cli import (
+    aggregate,
+    catalogue,
     cutouts,
     db,
     download,
@@ -65,6 +67,8 @@ COMMAND_MODULES = (
     upload,
     fetch_export,
     imports,
+    aggregate,
+    catalogue,
     sandbox,
 )
 

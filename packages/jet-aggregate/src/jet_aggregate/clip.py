@@ -1,0 +1,88 @@
+"""Exact intersection areas of convex quadrilaterals, vectorised in numpy.
+
+The area of ``A & B`` is the boundary integral ``1/2 * sum(x dy - y dx)`` over its
+boundary, which is made of the parts of A's edges inside B and of B's edges inside A.
+Each edge is clipped to the other polygon by Cyrus-Beck (its parameter interval inside
+all four half-planes), so there are no vertex lists to build: a batch of pairs is a
+handful of elementwise operations on ``(..., 4, 4)`` arrays, whatever the batch size.
+Edges lying on the other polygon's boundary count once (A's inclusively, B's
+strictly). Coordinates are taken relative to A's first vertex for accuracy.
+:mod:`jet_aggregate.iou` cross-checks it against shapely in the tests.
+
+Examples
+--------
+>>> import numpy as np
+>>> from jet_aggregate.clip import intersection_area
+>>> square = np.array([[0.0, 0.0], [2.0, 0.0], [2.0, 2.0], [0.0, 2.0]])
+>>> float(intersection_area(square, square + [1.0, 1.0]))
+1.0
+>>> diamond = np.array([[1.0, -1.0], [3.0, 1.0], [1.0, 3.0], [-1.0, 1.0]])
+>>> float(intersection_area(square, diamond))
+4.0
+>>> float(intersection_area(square, square))
+4.0
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["intersection_area", "polygon_area"]
+
+FloatArray = npt.NDArray[np.float64]
+_NEXT = np.array([1, 2, 3, 0])
+
+
+def polygon_area(vertices: FloatArray) -> FloatArray:
+    """Signed shoelace area of polygons ``(..., M, 2)`` (positive counter-clockwise, y up)."""
+    x, y = vertices[..., 0], vertices[..., 1]
+    nxt = np.roll(np.arange(x.shape[-1]), -1)
+    return np.asarray(0.5 * np.sum(x * y[..., nxt] - x[..., nxt] * y, axis=-1), dtype=np.float64)
+
+
+def _ccw(q: FloatArray) -> FloatArray:
+    flip = polygon_area(q) < 0
+    return np.where(flip[..., None, None], q[..., ::-1, :], q)
+
+
+def _inside_part(p: FloatArray, q: FloatArray, strict: bool) -> FloatArray:
+    """Sum of ``x dy - y dx`` over the parts of p's edges inside q (both CCW)."""
+    start = p  # (..., 4, 2)
+    d = p[..., _NEXT, :] - p
+    e = q[..., _NEXT, :] - q  # (..., 4, 2) clip edges
+    # n0[i, j] = cross(e_j, p_i - q_j); n1[i, j] = cross(e_j, d_i)
+    rel = start[..., :, None, :] - q[..., None, :, :]
+    n0 = e[..., None, :, 0] * rel[..., 1] - e[..., None, :, 1] * rel[..., 0]
+    n1 = e[..., None, :, 0] * d[..., :, None, 1] - e[..., None, :, 1] * d[..., :, None, 0]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t = -n0 / n1
+    enter = np.where(n1 > 0, t, -np.inf).max(axis=-1)
+    leave = np.where(n1 < 0, t, np.inf).min(axis=-1)
+    outside = (n0 <= 0) if strict else (n0 < 0)
+    parallel_out = np.any((n1 == 0) & outside, axis=-1)
+    lo = np.maximum(enter, 0.0)
+    hi = np.minimum(leave, 1.0)
+    ok = (lo < hi) & ~parallel_out
+    ax = start[..., 0] + lo * d[..., 0]
+    ay = start[..., 1] + lo * d[..., 1]
+    bx = start[..., 0] + hi * d[..., 0]
+    by = start[..., 1] + hi * d[..., 1]
+    return np.asarray(np.where(ok, ax * by - bx * ay, 0.0).sum(axis=-1), dtype=np.float64)
+
+
+def intersection_area(a: npt.ArrayLike, b: npt.ArrayLike, *, oriented: bool = False) -> FloatArray:
+    """Area of the intersection of convex quadrilaterals ``a`` and ``b`` (``(..., 4, 2)``, broadcast).
+
+    Either orientation is accepted; ``oriented=True`` promises both are already
+    counter-clockwise (positive shoelace area) and skips the check.
+    """
+    qa = np.asarray(a, dtype=np.float64)
+    qb = np.asarray(b, dtype=np.float64)
+    origin = qa[..., :1, :]
+    qa = qa - origin
+    qb = qb - origin
+    if not oriented:
+        qa, qb = _ccw(qa), _ccw(qb)
+    total = _inside_part(qa, qb, strict=False) + _inside_part(qb, qa, strict=True)
+    return np.asarray(np.maximum(0.5 * total, 0.0), dtype=np.float64)
