@@ -335,7 +335,7 @@ def _save_all(windows: Generator[WindowResult, None, None], save: _Saver) -> Non
                 rest = next(windows)
         except (KeyboardInterrupt, StopIteration):
             pass
-        log.warning("interrupted: %d HEK windows saved", save.summary.windows_fetched)
+        log.info("interrupted: %d HEK windows saved", save.summary.windows_fetched)
         raise
 
 
