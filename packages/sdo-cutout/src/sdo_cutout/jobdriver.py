@@ -37,6 +37,16 @@ Backends = Mapping[str, CutoutBackend] | Iterable[CutoutBackend]
 """Service clients by backend name, or a list of clients."""
 
 JobResult = Literal["ready", "failed", "pending", "waiting", "error", "skipped", "busy"]
+"""What became of one job in a run."""
+
+_SUMMARY_FIELD: dict[str, str] = {
+    "ready": "ready",
+    "failed": "failed",
+    "pending": "pending",
+    "waiting": "waiting",
+    "error": "errors",
+    "busy": "busy",
+}
 
 
 def _backend_map(backends: Backends) -> dict[str, CutoutBackend]:
@@ -229,19 +239,10 @@ class JobStage:
         log.warning("%s", message)
 
     def count(self, result: JobResult) -> None:
-        s = self.summary
-        if result == "ready":
-            s.ready += 1
-        elif result == "failed":
-            s.failed += 1
-        elif result == "pending":
-            s.pending += 1
-        elif result == "waiting":
-            s.waiting += 1
-        elif result == "error":
-            s.errors += 1
-        elif result == "busy":
-            s.busy += 1
+        """Count a job's result in the summary (``skipped`` jobs are not counted)."""
+        name = _SUMMARY_FIELD.get(result)
+        if name is not None:
+            setattr(self.summary, name, getattr(self.summary, name) + 1)
 
     async def drive(self, job: CutoutJob) -> JobResult:
         """Take one job as far as this stage goes; every change is committed at once."""
