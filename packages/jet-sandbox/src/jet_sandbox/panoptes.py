@@ -28,9 +28,9 @@ filter by ``project_id`` and ``display_name``, ``links/subjects``), ``subjects``
 ``subject_set_id``, ``upload_user_id``, ``id``/``ids``; PUT and DELETE with ``If-Match``;
 ``subjects/queued?workflow_id=`` for volunteers), ``set_member_subjects``,
 ``subject_workflow_statuses`` (counts, retirement at the workflow's count),
-``classifications`` (what front ends POST, anonymous or not) and the three project exports (:mod:`jet_sandbox.panoptes_exports`); the signed media
-uploads and reads (:mod:`jet_sandbox.panoptes_media`). Faults: the server's plan for
-every route, plus :class:`~jet_sandbox.panoptes_faults.PanoptesFaults` (per-route
+``classifications`` (what front ends POST, anonymous or not) and the three project
+exports (:mod:`jet_sandbox.panoptes_exports`); the signed media uploads and reads
+(:mod:`jet_sandbox.panoptes_media`). Faults: the server's plan for every route, plus :class:`~jet_sandbox.panoptes_faults.PanoptesFaults` (per-route
 plans, lost answers of writes, tokens expiring early).
 
 Examples
