@@ -30,8 +30,9 @@ filter by ``project_id`` and ``display_name``, ``links/subjects``), ``subjects``
 ``subject_workflow_statuses`` (counts, retirement at the workflow's count),
 ``classifications`` (what front ends POST, anonymous or not) and the three project
 exports (:mod:`jet_sandbox.panoptes_exports`); the signed media uploads and reads
-(:mod:`jet_sandbox.panoptes_media`). Faults: the server's plan for every route, plus :class:`~jet_sandbox.panoptes_faults.PanoptesFaults` (per-route
-plans, lost answers of writes, tokens expiring early).
+(:mod:`jet_sandbox.panoptes_media`). Faults: the server's plan for every route, plus
+:class:`~jet_sandbox.panoptes_faults.PanoptesFaults` (per-route plans, lost answers of
+writes, tokens expiring early).
 
 Examples
 --------
