@@ -53,7 +53,7 @@ import secrets
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from jet_sandbox.faults import Fault, FaultPlan, FaultSchedule
 from jet_sandbox.files import ServedFile, file_response
@@ -126,8 +126,15 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], frozenset[str]]] = {
 assert set(_PATTERNS) == set(ROUTES)
 
 
-class LostAnswer(tuple[int, str, str]):
-    """``(request index, route, fault spec)`` of a write whose answer was replaced."""
+class LostAnswer(NamedTuple):
+    """A write that was done but whose answer a ``lost`` fault replaced."""
+
+    request: int
+    """Number of the request in the server's run (its :attr:`LoggedRequest.index`)."""
+    route: str
+    """The route's name (``subjects``, ``links``, ...)."""
+    fault: str
+    """Spec of the fault that replaced the answer (``504:times=1``)."""
 
 
 class PanoptesServer(SandboxServer):
@@ -317,7 +324,7 @@ class PanoptesServer(SandboxServer):
                 lost = self._lost_schedules[name].decide({"status"})
                 if lost.response is not None:
                     with self._lock:
-                        self._lost.append(LostAnswer((request.index, name, lost.response.spec())))
+                        self._lost.append(LostAnswer(request.index, name, lost.response.spec()))
                     logger.info(
                         "%s: %s %s done, answer lost (%s)",
                         self.label,
