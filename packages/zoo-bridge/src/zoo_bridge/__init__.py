@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 PANOPTES_URL = "https://www.zooniverse.org"
 """The Panoptes API endpoint that panoptes-client talks to."""
 
+from zoo_bridge.connection import PanoptesConfig, PanoptesConnection  # noqa: E402
 from zoo_bridge.errors import (  # noqa: E402  (after the constants other modules import)
     BadSubjectFiles,
     GroupingError,
@@ -29,7 +30,12 @@ from zoo_bridge.errors import (  # noqa: E402  (after the constants other module
     SubjectLimitExceeded,
     ZooBridgeError,
 )
+from zoo_bridge.grouping import GroupingOptions, subject_key, windows  # noqa: E402
+from zoo_bridge.manifest import ExportSummary, export_subjects  # noqa: E402
+from zoo_bridge.media import check_subject_files, require_valid  # noqa: E402
 from zoo_bridge.metadata import FrameMetadata, frame_count, frame_metadata, subject_metadata  # noqa: E402
+from zoo_bridge.subjects import SubjectSummary, make_subjects  # noqa: E402
+from zoo_bridge.upload import UploadOptions, UploadSummary, upload_subjects  # noqa: E402
 
 __all__ = [
     "__version__",
@@ -51,4 +57,19 @@ __all__ = [
     "subject_metadata",
     "frame_metadata",
     "frame_count",
+    # subjects out
+    "GroupingOptions",
+    "windows",
+    "subject_key",
+    "make_subjects",
+    "SubjectSummary",
+    "check_subject_files",
+    "require_valid",
+    "export_subjects",
+    "ExportSummary",
+    "PanoptesConfig",
+    "PanoptesConnection",
+    "UploadOptions",
+    "UploadSummary",
+    "upload_subjects",
 ]
