@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
+from astropy.time import Time
 from jet_store import Annotation, Classification, ImportReport, Store, UserError
 from zoo_bridge import ImportOptions, import_classifications
 from zoo_bridge.workflows import WorkflowIndex
@@ -179,6 +181,14 @@ def test_malformed_rows_are_reported_and_stored(
         (5, rows[3]["classification_id"], "no_subject_metadata"),
     ]
     assert json.loads(json.dumps(summary.to_dict()))["skipped"] == 3
+
+
+def test_dates_may_be_astropy_times() -> None:
+    options = ImportOptions(since=Time("2021-06-20T12:00:00", scale="utc"), until="2021-06-25")
+    assert options.since == datetime(2021, 6, 20, 12, tzinfo=timezone.utc)
+    assert options.filter_reason({"created_at": "2021-06-20 11:59:59 UTC"}) == "before_since"
+    assert options.filter_reason({"created_at": "2021-06-25 00:00:00 UTC"}) == "after_until"
+    assert options.filter_reason({"created_at": "2021-06-21 00:00:00 UTC"}) is None
 
 
 def test_bad_options_are_user_errors() -> None:
