@@ -207,3 +207,14 @@ def test_postgresql_and_sqlite_hold_the_same(db_url: str, data_dir: Path, workfl
     assert (summary.added, store.count(Annotation)) == (6, 28)
     assert import_classifications(store, path, workflows=workflows_csv, progress=False).added == 0
     store.close()
+
+
+def test_a_stray_quote_costs_its_rows_not_the_file(tmp_path: Path) -> None:
+    from zoo_bridge.exports import ExportStream
+
+    path = tmp_path / "c.csv"
+    path.write_text('a,b\n1,"x\n' + "2,y\n" * 50 + '3,"' + "z" * 500 + '"\n4,w\n')
+    with ExportStream(path, progress=False, field_limit=100) as stream:
+        rows = list(stream)
+    assert any("__error__" in row for _, row in rows)
+    assert rows[-1] == (rows[-1][0], {"a": "4", "b": "w"})
