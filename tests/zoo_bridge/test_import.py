@@ -218,3 +218,23 @@ def test_a_stray_quote_costs_its_rows_not_the_file(tmp_path: Path) -> None:
         rows = list(stream)
     assert any("__error__" in row for _, row in rows)
     assert rows[-1] == (rows[-1][0], {"a": "4", "b": "w"})
+
+
+def test_a_newer_export_replaces_the_last_classification(
+    tmp_path: Path, workflow_index: WorkflowIndex, extract: list[dict[str, str]]
+) -> None:
+    rows = export_rows(extract[:40])
+    later = {**rows[0], "classification_id": "999000001", "created_at": "2023-01-01 00:00:00 UTC"}
+    later["annotations"] = [{"task": "T0", "value": NO if rows[0]["annotations"][0]["value"] == YES else YES}]
+    store = Store(tmp_path / "s.db")
+    options = ImportOptions(keep="last", workflow_id=18563)
+    import_classifications(store, write_export(tmp_path / "old.csv", rows), options,
+                           workflows=workflow_index, progress=False)  # fmt: skip
+    assert store.get(Classification, int(rows[0]["classification_id"])) is not None
+    summary = import_classifications(store, write_export(tmp_path / "new.csv", [*rows, later]), options,
+                                     workflows=workflow_index, progress=False)  # fmt: skip
+    assert summary.filtered_counts["replaced_by_last"] == 1 and summary.added == 1
+    assert store.get(Classification, int(rows[0]["classification_id"])) is None
+    kept = store.filter(Annotation, subject_id=int(rows[0]["subject_ids"]), user=rows[0]["user_name"])
+    assert [a.classification_id for a in kept] == [999000001]
+    assert store.count(Annotation) == store.count(Classification)
