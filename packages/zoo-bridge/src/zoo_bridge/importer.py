@@ -35,8 +35,11 @@ Examples
 ...     writer.writerows([row("10", "Yes"), row("11", "Maybe"), row("12", "No")])
 >>> print(import_classifications(store, path, progress=False).line())  # doctest: +ELLIPSIS
 classifications c.csv: 3 rows, 2 added, 0 already stored, 0 filtered, 1 skipped (unknown_answer 1)
->>> print(import_classifications(store, path, ImportOptions(keep="last"), progress=False).line())
-classifications c.csv: 3 rows, 0 added, 1 already stored, 1 filtered, 1 skipped (unknown_answer 1)
+>>> last = import_classifications(store, path, ImportOptions(keep="last"), progress=False)
+>>> print(last.line())
+classifications c.csv: 3 rows, 0 added, 1 already stored, 2 filtered, 1 skipped (unknown_answer 1)
+>>> last.filtered_counts, [c.classification_id for c in store.stream("classifications")]
+({'not_last': 1, 'replaced_by_last': 1}, [12])
 """
 
 from __future__ import annotations
