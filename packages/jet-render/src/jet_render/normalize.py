@@ -123,7 +123,8 @@ class Normalization:
             steps = x.astype(np.uint16)
         if not np.isfinite(arr).all():
             steps[np.isnan(arr)] = 0
-        return np.take(_table(self.stretch, self.a, levels), steps)
+        out: npt.NDArray[np.uint8] = np.take(_table(self.stretch, self.a, levels), steps)
+        return out
 
     def apply(self, data: npt.ArrayLike) -> npt.NDArray[np.float32]:
         """Scale ``data`` to 0..1 (clipped; NaN stays NaN) as ``float32``."""
