@@ -144,7 +144,7 @@ _STEPS = 65535
 def _table(stretch: str, a: float | None, levels: int) -> npt.NDArray[np.uint8]:
     x = np.linspace(0.0, 1.0, _STEPS + 1, dtype=np.float32)
     y = _stretch(x, stretch, a) * np.float32(levels - 1)
-    table = np.rint(y).astype(np.uint8)
+    table: npt.NDArray[np.uint8] = np.rint(y).astype(np.uint8)
     table.setflags(write=False)
     return table
 
