@@ -155,13 +155,13 @@ def _refine(
     p = np.array([cx[0], cy[0], start[0, 2], start[0, 3], start[0, 4]])
     r = 1.0 - iou_with(from_centre(*p), corners, areas)[0]
     loss = float(r @ r)
-    damping = np.array([0.0, 1e-3, 1e-2, 1e-1, 1.0, 10.0])
+    damping = np.array([0.0, 1e-2, 1.0])
     for _ in range(iterations):
         size = max(min(p[2], p[3]), 1.0)
         h = np.array([0.01 * size, 0.01 * size, 0.01 * max(p[2], 1.0), 0.01 * max(p[3], 1.0), 0.05])
-        probes = np.vstack([p + np.diag(h), p - np.diag(h)])
+        probes = p + np.diag(h)
         rp = 1.0 - iou_with(from_centre(*probes.T), corners, areas)
-        jac = ((rp[:5] - rp[5:]) / (2.0 * h)[:, None]).T  # (N, 5)
+        jac = ((rp - r) / h[:, None]).T  # (N, 5), forward differences
         jtj = jac.T @ jac
         grad = jac.T @ r
         if not np.any(grad):
@@ -182,7 +182,7 @@ def _refine(
             break
         improvement = loss - float(losses[best])
         p, r, loss = trials[best], rt[best], float(losses[best])
-        if improvement < 1e-7 * max(loss, 1e-3):
+        if improvement < 1e-5 * max(loss, 1e-3):
             break
     return from_centre(*p), loss
 
