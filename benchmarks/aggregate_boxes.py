@@ -45,9 +45,22 @@ def make_subjects(n: int, volunteers: int = 16, seed: int = 0) -> list[tuple[np.
         marks = truth + rng.normal(0.0, [0.04 * w, 0.04 * h, 0.06 * w, 0.05 * h, 3.0], size=(good, 5))
         for i in range(0, good, 3):  # the same box drawn as (h, w, a + 90)
             cx, cy = marks[i, 0] + marks[i, 2] / 2, marks[i, 1] + marks[i, 3] / 2
-            marks[i] = [cx - marks[i, 3] / 2, cy - marks[i, 2] / 2, marks[i, 3], marks[i, 2], marks[i, 4] + 90]
-        junk = np.column_stack([rng.uniform(200, 1500, 3), rng.uniform(100, 1100, 3), rng.uniform(20, 200, 3),
-                                rng.uniform(20, 200, 3), rng.uniform(-180, 180, 3)])  # fmt: skip
+            marks[i] = [
+                cx - marks[i, 3] / 2,
+                cy - marks[i, 2] / 2,
+                marks[i, 3],
+                marks[i, 2],
+                marks[i, 4] + 90,
+            ]
+        junk = np.column_stack(
+            [
+                rng.uniform(200, 1500, 3),
+                rng.uniform(100, 1100, 3),
+                rng.uniform(20, 200, 3),
+                rng.uniform(20, 200, 3),
+                rng.uniform(-180, 180, 3),
+            ]
+        )
         out.append((truth, np.vstack([marks, junk])))
     return out
 
@@ -57,13 +70,22 @@ def reference_clusters(marks: np.ndarray, *, estimate: bool) -> list[tuple[np.nd
     from panoptes_aggregation.reducers.shape_reducer_dbscan import shape_reducer_dbscan
 
     extracts = [
-        {"frame0": {f"T0_tool0_{p}": [float(m[k])] for k, p in enumerate(("x", "y", "width", "height", "angle"))}}
+        {
+            "frame0": {
+                f"T0_tool0_{p}": [float(m[k])] for k, p in enumerate(("x", "y", "width", "height", "angle"))
+            }
+        }
         for m in marks
     ]
     out = shape_reducer_dbscan(
-        extracts, shape="rotateRectangle", metric_type="IoU", eps=0.6, min_samples=3,
-        estimate_average=estimate, user_id=list(range(len(marks))),
-    )  # fmt: skip
+        extracts,
+        shape="rotateRectangle",
+        metric_type="IoU",
+        eps=0.6,
+        min_samples=3,
+        estimate_average=estimate,
+        user_id=list(range(len(marks))),
+    )
     frame = out.get("frame0", {})
     keys = [f"T0_tool0_clusters_{p}" for p in ("x", "y", "width", "height", "angle")]
     if keys[0] not in frame:
@@ -80,7 +102,9 @@ def our_clusters(marks: np.ndarray) -> list[tuple[np.ndarray, float]]:
     return [(np.array(c.box), c.sigma) for c in result.clusters]
 
 
-def _compare(subjects: Sequence[tuple[np.ndarray, np.ndarray]], ref: list[list[Any]], ours: list[list[Any]]) -> dict[str, Any]:
+def _compare(
+    subjects: Sequence[tuple[np.ndarray, np.ndarray]], ref: list[list[Any]], ours: list[list[Any]]
+) -> dict[str, Any]:
     from jet_aggregate.iou import iou_matrix
 
     matched = same_count = closer = 0
@@ -98,11 +122,14 @@ def _compare(subjects: Sequence[tuple[np.ndarray, np.ndarray]], ref: list[list[A
             closer += ot >= rt - 1e-9
     n_ref = sum(len(r) for r in ref)
     return {
-        "subjects_compared": len(ref), "reference_clusters": n_ref, "matched_iou_0.9": matched,
-        "same_cluster_count": same_count, "ours_at_least_as_close": closer,
+        "subjects_compared": len(ref),
+        "reference_clusters": n_ref,
+        "matched_iou_0.9": matched,
+        "same_cluster_count": same_count,
+        "ours_at_least_as_close": closer,
         "mean_iou_truth_reference": float(np.mean(ref_truth)) if ref_truth else None,
         "mean_iou_truth_ours": float(np.mean(our_truth)) if our_truth else None,
-    }  # fmt: skip
+    }
 
 
 def run(args: Any) -> list[Result]:
@@ -118,7 +145,8 @@ def run(args: Any) -> list[Result]:
         def prepare(_: int) -> Any:
             def go() -> None:
                 results["estimate" if estimate else "exact"] = [
-                    reference_clusters(m, estimate=estimate) for _, m in subjects[: (n if estimate else n_anchor)]
+                    reference_clusters(m, estimate=estimate)
+                    for _, m in subjects[: (n if estimate else n_anchor)]
                 ]
 
             return go
@@ -137,20 +165,35 @@ def run(args: Any) -> list[Result]:
         key = "estimate" if estimate else "exact"
         extra = _compare(subjects, results[key], results["ours"])
         extra.update(subjects=n, anchor_subjects=count, volunteers=16)
-        rows.append(Result.from_timings(
-            a, o, workload=WORKLOAD.format(n=n), anchor=label, target=TARGET, target_ratio=100.0 if not estimate else 1.0,
-            unit="subjects", anchor_count=count, ours_count=n, extra=extra, quick=args.quick,
-            benchmark="aggregate_boxes.py",
-            note=f"{extra['matched_iou_0.9']}/{extra['reference_clusters']} clusters matched; closer to truth in "
-            f"{extra['ours_at_least_as_close']}/{extra['subjects_compared']}",
-        ))  # fmt: skip
+        rows.append(
+            Result.from_timings(
+                a,
+                o,
+                workload=WORKLOAD.format(n=n),
+                anchor=label,
+                target=TARGET,
+                target_ratio=100.0 if not estimate else 1.0,
+                unit="subjects",
+                anchor_count=count,
+                ours_count=n,
+                extra=extra,
+                quick=args.quick,
+                benchmark="aggregate_boxes.py",
+                note=(
+                    f"{extra['matched_iou_0.9']}/{extra['reference_clusters']} clusters matched; "
+                    f"closer to truth in {extra['ours_at_least_as_close']}/{extra['subjects_compared']}"
+                ),
+            )
+        )
     return rows
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = common_parser(__doc__.splitlines()[0])
     parser.add_argument("--subjects", type=int, default=200, help="subjects (default 200)")
-    parser.add_argument("--anchor-subjects", type=int, default=10, help="subjects the exact reference runs on")
+    parser.add_argument(
+        "--anchor-subjects", type=int, default=10, help="subjects the exact reference runs on"
+    )
     args = parser.parse_args(argv)
     try:
         import panoptes_aggregation  # noqa: F401

@@ -24,7 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import Result, alternate, common_parser, report, skip
 
-EXTRACTS = Path(__file__).resolve().parents[1] / "tests/data/zooniverse/jet-or-not-18563_question_extractor.csv"
+EXTRACTS = (
+    Path(__file__).resolve().parents[1] / "tests/data/zooniverse/jet-or-not-18563_question_extractor.csv"
+)
 WORKLOAD = "question consensus over the {n:,} real Jet-or-Not answers"
 ANCHOR = "panoptes_aggregation question_reducer per subject (pandas read + groupby, as its reduce CLI)"
 
@@ -39,7 +41,9 @@ def reference_counts(path: Path) -> dict[int, dict[str, int]]:
     for subject, group in frame.groupby("subject_id"):
         extracts = []
         for values in group[answer_cols].itertuples(index=False):
-            extracts.append({col[len("data.") :]: v for col, v in zip(answer_cols, values, strict=True) if v == v})
+            extracts.append(
+                {col[len("data.") :]: v for col, v in zip(answer_cols, values, strict=True) if v == v}
+            )
         counts = question_reducer(extracts, user_id=group["user_id"].tolist(), no_version=True)
         out[int(subject)] = {k: int(v) for k, v in counts.items()}  # type: ignore[arg-type]
     return out
@@ -67,11 +71,17 @@ def run(args: Any) -> list[Result]:
     n_answers = sum(sum(c.values()) for c in results["ours"].values())
     return [
         Result.from_timings(
-            a, o, workload=WORKLOAD.format(n=n_answers), anchor=ANCHOR, target=">= 20x, identical counts",
-            target_ratio=20.0, extra={"subjects": len(results["ours"]), "identical_counts": same},
-            note=f"identical counts for all {len(results['ours']):,} subjects: {same}", quick=args.quick,
+            a,
+            o,
+            workload=WORKLOAD.format(n=n_answers),
+            anchor=ANCHOR,
+            target=">= 20x, identical counts",
+            target_ratio=20.0,
+            extra={"subjects": len(results["ours"]), "identical_counts": same},
+            note=f"identical counts for all {len(results['ours']):,} subjects: {same}",
+            quick=args.quick,
             benchmark="aggregate_questions.py",
-        )  # fmt: skip
+        )
     ]
 
 
@@ -80,7 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         import panoptes_aggregation  # noqa: F401
     except ImportError:
-        skip("panoptes_aggregation (the anchor) is not installed: run it with `hatch run reference:questions`")
+        skip(
+            "panoptes_aggregation (the anchor) is not installed: run it with `hatch run reference:questions`"
+        )
     return report(run(args), args.results_dir)
 
 
