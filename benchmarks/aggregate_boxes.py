@@ -202,7 +202,8 @@ def run(args: Any) -> list[Result]:
                     f"same clusters {extra['same_partition']}/{extra['subjects_compared']}, "
                     f"boxes IoU>=0.9 {extra['matched_iou_0.9']}/{extra['reference_clusters']}, "
                     f"loss <= ref {extra['ours_loss_at_most_reference']}, "
-                    f"IoU to truth {extra['mean_iou_truth_ours']:.3f} vs {extra['mean_iou_truth_reference']:.3f}"
+                    f"IoU to truth {extra['mean_iou_truth_ours']:.3f} "
+                    f"vs {extra['mean_iou_truth_reference']:.3f}"
                 ),
             )
         )
