@@ -192,14 +192,14 @@ def _polish(
     loss: float,
     corners: npt.NDArray[np.float64],
     areas: npt.NDArray[np.float64],
-    calls: int = 24,
+    calls: int = 40,
 ) -> tuple[BoxArray, float]:
     """A batched compass search: all +-steps of the five parameters in one IoU call, the
     best kept, the steps shrunk when none helps. The loss has kinks (where polygon
     corners cross edges) at which Levenberg-Marquardt's differences stall."""
     size = max(min(p[2], p[3]), 1.0)
-    step = np.array([0.001 * size, 0.001 * size, 0.001 * max(p[2], 1.0), 0.001 * max(p[3], 1.0), 0.01])
-    floor = step * 0.05
+    step = np.array([0.01 * size, 0.01 * size, 0.01 * max(p[2], 1.0), 0.01 * max(p[3], 1.0), 0.1])
+    floor = step * 0.005
     directions = np.vstack([np.eye(5), -np.eye(5)])
     for _ in range(calls):
         if not np.all(step > floor):
