@@ -226,3 +226,25 @@ def test_ctrl_c_while_saving_a_window_saves_it_and_the_windows_completed(tmp_pat
         assert store.claims() == []
         rest = search_and_save(client, Store(tmp_path / "jets.db"), query, progress=False)
     assert rest.windows_fetched == 6 - len(saved) and rest.windows_skipped == len(saved)
+
+
+def test_a_rerun_after_a_killed_search_takes_its_windows_at_once(tmp_path: Path) -> None:
+    db = str(tmp_path / "jets.db")
+    Store(db).close()
+    with HekServer(synthetic=False, faults=["delay=30:after=4:times=2"]) as srv:  # requests 5, 6 hang
+        run = _hek_search(db, srv.url, "--concurrency", "2")
+        store = Store(db)
+        deadline = time.monotonic() + 60
+        while store.count(HekSearch) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)  # polling the store, with a deadline
+        run.kill()  # SIGKILL: no chance to release the claims
+        run.communicate(timeout=10)
+        left = store.claims()
+        assert left and all(c.owner.endswith(f":{run.pid}") for c in left)
+        # the claims' lease is 300 s: the re-run only finishes every window because the
+        # claims of the dead process are released at once
+        again = _hek_search(db, srv.url, "--concurrency", "2")
+        out, err = again.communicate(timeout=60)
+    assert again.returncode == 0, (out, err)
+    assert store.count(HekSearch) == 37 and store.claims() == []
+    store.close()

@@ -248,3 +248,28 @@ def test_claims_of_a_killed_worker_are_taken_over_after_the_lease(db_url: str) -
     rest = wait_for(lambda: store.claim(FitsFrame, owner="next", limit=20, state="pending"), what="expiry")
     assert len(rest) == 10
     assert {c.owner for c in store.claims()} == {"next"}
+
+
+def test_release_dead_claims_releases_only_dead_processes_of_this_machine(store: Store) -> None:
+    import subprocess
+
+    from jet_store.owners import host_tag, parse_host_tag
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a pid that ran here and exited
+    mine = host_tag()
+    hostname, machine, boot = parse_host_tag(mine)
+    owners = {
+        "dead": f"{mine}:{gone.pid}",
+        "alive": default_owner(),
+        "other-machine": f"{hostname}@ffffffffffff:{gone.pid}" if machine else f"elsewhere:{gone.pid}",
+        "earlier-boot": f"{hostname}@{machine}.00000000:{os.getpid()}" if boot else None,
+        "dask": "tcp://10.0.0.1:3456",
+    }
+    for name, owner in owners.items():
+        if owner is not None:
+            store.claim_keys("work", [name], owner=owner)
+    released = store.release_dead_claims()
+    gone_now = {"dead"} | ({"earlier-boot"} if boot else set())
+    assert released == len(gone_now)
+    assert {c.key for c in store.claims()} == {n for n, o in owners.items() if o is not None} - gone_now

@@ -242,6 +242,7 @@ class _Saver:
         """Claims on the windows to fetch (renewed while held, released on exit)."""
         keys = [search_key(w, self.client.base_url) for w in todo]
         o = self.options
+        self.store.release_dead_claims(HEK_WINDOWS)  # a killed search's windows, at once
         return self.store.claiming_keys(HEK_WINDOWS, keys, owner=o.owner, lease=o.lease)
 
     def mine(self, todo: list[HekQuery], won: list[Any]) -> list[HekQuery]:

@@ -49,8 +49,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
-import socket
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -64,6 +62,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from jet_store.codec import from_row
 from jet_store.errors import ClaimLost, StoreError, UserError
 from jet_store.filters import Condition, build_select
+from jet_store.owners import default_owner, owner_is_dead
 from jet_store.records import Record, record_type
 from jet_store.schema import UTCDateTime, claims_table, table_for
 
@@ -84,18 +83,6 @@ _CHUNK = 500
 _ROUNDS = 5
 #: longest lease accepted, in s (ten years): beyond this a "lease" is a mistake
 _MAX_LEASE = 10 * 365.25 * 86400
-
-
-def default_owner() -> str:
-    """The owner name of this process: ``host:pid``.
-
-    Examples
-    --------
-    >>> import os
-    >>> default_owner().endswith(f":{os.getpid()}")
-    True
-    """
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def lease_seconds(lease: Lease) -> float:
@@ -516,6 +503,45 @@ class ClaimsMixin:
         with self._connection(write=False) as conn:
             rows = conn.execute(stmt).all()
         return [Claim(r.kind, _key_value(r.key), r.owner, r.claimed_at, r.expires_at) for r in rows]
+
+    def release_dead_claims(self, kind: Kind | None = None) -> int:
+        """Release the claims (on ``kind``, or all) of processes of this machine that died; how many.
+
+        A worker killed without releasing its claims (SIGKILL) would hold its items
+        until the lease expires; when its owner ran here and is gone
+        (:func:`jet_store.owners.owner_is_dead`, which explains the same-hostname
+        caveat), nobody can be working on them. Stages call this before they claim.
+
+        Examples
+        --------
+        >>> from jet_store import Store, default_owner
+        >>> from jet_store.owners import host_tag
+        >>> store = Store("sqlite://")
+        >>> store.claim_keys("frames", ["a", "b"], owner=f"{host_tag()}:{2**22 + 7}")  # dead
+        ['a', 'b']
+        >>> store.claim_keys("frames", ["c"], owner="elsewhere:1")
+        ['c']
+        >>> store.claim_keys("frames", ["d"], owner=default_owner())  # this process: alive
+        ['d']
+        >>> store.release_dead_claims("frames")
+        2
+        >>> [c.key for c in store.claims("frames")]
+        ['c', 'd']
+        """
+        dead: dict[tuple[str, str], list[Any]] = {}
+        for claim in self.claims(kind):
+            if owner_is_dead(claim.owner):
+                dead.setdefault((claim.kind, claim.owner), []).append(claim.key)
+        released = 0
+        for (namespace, owner), keys in dead.items():
+            released += self.release(namespace, keys, owner=owner, strict=False)
+            log.warning(
+                "released %d %s claims of %s, a process of this machine that no longer runs",
+                len(keys),
+                namespace,
+                owner,
+            )
+        return released
 
     # -- context managers ----------------------------------------------------------
 

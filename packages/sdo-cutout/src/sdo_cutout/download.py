@@ -16,7 +16,7 @@ and a claimed frame is read again so one that another worker finished meanwhile 
 fetched twice. The files themselves are protected by per-file locks in the data folder
 (:class:`sdo_cutout.part.FileLocks`). A killed worker's claims expire after ``lease``
 seconds and the next run takes its frames over (at once when the worker ran on this
-machine: :func:`sdo_cutout.claims.release_dead_claims`).
+machine: :meth:`jet_store.Store.release_dead_claims`).
 
 Every failure is recorded on its frame (``FitsFrame.message``) and the stage goes on:
 a file the server refuses (4xx), a redirect loop, a redirect to another scheme, a
@@ -64,7 +64,6 @@ from typing import Any
 from jet_store import FitsFrame, FrameState, Store
 from jet_store.claims import default_owner
 
-from sdo_cutout.claims import release_dead_claims
 from sdo_cutout.download_errors import LocalWriteError, UnsafeName, UnsafePath
 from sdo_cutout.fetcher import Downloader
 from sdo_cutout.fetchtypes import DownloadItem, DownloadOptions, FileResult
@@ -268,7 +267,7 @@ async def adownload_frames(
 
 async def _run_stage(store: Store, root: Path, options: DownloadOptions) -> DownloadSummary:
     sweep_notes(store, root)
-    release_dead_claims(store, FitsFrame)
+    store.release_dead_claims(FitsFrame)
     frames = _todo(store, options.retry_failed)
     by_url = {frame.url: frame for frame in frames}
     summary = DownloadSummary(frames=len(frames))

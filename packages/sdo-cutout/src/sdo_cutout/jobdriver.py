@@ -25,7 +25,6 @@ from jet_store.claims import default_owner
 from jet_store.progress import progress_bar
 
 from sdo_cutout.backend import CutoutBackend, Outcome
-from sdo_cutout.claims import release_dead_claims
 from sdo_cutout.errors import CutoutPermanentError, CutoutRequestError, CutoutServiceError
 from sdo_cutout.jobs import JobOptions, JobSummary, utc_now
 
@@ -163,7 +162,7 @@ class JobStage:
 
     async def run(self, keys: Iterable[str] | None) -> JobSummary:
         """Take the selected jobs as far as this stage goes; return the summary."""
-        release_dead_claims(self.store, CutoutJob)
+        self.store.release_dead_claims(CutoutJob)
         jobs = self.select(keys)
         self.summary.jobs = len(jobs)
         if not jobs:

@@ -26,7 +26,7 @@ Workers: each job is driven while its claim in the store is held
 end), and read again once claimed, so two processes (or machines on one PostgreSQL
 store) never submit or poll one job at once; a job another worker holds counts as
 ``busy``. A killed worker's claims expire after ``lease`` seconds (at once when it ran
-on this machine: :func:`sdo_cutout.claims.release_dead_claims`).
+on this machine: :meth:`jet_store.Store.release_dead_claims`).
 
 Concurrency: jobs run as asyncio tasks, at most ``concurrency`` jobs of one service in
 flight at once (one :class:`asyncio.Semaphore` per service; each service client owns

@@ -5,7 +5,8 @@ set and carries it through ``created`` (it has a Zooniverse id) -> ``uploaded`` 
 media are on Panoptes and verified) -> ``linked`` (it is in the set), recording each
 step in the store. Work is shared through store claims (``Store.claim``), so two
 uploaders, or a re-run after a kill, never work on one subject at once; a claim whose
-owner died expires and is taken over.
+owner died on this machine is released at once (``Store.release_dead_claims``), one of
+another machine expires and is taken over.
 
 Defences (see :mod:`zoo_bridge.connection` for the client's own faults):
 
@@ -229,6 +230,7 @@ def claim_subjects(store: Store, keys: Sequence[str], owner: str | None, limit: 
     The claims are renewed while the block runs and released when it ends
     (``Store.claiming_keys``, in the same namespace as ``Store.claim(Subject)``).
     """
+    store.release_dead_claims(Subject)  # a killed uploader's subjects, at once
     return store.claiming_keys(Subject, keys, owner=owner, limit=limit, lease=lease)
 
 
