@@ -7,69 +7,83 @@ import json
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from jet_hunter.cli import main
 from jet_sandbox.panoptes import PanoptesServer
+from jet_sandbox.panoptes_faults import PanoptesFaults
 from jet_store import Annotation, Classification, Store
+from jet_store.retry import RetryPolicy
 from panoptes_client import Project, Subject, SubjectSet, Workflow
 from zoo_bridge import FetchError, PanoptesAuthError, import_classifications
-from zoo_bridge.fetch import connect, fetch_export
+from zoo_bridge.connection import PanoptesConfig, PanoptesConnection
+from zoo_bridge.fetch import fetch_export
 
 USER, PASSWORD, PROJECT = "jet-hunter", "sandbox-password", 11265
+
+
+def connect(endpoint: str, username: str | None, password: str | None, **config: Any) -> PanoptesConnection:
+    return PanoptesConnection(PanoptesConfig(endpoint, username, password, **config)).connect()
 
 
 @pytest.fixture
 def server() -> Iterator[PanoptesServer]:
     with PanoptesServer(username=USER, password=PASSWORD, export_polls=2) as srv:
-        connect(srv.url, USER, PASSWORD)
         yield srv
+
+
+@pytest.fixture
+def conn(server: PanoptesServer) -> PanoptesConnection:
+    """Signed in (and so panoptes-client's default client too, for the tests' set-up)."""
+    return connect(server.url, USER, PASSWORD)
 
 
 def _packaged_workflows() -> bytes:
     return resources.files("jet_sandbox").joinpath("data/panoptes_workflows_18563_19650.csv").read_bytes()
 
 
-def test_generate_wait_and_download(server: PanoptesServer, tmp_path: Path) -> None:
+def test_generate_wait_and_download(conn: PanoptesConnection, tmp_path: Path) -> None:
     out = tmp_path / "exports" / "workflows.csv"
-    result = fetch_export(PROJECT, "workflows", out, generate=True, poll_interval=0.0, progress=False)
+    result = fetch_export(conn, PROJECT, "workflows", out, generate=True, poll_interval=0.0, progress=False)
     assert out.read_bytes() == _packaged_workflows()
     assert result.generated and result.downloaded == out.stat().st_size == result.size_bytes
-    again = fetch_export(PROJECT, "workflows", out, poll_interval=0.0, progress=False)
+    again = fetch_export(conn, PROJECT, "workflows", out, poll_interval=0.0, progress=False)
     assert (again.generated, again.downloaded, again.medium_id) == (False, 0, result.medium_id)
     assert not list(out.parent.glob("*.part"))
 
 
-def test_no_export_yet_is_generated(server: PanoptesServer, tmp_path: Path) -> None:
-    result = fetch_export(PROJECT, "subjects", tmp_path / "s.csv", poll_interval=0.0, progress=False)
+def test_no_export_yet_is_generated(conn: PanoptesConnection, tmp_path: Path) -> None:
+    result = fetch_export(conn, PROJECT, "subjects", tmp_path / "s.csv", poll_interval=0.0, progress=False)
     assert result.generated and (tmp_path / "s.csv").read_text().startswith("subject_id,project_id")
 
 
-def test_an_interrupted_download_resumes(server: PanoptesServer, tmp_path: Path) -> None:
+def test_an_interrupted_download_resumes(conn: PanoptesConnection, tmp_path: Path) -> None:
     medium = Project(PROJECT).generate_export("workflows")["media"][0]
     whole = _packaged_workflows()
     out = tmp_path / "w.csv"
     (tmp_path / "w.csv.part").write_bytes(whole[:1000])
     (tmp_path / "w.csv.part.json").write_text(json.dumps({"medium_id": medium["id"]}))
-    result = fetch_export(PROJECT, "workflows", out, poll_interval=0.0, progress=False)
+    result = fetch_export(conn, PROJECT, "workflows", out, poll_interval=0.0, progress=False)
     assert (result.resumed_from, result.downloaded) == (1000, len(whole) - 1000)
     assert out.read_bytes() == whole
 
 
-def test_a_part_of_another_export_is_not_resumed(server: PanoptesServer, tmp_path: Path) -> None:
+def test_a_part_of_another_export_is_not_resumed(conn: PanoptesConnection, tmp_path: Path) -> None:
     Project(PROJECT).generate_export("workflows")
     (tmp_path / "w.csv.part").write_bytes(b"stale bytes of an older export")
     (tmp_path / "w.csv.part.json").write_text(json.dumps({"medium_id": "older"}))
-    result = fetch_export(PROJECT, "workflows", tmp_path / "w.csv", poll_interval=0.0, progress=False)
+    result = fetch_export(conn, PROJECT, "workflows", tmp_path / "w.csv", poll_interval=0.0, progress=False)
     assert result.resumed_from == 0 and (tmp_path / "w.csv").read_bytes() == _packaged_workflows()
 
 
 def test_not_ready_in_time(tmp_path: Path) -> None:
     with PanoptesServer(username=USER, password=PASSWORD, export_polls=1000) as srv:
-        connect(srv.url, USER, PASSWORD)
+        conn = connect(srv.url, USER, PASSWORD)
         with pytest.raises(FetchError, match="not ready within"):
             fetch_export(
+                conn,
                 PROJECT,
                 "workflows",
                 tmp_path / "w.csv",
@@ -80,7 +94,7 @@ def test_not_ready_in_time(tmp_path: Path) -> None:
             )
 
 
-def test_a_failed_download_is_a_fetch_error(server: PanoptesServer, tmp_path: Path) -> None:
+def test_a_failed_download_is_a_fetch_error(conn: PanoptesConnection, tmp_path: Path) -> None:
     def refuse(request: httpx.Request) -> httpx.Response:
         return httpx.Response(503, text="<html>down</html>")
 
@@ -90,8 +104,16 @@ def test_a_failed_download_is_a_fetch_error(server: PanoptesServer, tmp_path: Pa
         pytest.raises(FetchError, match="503"),
     ):
         fetch_export(
-            PROJECT, "workflows", tmp_path / "w.csv", poll_interval=0.0, progress=False, client=client
+            conn, PROJECT, "workflows", tmp_path / "w.csv", poll_interval=0.0, progress=False, client=client
         )
+
+
+def test_the_export_calls_go_through_the_connection_with_its_retries(tmp_path: Path) -> None:
+    faults = PanoptesFaults.parse(routes={"exports": ["503:2"]})  # the first two export calls fail
+    with PanoptesServer(username=USER, password=PASSWORD, panoptes_faults=faults) as srv:
+        conn = connect(srv.url, USER, PASSWORD, retry=RetryPolicy(attempts=4, base_delay=0.0, max_delay=0.0))
+        result = fetch_export(conn, PROJECT, "workflows", tmp_path / "w.csv", progress=False)
+    assert result.generated and (tmp_path / "w.csv").read_bytes() == _packaged_workflows()
 
 
 def test_login_is_needed() -> None:
@@ -126,6 +148,7 @@ def _classify(server: PanoptesServer, subject_id: str) -> None:
 
 def test_fetched_exports_import(
     server: PanoptesServer,
+    conn: PanoptesConnection,  # signs panoptes-client in, for the set-up below
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],

@@ -1,15 +1,17 @@
 """Fetch a project's export from Panoptes: generate or reuse the latest, wait, download.
 
-panoptes-client's :class:`~panoptes_client.Project` (its ``Exportable`` methods
-``describe_export`` / ``generate_export``, what ``Project.get_export`` runs) finds or
-starts the export; the file is then streamed to disk with httpx, into ``<out>.part``
-with its medium recorded beside it, so an interrupted download resumes with an HTTP
-``Range`` request where it stopped (a server that ignores the range is read from the
-start again), and the finished file is renamed into place. Fetching again an export
-already downloaded whole costs one describe and no download.
+The calls of panoptes-client's ``Exportable`` (``describe_export`` /
+``generate_export``, what ``Project.get_export`` runs), sent through the one
+:class:`~zoo_bridge.connection.PanoptesConnection` (timeouts on every call, token
+refresh under a lock, retries), find or start the export; the file is then streamed
+to disk with httpx, into ``<out>.part`` with its medium recorded beside it, so an
+interrupted download resumes with an HTTP ``Range`` request where it stopped (a
+server that ignores the range is read from the start again), and the finished file is
+renamed into place. Fetching again an export already downloaded whole costs one
+describe and no download.
 
-The caller connects panoptes-client first (``Panoptes.connect(endpoint=...)``, the
-credentials from the environment); :func:`connect` does that from settings.
+The caller signs in first: ``PanoptesConnection(PanoptesConfig(endpoint, username,
+password)).connect()``, the credentials from the environment.
 
 Examples
 --------
@@ -34,9 +36,10 @@ from typing import Any
 import httpx
 from jet_store import UserError
 
-from zoo_bridge.errors import FetchError, PanoptesAuthError, PanoptesNotFound
+from zoo_bridge.connection import PanoptesConnection
+from zoo_bridge.errors import FetchError, PanoptesError, PanoptesNotFound
 
-__all__ = ["EXPORT_KINDS", "FetchResult", "fetch_export", "connect", "describe_latest"]
+__all__ = ["EXPORT_KINDS", "FetchResult", "fetch_export", "describe_latest"]
 
 log = logging.getLogger(__name__)
 
@@ -73,27 +76,6 @@ class FetchResult:
         return {name: getattr(self, name) for name in self.__slots__}
 
 
-def connect(endpoint: str, username: str | None, password: str | None) -> None:
-    """Connect panoptes-client to ``endpoint`` as this user (credentials from the environment).
-
-    Raises
-    ------
-    PanoptesAuthError
-        No credentials, or Panoptes refused them.
-    """
-    if not username or not password:
-        raise PanoptesAuthError(
-            "fetching exports needs a project owner's login: set PANOPTES_USERNAME and PANOPTES_PASSWORD"
-        )
-    from panoptes_client import Panoptes
-    from panoptes_client.panoptes import PanoptesAPIException
-
-    try:
-        Panoptes.connect(username=username, password=password, endpoint=endpoint.rstrip("/"))
-    except PanoptesAPIException as err:
-        raise PanoptesAuthError(f"Panoptes at {endpoint} refused the login: {err}") from None
-
-
 def _medium(description: dict[str, Any]) -> dict[str, Any]:
     media = description.get("media") or []
     if not media or not isinstance(media[0], dict) or not media[0].get("src"):
@@ -101,35 +83,49 @@ def _medium(description: dict[str, Any]) -> dict[str, Any]:
     return media[0]
 
 
-def describe_latest(project: Any, kind: str, *, generate: bool) -> tuple[dict[str, Any], bool]:
+def _export_path(project_id: int, kind: str) -> str:
+    return f"/projects/{int(project_id)}/{kind}_export"
+
+
+def describe_latest(
+    connection: PanoptesConnection, project_id: int, kind: str, *, generate: bool
+) -> tuple[dict[str, Any], bool]:
     """The export's medium, generating one when asked or when none exists yet.
 
-    Returns the medium and whether it was generated now.
+    Returns the medium and whether it was generated now. The calls are panoptes-client's
+    ``Exportable.describe_export`` / ``generate_export`` (GET / POST of
+    ``/projects/<id>/<kind>_export``), sent through the connection (timeouts, retries).
     """
-    from panoptes_client.panoptes import PanoptesAPIException
-
+    path = _export_path(project_id, kind)
     if not generate:
         try:
-            return _medium(project.describe_export(kind)), False
-        except PanoptesAPIException as err:
-            if "no" not in str(err).lower() or "export" not in str(err).lower():
-                raise FetchError(f"cannot describe the {kind} export: {err}") from None
-            log.info("project %s has no %s export yet; generating one", project.id, kind)
+            return _medium(connection.request("GET", path).body or {}), False
+        except PanoptesNotFound:
+            log.info("project %s has no %s export yet; generating one", project_id, kind)
+        except PanoptesError as err:
+            raise FetchError(f"cannot describe the {kind} export: {err}") from None
     try:
-        return _medium(project.generate_export(kind)), True
-    except PanoptesAPIException as err:
+        # asking again for an export is harmless, so a lost answer may be retried
+        answer = connection.request("POST", path, json={"media": {"content_type": "text/csv"}})
+    except PanoptesError as err:
         raise FetchError(f"Panoptes did not start a {kind} export: {err}") from None
+    return _medium(answer.body or {}), True
 
 
 def _wait(
-    project: Any, kind: str, medium: dict[str, Any], timeout: float, poll_interval: float
+    connection: PanoptesConnection,
+    project_id: int,
+    kind: str,
+    medium: dict[str, Any],
+    timeout: float,
+    poll_interval: float,
 ) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while (medium.get("metadata") or {}).get("state", "ready") not in _READY:
         if time.monotonic() >= deadline:
             raise FetchError(f"the {kind} export was not ready within {timeout:g} s; fetch again later")
         time.sleep(poll_interval)
-        medium = _medium(project.describe_export(kind))
+        medium = _medium(connection.request("GET", _export_path(project_id, kind)).body or {})
     return medium
 
 
@@ -185,6 +181,7 @@ def _bar(progress: bool, total: int | None, start: int, name: str) -> Any:
 
 
 def fetch_export(
+    connection: PanoptesConnection,
     project_id: int,
     kind: str,
     out: str | Path,
@@ -195,10 +192,13 @@ def fetch_export(
     progress: bool = True,
     client: httpx.Client | None = None,
 ) -> FetchResult:
-    """Download a project's export to ``out`` (panoptes-client must be connected).
+    """Download a project's export to ``out``.
 
     Parameters
     ----------
+    connection
+        A signed-in :class:`~zoo_bridge.connection.PanoptesConnection` (a project
+        owner's login): every API call goes through it, with its timeouts and retries.
     project_id
         The Zooniverse project (Solar Jet Hunter is 11265).
     kind
@@ -226,17 +226,12 @@ def fetch_export(
     """
     if kind not in EXPORT_KINDS:
         raise UserError(f"unknown export {kind!r}; choose one of {', '.join(EXPORT_KINDS)}")
-    from panoptes_client import Project
-    from panoptes_client.panoptes import PanoptesAPIException
-
     try:
-        project = Project.find(int(project_id))
-    except PanoptesAPIException as err:
+        connection.request("GET", f"/projects/{int(project_id)}")
+    except PanoptesNotFound as err:
         raise PanoptesNotFound(f"no Zooniverse project {project_id} visible to this user: {err}") from None
-    if project is None:
-        raise PanoptesNotFound(f"no Zooniverse project {project_id} visible to this user")
-    medium, generated = describe_latest(project, kind, generate=generate)
-    medium = _wait(project, kind, medium, timeout, poll_interval)
+    medium, generated = describe_latest(connection, project_id, kind, generate=generate)
+    medium = _wait(connection, project_id, kind, medium, timeout, poll_interval)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     medium_id = str(medium.get("id") or "")

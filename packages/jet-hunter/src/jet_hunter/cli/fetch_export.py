@@ -1,10 +1,11 @@
 """``jet-hunter fetch-export classifications|subjects|workflows --project ID``: download an export.
 
-A thin layer over :func:`zoo_bridge.fetch.fetch_export`: it connects panoptes-client to
-the configured Panoptes (``services.panoptes_url``, env ``JET_HUNTER_PANOPTES_URL``) with
-the credentials of the environment (``PANOPTES_USERNAME``, ``PANOPTES_PASSWORD``), reuses
-the latest export or generates one (``--generate``), downloads it (resuming an
-interrupted download) and prints one line. Then ``jet-hunter import KIND FILE`` reads it.
+A thin layer over :func:`zoo_bridge.fetch.fetch_export`: it signs in
+(:class:`zoo_bridge.connection.PanoptesConnection`) to the configured Panoptes
+(``services.panoptes_url``, env ``JET_HUNTER_PANOPTES_URL``) with the credentials of
+the environment (``PANOPTES_USERNAME``, ``PANOPTES_PASSWORD``), reuses the latest export
+or generates one (``--generate``), downloads it (resuming an interrupted download) and
+prints one line. Then ``jet-hunter import KIND FILE`` reads it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from zoo_bridge.fetch import EXPORT_KINDS, connect, fetch_export
+from zoo_bridge.connection import PanoptesConfig, PanoptesConnection
+from zoo_bridge.fetch import EXPORT_KINDS, fetch_export
 
 from jet_hunter.cli.app import App, common_options, non_negative_float, positive_float, positive_int
 
@@ -57,11 +59,17 @@ def register(commands: Any) -> None:
 def run(app: App, args: argparse.Namespace) -> int:
     """Run ``fetch-export``; return the exit code."""
     secrets = app.settings.secrets
-    connect(app.settings.panoptes_url, secrets.panoptes_username, secrets.panoptes_password)
+    config = PanoptesConfig(
+        endpoint=app.settings.panoptes_url,
+        username=secrets.panoptes_username,
+        password=secrets.panoptes_password,
+    )
+    connection = PanoptesConnection(config).connect()
     out = (
         Path(args.out) if args.out else app.settings.data_dir / "exports" / f"{args.project}-{args.kind}.csv"
     )
     result = fetch_export(
+        connection,
         args.project,
         args.kind,
         out,
