@@ -60,6 +60,7 @@ MEASURED = [
     (["run", "--start", "2010-06-01", "--end", "2010-06-02", "--timeout", "-1"], "argument --timeout"),
     (["run", "--start", "2010-06-01", "--end", "2010-06-02", "--timeout", "nan"], "not a finite number"),
     (["run", "--start", "2010-06-01", "--end", "2010-06-02", "--wave", "305"], "AIA has no 305"),
+    (["run", "--start", "2010-06-01", "--end", "2010-06-02", "--wave", "171,inf"], "must be finite"),
     (
         ["run", "--start", "2010-06-01", "--end", "2010-06-02", "--channel", "30 4"],
         "not an observing channel",

@@ -206,6 +206,15 @@ def test_conversions() -> None:
         as_utc(Time(["2010-06-20", "2010-06-21"]))
 
 
+NOT_FINITE = ["inf", "-inf", "nan", "171,inf", float("inf"), [304, float("nan")], float("inf") * u.AA]
+
+
+@pytest.mark.parametrize("value", NOT_FINITE, ids=str)
+def test_a_wavelength_that_is_not_finite_is_a_request_error(value: object) -> None:
+    with pytest.raises(CutoutRequestError, match="must be finite"):
+        as_waves(value)
+
+
 def test_add_jobs_is_idempotent_and_keeps_progress(june_events: list[HekEvent]) -> None:
     store = Store("sqlite://")
     jobs = requests_for_events(june_events)

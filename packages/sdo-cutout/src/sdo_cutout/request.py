@@ -213,15 +213,20 @@ def as_waves(waves: Any) -> tuple[int, ...]:
     Raises
     ------
     CutoutRequestError
-        For an empty list or a wavelength AIA does not have.
+        For an empty list, a value that is not a finite number, or a wavelength AIA
+        does not have.
 
     Examples
     --------
     >>> import astropy.units as u
     >>> as_waves(["304", 171, "171,193"]), as_waves(30.4 * u.nm)
     ((171, 193, 304), (304,))
+    >>> as_waves("inf")
+    Traceback (most recent call last):
+    ...
+    sdo_cutout.errors.CutoutRequestError: not a wavelength: 'inf' (a wavelength must be finite)
     """
-    single = isinstance(waves, (str, int)) or hasattr(waves, "unit")
+    single = isinstance(waves, (str, int, float)) or hasattr(waves, "unit")
     items: list[Any] = [waves] if single else list(waves)
     found: set[int] = set()
     for item in items:
@@ -238,8 +243,10 @@ def as_waves(waves: Any) -> tuple[int, ...]:
                 number = float(part)
             except (TypeError, ValueError):
                 raise CutoutRequestError(f"not a wavelength: {part!r}") from None
+            if not math.isfinite(number):  # round() would raise OverflowError / ValueError
+                raise CutoutRequestError(f"not a wavelength: {part!r} (a wavelength must be finite)")
             wave = round(number)
-            if not math.isfinite(number) or abs(number - wave) > 1e-6 or wave not in AIA_WAVELENGTHS:
+            if abs(number - wave) > 1e-6 or wave not in AIA_WAVELENGTHS:
                 raise CutoutRequestError(
                     f"AIA has no {part} Angstrom channel; use one of {', '.join(map(str, AIA_WAVELENGTHS))}"
                 )
