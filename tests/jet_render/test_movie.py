@@ -73,6 +73,16 @@ def test_a_tight_limit_caps_the_rate_then_degrades_until_it_fits(cutout: Cutout,
     assert tiny.size_bytes <= 6_000 and tiny.degraded
 
 
+def test_a_name_with_a_colon_is_a_file_not_a_protocol(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    frames = [np.full((64, 64, 3), 40 * n, np.uint8) for n in range(3)]
+    monkeypatch.chdir(tmp_path)  # a relative name: ffmpeg would take "event" for a protocol
+    result = make_movie(frames, Path("event:2010-06-20T11:14.mp4"), max_bytes=None)
+    assert result.frames == 3 and (tmp_path / "event:2010-06-20T11:14.mp4").stat().st_size > 0
+    assert [p.name for p in tmp_path.iterdir()] == ["event:2010-06-20T11:14.mp4"]
+
+
 def test_mixed_frames_are_refused(cutout: Cutout, tmp_path: Path) -> None:
     frames = _subject_frames(cutout)[:2]
     with pytest.raises(ValueError, match="all palette images or all RGB"):

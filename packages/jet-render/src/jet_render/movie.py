@@ -177,7 +177,8 @@ def _encode(
         params += ["-maxrate", f"{int(maxrate)}", "-bufsize", f"{int(maxrate)}"]
     tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp{out.suffix}")
     writer = imageio_ffmpeg.write_frames(
-        str(tmp),
+        # "file:": ffmpeg reads a name like "2010-06-20T11:14.mp4" as the URL of a protocol
+        f"file:{tmp.absolute()}",
         (w, h),
         pix_fmt_in="yuv420p" if palette else "rgb24",
         fps=fps,
