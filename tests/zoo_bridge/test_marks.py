@@ -10,7 +10,7 @@ from astropy.io import fits
 from astropy.wcs import WCS
 from zoo_bridge import RowError
 from zoo_bridge.marks import SHAPE_PARAMS, Mark, parse_mark
-from zoo_bridge.sunmap import SunMapper, frame_time
+from zoo_bridge.sunmap import SUN_FIELDS, SunMapper, frame_time
 from zoo_bridge.workflows import TaskSpec, ToolSpec
 
 TASK = TaskSpec(
@@ -109,16 +109,7 @@ META = {
 
 def _expected_arcsec(x: float, y: float, frame: int) -> tuple[float, float]:
     """Independently: the data area by hand, then astropy's WCS of that frame."""
-    meta = {**META, **{k[:-2]: v for k, v in META.items() if k.endswith(f"_{frame}")}}
-    header = fits.Header()
-    for key in ("crpix1", "crpix2", "crval1", "crval2", "cdelt1", "cdelt2"):
-        header[key.upper()] = float(meta[f"#{key}"])
-    header["CTYPE1"], header["CTYPE2"] = "HPLN-TAN", "HPLT-TAN"
-    header["CUNIT1"], header["CUNIT2"] = "arcsec", "arcsec"
-    u = (x / 1920 - 0.2) / 0.6 * 600 - 0.5
-    v = ((1 - y / 1440) - 0.1) / 0.8 * 500 - 0.5
-    lon, lat = WCS(header).wcs_pix2world(u, v, 0)
-    return float(lon) * 3600, float(lat) * 3600
+    return _expected_arcsec_of(META, x, y, frame)
 
 
 @pytest.mark.parametrize("frame", [0, 3])
@@ -184,3 +175,61 @@ def test_metadata_without_wcs_maps_nothing_but_keeps_the_time() -> None:
     assert sun["hpc_x"] is None and sun["frame_time"] == datetime(
         2010, 6, 20, 11, 27, 26, tzinfo=timezone.utc
     )
+
+
+def _jittered(subject: int) -> dict[str, str]:
+    """META with a CRVAL of its own and a CRPIX jitter on every one of 6 frames."""
+    meta = {**META, "#crval1": f"{-300.0 + 37.0 * subject}", "#crval2": f"{200.0 - 11.0 * subject}"}
+    for i in range(6):
+        meta[f"#crpix1_{i}"] = f"{300.5 + 0.13 * i - 0.2 * subject}"
+        meta[f"#crpix2_{i}"] = f"{250.5 - 0.07 * i}"
+        meta[f"#date-obs_{i}"] = f"2010-06-20T11:{27 + i}:26"
+    return meta
+
+
+def test_a_batch_maps_as_each_mark_alone_and_builds_one_wcs(monkeypatch: pytest.MonkeyPatch) -> None:
+    import zoo_bridge.sunmap as sunmap
+
+    shapes = [
+        dict(shape="point", x=700.0, y=500.0),
+        dict(shape="rotateRectangle", x=600.0, y=400.0, width=200.0, height=100.0, angle=33.0),
+        dict(shape="circle", x=900.0, y=800.0, width=40.0, height=20.0),
+        dict(shape="line", x=700.0, y=500.0, x2=950.0, y2=610.0),
+        dict(shape="point", x=None, y=None),
+    ]
+    requests = [
+        (_jittered(subject), Mark(tool=0, tool_label=None, frame=frame, **shape), subject)  # type: ignore[arg-type]
+        for subject in (1, 2, 3)
+        for frame in range(6)
+        for shape in shapes
+    ]
+    builds: list[object] = []
+    real = sunmap.frame_wcs
+    monkeypatch.setattr(sunmap, "frame_wcs", lambda keys: builds.append(keys) or real(keys))
+    batch = SunMapper().map_many(requests)
+    # one WCS built from keys: the other subjects copy it (other CRVAL), frames shift it (CRPIX)
+    assert len(builds) == 1
+    for (meta, mark, _), got in zip(requests, batch, strict=True):
+        alone = SunMapper().map(meta, mark)  # no subject id: this frame's own WCS, nothing shared
+        assert got["frame_time"] == alone["frame_time"]
+        for name in SUN_FIELDS[:5]:
+            assert (got[name] is None) == (alone[name] is None), name
+            if alone[name] is not None:
+                assert got[name] == pytest.approx(alone[name], abs=1e-7), (name, mark.shape)
+    point = batch[0]
+    assert (point["hpc_x"], point["hpc_y"]) == pytest.approx(
+        _expected_arcsec_of(requests[0][0], 700.0, 500.0, 0), abs=1e-6
+    )
+
+
+def _expected_arcsec_of(meta: dict[str, str], x: float, y: float, frame: int) -> tuple[float, float]:
+    resolved = {**meta, **{k[:-2]: v for k, v in meta.items() if k.endswith(f"_{frame}")}}
+    header = fits.Header()
+    for key in ("crpix1", "crpix2", "crval1", "crval2", "cdelt1", "cdelt2"):
+        header[key.upper()] = float(resolved[f"#{key}"])
+    header["CTYPE1"], header["CTYPE2"] = "HPLN-TAN", "HPLT-TAN"
+    header["CUNIT1"], header["CUNIT2"] = "arcsec", "arcsec"
+    u = (x / 1920 - 0.2) / 0.6 * 600 - 0.5
+    v = ((1 - y / 1440) - 0.1) / 0.8 * 500 - 0.5
+    lon, lat = WCS(header).wcs_pix2world(u, v, 0)
+    return float(lon) * 3600, float(lat) * 3600

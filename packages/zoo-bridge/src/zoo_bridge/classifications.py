@@ -30,8 +30,9 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -39,14 +40,15 @@ from typing import Any
 from jet_store import Annotation, Classification
 
 from zoo_bridge.errors import RowError
-from zoo_bridge.marks import parse_mark
+from zoo_bridge.marks import Mark, parse_mark
 from zoo_bridge.metadata import frame_count
-from zoo_bridge.sunmap import SunMapper
+from zoo_bridge.sunmap import SunMapper, SunRequest
 from zoo_bridge.workflows import DRAWING_TYPES, QUESTION_TYPES, TaskSpec, WorkflowIndex, version_key
 
 __all__ = [
     "ParsedRow",
     "parse_classification_row",
+    "map_rows_to_sun",
     "parse_created_at",
     "load_json",
     "subject_frames",
@@ -56,10 +58,15 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class ParsedRow:
-    """A parsed row: the classification and its annotations."""
+    """A parsed row: the classification and its annotations.
+
+    ``pending`` lists the marks (annotation index, mark) not yet mapped to the Sun when
+    the row was parsed with ``map_sun=False``; :func:`map_rows_to_sun` fills them in.
+    """
 
     classification: Classification
     annotations: tuple[Annotation, ...]
+    pending: tuple[tuple[int, Mark], ...] = ()
 
     @property
     def volunteer(self) -> str:
@@ -231,7 +238,11 @@ def _question(task: TaskSpec, value: Any, base: dict[str, Any], start: int = 0) 
 
 
 def parse_classification_row(
-    row: Mapping[str, Any], workflows: WorkflowIndex, *, mapper: SunMapper | None = None
+    row: Mapping[str, Any],
+    workflows: WorkflowIndex,
+    *,
+    mapper: SunMapper | None = None,
+    map_sun: bool = True,
 ) -> ParsedRow:
     """Parse one export row (a ``csv.DictReader`` dict).
 
@@ -244,6 +255,9 @@ def parse_classification_row(
     mapper
         Maps marks to the Sun (one per import, it caches each frame's WCS); a new one
         when None.
+    map_sun
+        Map the marks to the Sun now; with False they are left ``pending``, for
+        :func:`map_rows_to_sun` to map a batch of rows at once (faster).
 
     Raises
     ------
@@ -289,10 +303,28 @@ def parse_classification_row(
         annotations=tuple(raw_annotations),
         subject_data={str(subject_id): subject_metadata},
     )
-    annotations = _annotations(
-        classification, raw_annotations, spec.tasks, subject_metadata, mapper or SunMapper()
-    )
-    return ParsedRow(classification, tuple(annotations))
+    annotations, pending = _annotations(classification, raw_annotations, spec.tasks, subject_metadata)
+    parsed = ParsedRow(classification, tuple(annotations), tuple(pending))
+    return map_rows_to_sun([parsed], mapper or SunMapper())[0] if map_sun else parsed
+
+
+def map_rows_to_sun(rows: Sequence[ParsedRow], mapper: SunMapper) -> list[ParsedRow]:
+    """The rows with their pending marks mapped to the Sun, all in one
+    :meth:`SunMapper.map_many <zoo_bridge.sunmap.SunMapper.map_many>` call."""
+    requests: list[SunRequest] = []
+    where: list[tuple[int, int]] = []
+    for r, parsed in enumerate(rows):
+        c = parsed.classification
+        metadata = (c.subject_data or {}).get(str(c.subject_id)) or {}
+        for a, mark in parsed.pending:
+            requests.append((metadata, mark, c.subject_id))
+            where.append((r, a))
+    if not requests:
+        return list(rows)
+    annotations = [list(parsed.annotations) for parsed in rows]
+    for (r, a), sun in zip(where, mapper.map_many(requests), strict=True):
+        annotations[r][a] = dataclasses.replace(annotations[r][a], **sun)
+    return [ParsedRow(p.classification, tuple(anns)) for p, anns in zip(rows, annotations, strict=True)]
 
 
 def _annotations(
@@ -300,8 +332,7 @@ def _annotations(
     raw_annotations: list[Any],
     tasks: Mapping[str, TaskSpec],
     subject_metadata: Mapping[str, Any],
-    mapper: SunMapper,
-) -> list[Annotation]:
+) -> tuple[list[Annotation], list[tuple[int, Mark]]]:
     base: dict[str, Any] = {
         "classification_id": classification.classification_id,
         "subject_id": classification.subject_id,
@@ -311,6 +342,7 @@ def _annotations(
     n_frames = subject_frames(subject_metadata)
     scales = display_scales(subject_metadata, classification.metadata)
     found: list[Annotation] = []
+    pending: list[tuple[int, Mark]] = []
     used: dict[str, int] = {}
     for entry in raw_annotations:
         if not isinstance(entry, Mapping) or not isinstance(entry.get("task"), str):
@@ -338,7 +370,7 @@ def _annotations(
                     else (scales[0] if scales else (1.0, 1.0))
                 )
                 mark = parse_mark(raw, task, n_frames=n_frames, scale=scale)
-                sun = mapper.map(subject_metadata, mark, classification.subject_id)
+                pending.append((len(found) + len(made), mark))
                 made.append(
                     Annotation(
                         **base,
@@ -357,11 +389,10 @@ def _annotations(
                         y2=mark.y2,
                         display_time=mark.display_time,
                         details=mark.details,
-                        **sun,
                     )
                 )
         else:
             raise RowError("unsupported_task", f"{task.key} is a {task.type or 'typeless'} task, not read")
         used[task.key] = start + len(made)
         found.extend(made)
-    return found
+    return found, pending
