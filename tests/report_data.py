@@ -10,9 +10,11 @@ repeat) on those images' geometry, then aggregated by jet_aggregate into the sto
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 
 from jet_aggregate import aggregate
+from jet_hunter.report import ReportSummary
 from jet_render.encode import encode
 from jet_render.framed import render_framed
 from jet_sandbox.aia import CutoutSpec, JetTruth, frame, make_jet
@@ -20,6 +22,16 @@ from jet_sandbox.volunteers import RenderedGeometry, simulate_event
 from jet_store import Store
 
 SIZE = (960, 720)
+
+
+@dataclass(frozen=True)
+class BuiltReport:
+    """The store, data folder and report built once per test session."""
+
+    db: str
+    data: Path
+    out: Path
+    summary: ReportSummary
 
 
 def events() -> list[tuple[CutoutSpec, JetTruth, str]]:

@@ -118,9 +118,9 @@ def height_time_plot(item: ReportJet, path: Path) -> Path:
     ax.set_xlabel("time (UTC)")
     ax.set_ylabel("height along the jet axis (arcsec)")
     ax.set_title(f"{item.row['#sjh_ID']}  height-time")
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M:%S"))
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left", framealpha=0.85)
+    ax.legend(fontsize=8, loc="lower right", framealpha=0.85)
     _save(fig, path)
     return path
 
@@ -146,6 +146,8 @@ def _disk(items: Sequence[ReportJet], path: Path) -> None:
         ax.plot_coord(point, "o", color="#e67e22", ms=6, mec="k")
         ax.annotate(str(item.row["#sjh_ID"]), xy=ax.wcs.world_to_pixel(point), fontsize=6, xytext=(4, 4),
                     textcoords="offset points")
+    ax.set_xlabel("Solar X (arcsec)")
+    ax.set_ylabel("Solar Y (arcsec)")
     ax.set_title("base points (heliographic Stonyhurst grid, 15 deg)")
     _save(fig, path)
 
