@@ -36,21 +36,39 @@ class BuiltReport:
 
 def events() -> list[tuple[CutoutSpec, JetTruth, str]]:
     """The two synthetic events: spec, jet truth, SOL name."""
-    first = CutoutSpec(center_x=-300.0, center_y=200.0, start_time="2012-07-08T13:00", end_time="2012-07-08T13:06")
+    first = CutoutSpec(
+        center_x=-300.0, center_y=200.0, start_time="2012-07-08T13:00", end_time="2012-07-08T13:06"
+    )
     second = CutoutSpec(
         center_x=420.0, center_y=-310.0, start_time="2012-07-09T02:10", end_time="2012-07-09T02:16", seed=3
     )
     return [
         (
             first,
-            make_jet(-320, 210, 45, "2012-07-08T13:00:40", "2012-07-08T13:03", "2012-07-08T13:05:20",
-                     max_height=40, width=6),
+            make_jet(
+                -320,
+                210,
+                45,
+                "2012-07-08T13:00:40",
+                "2012-07-08T13:03",
+                "2012-07-08T13:05:20",
+                max_height=40,
+                width=6,
+            ),
             "SOL2012-07-08T13:00:00L160C070",
         ),
         (
             second,
-            make_jet(400, -330, 110, "2012-07-09T02:10:30", "2012-07-09T02:12:10", "2012-07-09T02:15",
-                     max_height=55, width=5),
+            make_jet(
+                400,
+                -330,
+                110,
+                "2012-07-09T02:10:30",
+                "2012-07-09T02:12:10",
+                "2012-07-09T02:15",
+                max_height=55,
+                width=5,
+            ),
             "SOL2012-07-09T02:10:00L330C110",
         ),
     ]
@@ -85,7 +103,12 @@ def build_store(folder: Path) -> tuple[str, Path]:
                 dataclasses.replace(
                     s,
                     rendering_paths=tuple(
-                        names[s.metadata[f"#date-obs_{i}"][:19].replace("-", "").replace(":", "").replace("T", "_")]
+                        names[
+                            s.metadata[f"#date-obs_{i}"][:19]
+                            .replace("-", "")
+                            .replace(":", "")
+                            .replace("T", "_")
+                        ]
                         for i in range(len(s.rendering_paths))
                     ),
                 )

@@ -65,8 +65,12 @@ def test_frames_show_the_consensus_box_on_the_real_renderings(built_report: Buil
     with Store(built_report.db) as store:
         (item, *_) = load_report_jets(store)
     view = item.subjects[0]
-    drawn = np.asarray(Image.open(next((built_report.out / "frames" / item.slug).glob(f"s{view.subject_id}_f00.jpg"))))
-    raw = Image.open(built_report.data / view.paths[0]).convert("RGB").resize((drawn.shape[1], drawn.shape[0]))
+    drawn = np.asarray(
+        Image.open(next((built_report.out / "frames" / item.slug).glob(f"s{view.subject_id}_f00.jpg")))
+    )
+    raw = (
+        Image.open(built_report.data / view.paths[0]).convert("RGB").resize((drawn.shape[1], drawn.shape[0]))
+    )
     cyan = np.array([int(COLORS["box"][i : i + 2], 16) for i in (1, 3, 5)])
 
     def near_cyan(img: np.ndarray) -> int:
@@ -84,7 +88,9 @@ def test_height_time_samples_are_the_boxes_along_the_jet_axis(built_report: Buil
         boxes = [a for a in store.filter(Annotation) if a.shape == "rotateRectangle"]
     for item in items:
         members = {m for v in item.subjects for c in v.boxes() for m in c.members}
-        assert len(item.heights) == len([b for b in boxes if f"{b.classification_id}:{b.task}:{b.mark_index}" in members])
+        assert len(item.heights) == len(
+            [b for b in boxes if f"{b.classification_id}:{b.task}:{b.mark_index}" in members]
+        )
         assert len(item.consensus) == len(item.subjects) >= 3
         top = max(s.height for s in item.consensus)
         assert top == pytest.approx(item.jet.max_height, rel=0.05)
@@ -106,7 +112,9 @@ def test_catalogue_files_beside_the_pages(built_report: BuiltReport) -> None:
     assert (built_report.out / "catalogue.ecsv").read_text().startswith("# %ECSV")
 
 
-def test_rebuild_replaces_the_report_and_refuses_other_folders(built_report: BuiltReport, tmp_path: Path) -> None:
+def test_rebuild_replaces_the_report_and_refuses_other_folders(
+    built_report: BuiltReport, tmp_path: Path
+) -> None:
     out = tmp_path / "r"
     with Store(built_report.db) as store:
         first = build_report(store, out, data_dir=built_report.data, progress=False)
@@ -136,9 +144,13 @@ def test_frames_without_images_are_drawn_on_a_blank_canvas(built_report: BuiltRe
     assert summary.messages == [] and summary.frames == blank.frames == built_report.summary.frames
     page = (tmp_path / "b" / "jets" / f"{item.slug}.html").read_text()
     assert "frame images not in the data folder" in page
-    frame = np.asarray(Image.open(tmp_path / "r" / "frames" / item.slug / f"s{item.subjects[0].subject_id}_f01.jpg"))
+    frame = np.asarray(
+        Image.open(tmp_path / "r" / "frames" / item.slug / f"s{item.subjects[0].subject_id}_f01.jpg")
+    )
     assert frame[:20, :20].mean() < 40  # the dark canvas, marks still drawn
-    ok = np.asarray(Image.open(tmp_path / "r" / "frames" / item.slug / f"s{item.subjects[0].subject_id}_f00.jpg"))
+    ok = np.asarray(
+        Image.open(tmp_path / "r" / "frames" / item.slug / f"s{item.subjects[0].subject_id}_f00.jpg")
+    )
     assert ok[:20, :20].mean() > 200  # the white figure border of the real rendering
 
 

@@ -22,7 +22,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.is_file(),
-    reason="Debian chromium is not installed at /usr/bin/chromium (apt-get install -y chromium; .ci/run does it)",
+    reason="Debian chromium is not at /usr/bin/chromium (apt-get install -y chromium; .ci/run does it)",
 )
 
 
@@ -79,10 +79,13 @@ def _not_blank(png: Path) -> None:
 
 
 def _column(page: Any, key: str) -> list[str]:
-    index = page.eval_on_selector_all("#catalogue th", f"ths => ths.findIndex(t => t.dataset.key === '{key}')")
+    index = page.eval_on_selector_all(
+        "#catalogue th", f"ths => ths.findIndex(t => t.dataset.key === '{key}')"
+    )
     return list(
         page.eval_on_selector_all(
-            "#catalogue tbody tr", f"rows => rows.filter(r => !r.hidden).map(r => r.cells[{index}].dataset.value)"
+            "#catalogue tbody tr",
+            f"rows => rows.filter(r => !r.hidden).map(r => r.cells[{index}].dataset.value)",
         )
     )
 

@@ -21,7 +21,7 @@ def register(commands: Any) -> None:
     parser = commands.add_parser(
         "report",
         help="write the catalogue as a static HTML report (table, jet pages, plots)",
-        description="Write the HTML report of every stored jet into a folder (replacing an earlier report there).",
+        description="Write the HTML report of every stored jet into a folder (replacing an old report).",
         epilog="Example: jet-hunter report --out report && open report/index.html",
         parents=[common_options(defaults=False)],
     )

@@ -72,7 +72,9 @@ def _row(name: str) -> Callable[[ReportJet], Any]:
 
 TABLE_COLUMNS: tuple[Column, ...] = (
     Column("sjh_ID", "jet", "", "text", _row("#sjh_ID"), help="catalogue id: open the jet's page"),
-    Column("start_time", "start", "UTC", "text", _row("start_time"), help="frame where the base first appears"),
+    Column(
+        "start_time", "start", "UTC", "text", _row("start_time"), help="frame where the base first appears"
+    ),
     Column("SOL_event", "HEK event", "", "text", _row("SOL_event")),
     Column("duration", "duration", "min", "num", lambda i: i.jet.duration_min, 1, "start to end frame"),
     Column("basepoint_X", "base x", "arcsec", "num", _row("basepoint_X"), 1, "helioprojective"),
@@ -83,10 +85,14 @@ TABLE_COLUMNS: tuple[Column, ...] = (
     Column("avg_width", "width", "arcsec", "num", _row("avg_width"), 1),
     Column("velocity", "velocity", "km/s", "num", lambda i: i.jet.velocity, 0),
     Column("velocity_error", "+-", "km/s", "num", lambda i: i.jet.velocity_error, 0, "1-sigma"),
-    Column("position_angle", "PA", "deg", "num", _row("position_angle"), 0, "counter-clockwise from solar north"),
+    Column(
+        "position_angle", "PA", "deg", "num", _row("position_angle"), 0, "counter-clockwise from solar north"
+    ),
     Column("n_subjects", "subjects", "", "num", _row("n_subjects"), 0),
     Column("n_volunteers", "volunteers", "", "num", _row("n_volunteers"), 0, "who marked the jet"),
-    Column("agreement", "agreement", "", "num", lambda i: i.agreement, 2, "volunteers who marked it / who saw it"),
+    Column(
+        "agreement", "agreement", "", "num", lambda i: i.agreement, 2, "volunteers who marked it / who saw it"
+    ),
     Column("sigma", "box sigma", "", "num", _row("sigma"), 2, "mean IoU spread of the boxes"),
     Column("flags", "flags", "", "text", _row("flags")),
 )
@@ -152,9 +158,13 @@ def _facts(item: ReportJet) -> list[dict[str, str]]:
         {"label": "duration", "value": _fmt(j.duration_min, 1, "min")},
         {
             "label": "base point (HPC)",
-            "value": f"{j.base_x:.1f}\u2033 \u00b1 {j.std_x or 0:.1f}, {j.base_y:.1f}\u2033 \u00b1 {j.std_y or 0:.1f}",
+            "value": f"{j.base_x:.1f}\u2033 \u00b1 {j.std_x or 0:.1f}, "
+            f"{j.base_y:.1f}\u2033 \u00b1 {j.std_y or 0:.1f}",
         },
-        {"label": "base point (HGS lon, lat)", "value": f"{_fmt(j.base_lon)}\u00b0, {_fmt(j.base_lat)}\u00b0"},
+        {
+            "label": "base point (HGS lon, lat)",
+            "value": f"{_fmt(j.base_lon)}\u00b0, {_fmt(j.base_lat)}\u00b0",
+        },
         {
             "label": "max height",
             "value": f"{_fmt(j.max_height, 1, 'arcsec')} (+{_fmt(j.upper_height)} / {_fmt(j.lower_height)})",
@@ -287,7 +297,7 @@ def _build_into(store: Store, root: Path, data_dir: Path | None, *, progress: bo
     _copy_static(root / "static")
     jets = [i.jet for i in items]
     for fmt in ("csv", "ecsv", "json"):
-        write_catalogue(jets, root / f"catalogue.{fmt}", fmt)  # type: ignore[arg-type]
+        write_catalogue(jets, root / f"catalogue.{fmt}", fmt)
     plots = summary_plots(items, root / "plots")
     summary.plots = len(plots)
     page = env.get_template("jet.html.j2")
@@ -323,7 +333,10 @@ def _build_into(store: Store, root: Path, data_dir: Path | None, *, progress: bo
     rows = [[_cell(c, i, f"jets/{i.slug}.html") for c in TABLE_COLUMNS] for i in items]
     index = env.get_template("index.html.j2").render(
         root="",
-        columns=[{"key": c.key, "label": c.label, "unit": c.unit, "type": c.type, "help": c.help} for c in TABLE_COLUMNS],
+        columns=[
+            {"key": c.key, "label": c.label, "unit": c.unit, "type": c.type, "help": c.help}
+            for c in TABLE_COLUMNS
+        ],
         rows=rows,
         plots=[{"src": f"plots/{p.name}", "title": SUMMARY_PLOTS[name]} for name, p in plots.items()],
         n_subjects=len({v.subject_id for i in items for v in i.subjects}),

@@ -85,9 +85,17 @@ def cluster_overlays(clusters: Iterable[JetCluster], *, scale: float = 1.0) -> l
             box = np.array([c.x, c.y, c.width, c.height, c.angle or 0.0])
             plus, minus = sigma_boxes(box, c.sigma or 0.0)
             for b in (plus, minus):
-                out.append(_box(*(float(v) for v in b), style=thin))
+                bx, by, bw, bh, ba = (float(v) for v in b)
+                out.append(_box(bx, by, bw, bh, ba, thin))
             out.append(
-                _box(c.x, c.y, c.width, c.height, c.angle or 0.0, OverlayStyle(color=COLORS["box"], line_width=3 * scale))
+                _box(
+                    c.x,
+                    c.y,
+                    c.width,
+                    c.height,
+                    c.angle or 0.0,
+                    OverlayStyle(color=COLORS["box"], line_width=3 * scale),
+                )
             )
     for c in clusters:
         if c.shape not in BOX_SHAPES:
@@ -178,12 +186,18 @@ def write_jet_frames(
             overlays = jet_overlays(local, scale=scale)
             drawn = draw_overlays(image, overlays, geometry=_geometry(local, index), supersample=2)
             if drawn.width > MAX_WIDTH:
-                drawn = drawn.resize((MAX_WIDTH, round(drawn.height * MAX_WIDTH / drawn.width)), Image.LANCZOS)
+                drawn = drawn.resize(
+                    (MAX_WIDTH, round(drawn.height * MAX_WIDTH / drawn.width)), Image.Resampling.LANCZOS
+                )
             target = folder / f"s{view.subject_id}_f{index:02d}.jpg"
             drawn.convert("RGB").save(target, "JPEG", quality=85)
             written.append(
                 FrameImage(
-                    str(target.relative_to(relative_to).as_posix()), view.subject_id, index, _time(local, index), real
+                    str(target.relative_to(relative_to).as_posix()),
+                    view.subject_id,
+                    index,
+                    _time(local, index),
+                    real,
                 )
             )
     return written

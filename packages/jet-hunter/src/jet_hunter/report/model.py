@@ -184,7 +184,9 @@ def load_report_jets(store: Store, jets: Iterable[Jet] | None = None) -> list[Re
     ordered = sorted(chosen, key=lambda j: (j.start_time, j.sol_standard or "", j.jet_id))
     subject_ids = {int(s) for j in chosen for s in j.subject_ids}
     keys = {k for j in chosen for k in j.cluster_keys}
-    clusters = [c for c in store.filter(JetCluster) if c.key in keys or c.jet_id in {j.jet_id for j in chosen}]
+    clusters = [
+        c for c in store.filter(JetCluster) if c.key in keys or c.jet_id in {j.jet_id for j in chosen}
+    ]
     members = {str(m) for c in clusters for m in c.members}
     marks: dict[int, list[Annotation]] = {}
     users: dict[int, set[str]] = {}
@@ -200,7 +202,11 @@ def load_report_jets(store: Store, jets: Iterable[Jet] | None = None) -> list[Re
     for jet, row in zip(ordered, rows, strict=True):
         views = []
         for sid in sorted({int(s) for s in jet.subject_ids}):
-            mine = tuple(c for c in clusters if c.subject_id == sid and (c.jet_id == jet.jet_id or c.key in jet.cluster_keys))
+            mine = tuple(
+                c
+                for c in clusters
+                if c.subject_id == sid and (c.jet_id == jet.jet_id or c.key in jet.cluster_keys)
+            )
             wanted = {str(m) for c in mine for m in c.members}
             meta = metadata.get(sid, {})
             views.append(

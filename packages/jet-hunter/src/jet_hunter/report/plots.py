@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +31,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import astropy.units as u  # noqa: E402
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import astropy.units as u
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
 
-from jet_hunter.report.model import ReportJet  # noqa: E402
+from jet_hunter.report.model import ReportJet
 
 __all__ = ["SUMMARY_PLOTS", "finite", "height_time_plot", "summary_plots"]
 
@@ -60,6 +60,11 @@ def finite(values: Iterable[float | None]) -> list[float]:
     return [float(v) for v in values if v is not None and math.isfinite(float(v))]
 
 
+def _t(moment: datetime) -> float:
+    """A datetime as a matplotlib date number (typed for the axes' methods)."""
+    return float(mdates.date2num(moment))  # type: ignore[no-untyped-call]
+
+
 def _save(fig: Any, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=_DPI, bbox_inches="tight", facecolor="white")
@@ -72,7 +77,7 @@ def height_time_plot(item: ReportJet, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(7.0, 4.0))
     if item.heights:
         ax.plot(
-            [s.time for s in item.heights],
+            [_t(s.time) for s in item.heights],
             [s.height for s in item.heights],
             "o",
             ms=3,
@@ -84,7 +89,7 @@ def height_time_plot(item: ReportJet, path: Path) -> Path:
         lower = sample.height - (sample.lower if sample.lower is not None else sample.height)
         upper = (sample.upper if sample.upper is not None else sample.height) - sample.height
         ax.errorbar(
-            [sample.time],
+            [_t(sample.time)],
             [sample.height],
             yerr=[[lower], [upper]],
             fmt="s",
@@ -96,18 +101,20 @@ def height_time_plot(item: ReportJet, path: Path) -> Path:
     if jet.max_height is not None:
         lo = jet.max_height + (jet.lower_height or 0.0)
         hi = jet.max_height + (jet.upper_height or 0.0)
-        ax.axhline(jet.max_height, color="#c0392b", lw=1, ls="--", label=f"max height {jet.max_height:.1f}\"")
+        ax.axhline(jet.max_height, color="#c0392b", lw=1, ls="--", label=f'max height {jet.max_height:.1f}"')
         ax.axhspan(lo, hi, color="#c0392b", alpha=0.08)
     for moment, spread, name in (
         (jet.start_time, jet.start_error, "start"),
         (jet.end_time, jet.end_error, "end"),
     ):
-        ax.axvline(moment, color="#27ae60" if name == "start" else "#8e44ad", lw=1.2, label=name)
+        ax.axvline(_t(moment), color="#27ae60" if name == "start" else "#8e44ad", lw=1.2, label=name)
         if spread:
-            ax.axvspan(moment - timedelta(seconds=spread), moment + timedelta(seconds=spread), alpha=0.1)
+            ax.axvspan(
+                _t(moment - timedelta(seconds=spread)), _t(moment + timedelta(seconds=spread)), alpha=0.1
+            )
     if jet.peak_time is not None and jet.max_height is not None and jet.velocity is not None:
         ax.plot(
-            [jet.start_time, jet.peak_time],
+            [_t(jet.start_time), _t(jet.peak_time)],
             [0.0, jet.max_height],
             ":",
             color="k",
@@ -118,7 +125,8 @@ def height_time_plot(item: ReportJet, path: Path) -> Path:
     ax.set_xlabel("time (UTC)")
     ax.set_ylabel("height along the jet axis (arcsec)")
     ax.set_title(f"{item.row['#sjh_ID']}  height-time")
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M:%S"))
+    ax.xaxis_date()
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M:%S"))  # type: ignore[no-untyped-call]
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower right", framealpha=0.85)
     _save(fig, path)
@@ -132,7 +140,9 @@ def _disk(items: Sequence[ReportJet], path: Path) -> None:
     from sunpy.map.header_helper import make_fitswcs_header
 
     obstime = items[0].jet.start_time if items else "2010-06-01"
-    centre = SkyCoord(0 * u.arcsec, 0 * u.arcsec, obstime=obstime, observer="earth", frame=frames.Helioprojective)
+    centre = SkyCoord(
+        0 * u.arcsec, 0 * u.arcsec, obstime=obstime, observer="earth", frame=frames.Helioprojective
+    )
     shape = (90, 90)
     header = make_fitswcs_header(np.zeros(shape), centre, scale=[24.0, 24.0] * u.arcsec / u.pix)
     disk = sunpy.map.Map(np.zeros(shape), header)
@@ -144,8 +154,13 @@ def _disk(items: Sequence[ReportJet], path: Path) -> None:
     for item in items:
         point = SkyCoord(item.jet.base_x * u.arcsec, item.jet.base_y * u.arcsec, frame=disk.coordinate_frame)
         ax.plot_coord(point, "o", color="#e67e22", ms=6, mec="k")
-        ax.annotate(str(item.row["#sjh_ID"]), xy=ax.wcs.world_to_pixel(point), fontsize=6, xytext=(4, 4),
-                    textcoords="offset points")
+        ax.annotate(
+            str(item.row["#sjh_ID"]),
+            xy=ax.wcs.world_to_pixel(point),
+            fontsize=6,
+            xytext=(4, 4),
+            textcoords="offset points",
+        )
     ax.set_xlabel("Solar X (arcsec)")
     ax.set_ylabel("Solar Y (arcsec)")
     ax.set_title("base points (heliographic Stonyhurst grid, 15 deg)")
