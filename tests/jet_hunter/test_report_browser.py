@@ -126,10 +126,16 @@ def test_jet_page_loads_and_flipbook_steps(browser: Any, built_report: BuiltRepo
     books = page.locator(".flipbook")
     assert books.count() >= 3
     book = books.first
+    start = int(book.get_attribute("data-start") or "0")
+    assert start > 0  # opens on the consensus box's frame, not on the first
+    assert f"frame {start + 1}/15" in book.locator(".label").inner_text()
     first = book.locator("img.frame").get_attribute("src")
+    close = book.locator("img.zoom").get_attribute("src")
+    assert first.endswith(f"_f{start:02d}.jpg") and close.endswith(f"_f{start:02d}_zoom.jpg")
     book.locator("button.next").click()
-    assert "frame 2/15" in book.locator(".label").inner_text()
+    assert f"frame {start + 2}/15" in book.locator(".label").inner_text()
     assert book.locator("img.frame").get_attribute("src") != first
+    assert book.locator("img.zoom").get_attribute("src") != close
     page.wait_for_function("() => [...document.images].every(i => i.complete && i.naturalWidth > 0)")
     book.locator("button.prev").click()
     assert book.locator("img.frame").get_attribute("src") == first

@@ -181,17 +181,22 @@ def _facts(item: ReportJet) -> list[dict[str, str]]:
     ]
 
 
-def _flipbooks(frames: Sequence[FrameImage]) -> list[dict[str, Any]]:
+def _flipbooks(frames: Sequence[FrameImage], item: ReportJet) -> list[dict[str, Any]]:
+    peak = {v.subject_id: min((b.frame or 0 for b in v.boxes()), default=0) for v in item.subjects}
     books = []
     for sid, group in frames_by_subject(frames).items():
-        items = [{"src": "../" + f.path, "time": f.time} for f in group]
+        items = [
+            {"src": "../" + f.path, "time": f.time, "zoom": "../" + f.zoom if f.zoom else ""} for f in group
+        ]
         books.append(
             {
                 "subject_id": sid,
                 "n": len(group),
                 "first": group[0].time,
                 "last": group[-1].time,
+                "start": min(max(peak.get(sid, 0), 0), len(group) - 1),
                 "first_src": items[0]["src"],
+                "first_zoom": items[0]["zoom"],
                 "frames_json": json.dumps(items),
                 "real": all(f.has_image for f in group),
             }
@@ -320,7 +325,7 @@ def _build_into(store: Store, root: Path, data_dir: Path | None, *, progress: bo
             jet_id=item.row["#sjh_ID"],
             sol=item.jet.sol_standard or "",
             facts=_facts(item),
-            flipbooks=_flipbooks(frames),
+            flipbooks=_flipbooks(frames, item),
             colors=COLORS,
             height_time=f"../plots/{ht.name}",
             prev=f"{items[n - 1].slug}.html" if n > 0 else None,

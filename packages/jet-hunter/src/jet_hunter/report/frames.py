@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 from jet_aggregate.boxes import sigma_boxes
-from jet_render.geometry import ImageGeometry
+from jet_render.geometry import ImageGeometry, rectangle_corners
 from jet_render.overlay import Overlay, OverlayStyle, Point, Rectangle, RotatedRectangle, draw_overlays
 from jet_store import Annotation, JetCluster
 from PIL import Image
@@ -43,6 +43,7 @@ __all__ = [
     "jet_overlays",
     "mark_overlays",
     "write_jet_frames",
+    "zoom_window",
 ]
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,9 @@ COLORS = {
 MAX_WIDTH = 960
 """Frames wider than this are scaled down for the report (the marks are drawn before)."""
 
+ZOOM_WIDTH = 420
+"""Width of the close-up of the jet shown beside each frame (without marks)."""
+
 
 @dataclass(frozen=True, slots=True)
 class FrameImage:
@@ -70,6 +74,7 @@ class FrameImage:
     index: int
     time: str
     has_image: bool
+    zoom: str | None = None
 
 
 def _box(x: float, y: float, w: float, h: float, a: float, style: OverlayStyle) -> RotatedRectangle:
@@ -161,6 +166,46 @@ def _canvas(view: SubjectView, index: int) -> tuple[Any, bool]:
     return blank, False
 
 
+def zoom_window(
+    view: SubjectView, size: tuple[int, int], *, pad: float = 1.8
+) -> tuple[int, int, int, int] | None:
+    """A square ``(left, top, right, bottom)`` around the jet's clusters, in pixels of an image of ``size``.
+
+    The clusters (not the raw marks: random volunteers mark anywhere) are in the
+    subject's nominal image pixels; ``size`` may differ (a scaled-down rendering).
+    None when the subject has no cluster.
+
+    Examples
+    --------
+    >>> from jet_store import JetCluster
+    >>> from jet_hunter.report.model import SubjectView
+    >>> start = JetCluster(key="1:start:0", subject_id=1, task="T1", shape="point", x=100, y=100)
+    >>> view = SubjectView(1, {}, None, (start,), ())
+    >>> zoom_window(view, (400, 300))
+    (40, 40, 160, 160)
+    """
+    xs: list[float] = []
+    ys: list[float] = []
+    for c in view.clusters:
+        if c.shape in BOX_SHAPES and c.width is not None and c.height is not None:
+            cx, cy = rectangle_corners(c.x, c.y, c.width, c.height, c.angle or 0.0)
+            xs += [float(v) for v in np.ravel(cx)]
+            ys += [float(v) for v in np.ravel(cy)]
+        else:
+            xs.append(c.x)
+            ys.append(c.y)
+    if not xs:
+        return None
+    geometry = _geometry(view, 0)
+    ratio = size[0] / geometry.width if geometry is not None else 1.0
+    side = max(max(xs) - min(xs), max(ys) - min(ys)) * pad * ratio
+    side = min(max(side, 120.0 * ratio), float(min(size)))
+    mx, my = (max(xs) + min(xs)) / 2 * ratio, (max(ys) + min(ys)) / 2 * ratio
+    left = round(min(max(mx - side / 2, 0.0), size[0] - side))
+    top = round(min(max(my - side / 2, 0.0), size[1] - side))
+    return left, top, left + round(side), top + round(side)
+
+
 def _time(view: SubjectView, index: int) -> str:
     if view.frames is None:
         return ""
@@ -182,6 +227,12 @@ def write_jet_frames(
         local = SubjectView(view.subject_id, view.metadata, view.frames, view.clusters, view.marks, resolved)
         for index in range(local.n_frames):
             image, real = _canvas(local, index)
+            window = zoom_window(local, image.size)
+            zoom = None
+            if window is not None:
+                zoom = folder / f"s{view.subject_id}_f{index:02d}_zoom.jpg"
+                close = image.crop(window).resize((ZOOM_WIDTH, ZOOM_WIDTH), Image.Resampling.LANCZOS)
+                close.convert("RGB").save(zoom, "JPEG", quality=88)
             scale = max(1.0, image.width / MAX_WIDTH)
             overlays = jet_overlays(local, scale=scale)
             drawn = draw_overlays(image, overlays, geometry=_geometry(local, index), supersample=2)
@@ -198,6 +249,7 @@ def write_jet_frames(
                     index,
                     _time(local, index),
                     real,
+                    None if zoom is None else str(zoom.relative_to(relative_to).as_posix()),
                 )
             )
     return written

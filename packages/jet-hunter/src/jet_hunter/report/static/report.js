@@ -88,6 +88,7 @@
   function setupFlipbook(book) {
     var frames = JSON.parse(book.getAttribute("data-frames"));
     var img = book.querySelector("img.frame");
+    var zoom = book.querySelector("img.zoom");
     var slider = book.querySelector(".slider");
     var label = book.querySelector(".label");
     var play = book.querySelector(".play");
@@ -96,6 +97,7 @@
       index = (i + frames.length) % frames.length;
       img.src = frames[index].src;
       img.alt = "frame " + index;
+      if (zoom && frames[index].zoom) { zoom.src = frames[index].zoom; zoom.alt = "close-up, frame " + index; }
       slider.value = String(index);
       label.textContent = "frame " + (index + 1) + "/" + frames.length + " \u00b7 " + frames[index].time;
     }
@@ -108,7 +110,11 @@
     book.querySelector(".prev").addEventListener("click", function () { stop(); show(index - 1); });
     book.querySelector(".next").addEventListener("click", function () { stop(); show(index + 1); });
     slider.addEventListener("input", function () { stop(); show(parseInt(slider.value, 10)); });
-    frames.forEach(function (f) { var pre = new Image(); pre.src = f.src; });  // preload: smooth playback
+    show(parseInt(book.getAttribute("data-start") || "0", 10) || 0);
+    frames.forEach(function (f) {
+      var pre = new Image(); pre.src = f.src;
+      if (f.zoom) { var z = new Image(); z.src = f.zoom; }
+    });  // preload: smooth playback
   }
 
   document.addEventListener("DOMContentLoaded", function () {
