@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import shutil
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -13,7 +16,7 @@ import pytest
 from jet_hunter.cli import main
 from jet_hunter.report import MARKER, ReportError, build_report, load_report_jets
 from jet_hunter.report.frames import COLORS
-from jet_store import Annotation, Jet, Store
+from jet_store import Annotation, Jet, Store, Subject
 from PIL import Image
 from report_data import BuiltReport
 
@@ -170,3 +173,35 @@ def test_empty_store_gives_an_empty_catalogue(tmp_path: Path) -> None:
         summary = build_report(store, tmp_path / "r", progress=False)
     assert summary.jets == 0 and (tmp_path / "r" / "index.html").is_file()
     assert math.isfinite(summary.frames)
+
+
+def test_two_builds_at_once_leave_one_whole_report(built_report: BuiltReport, tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    cmd = [sys.executable, "-m", "jet_hunter", "--db", built_report.db, "--data-dir", str(built_report.data)]
+    procs = [
+        subprocess.Popen([*cmd, "-q", "report", "--out", str(out)], stdout=subprocess.PIPE) for _ in range(2)
+    ]
+    for proc in procs:
+        proc.communicate(timeout=300)
+        assert proc.returncode == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]  # no temporary or old folders left
+    assert len(list((out / "frames").rglob("*_zoom.jpg"))) == built_report.summary.frames
+    assert len(list((out / "jets").glob("*.html"))) == 2 and (out / MARKER).is_file()
+
+
+def test_a_subject_whose_metadata_cannot_map_marks_still_gets_its_page(
+    built_report: BuiltReport, tmp_path: Path
+) -> None:
+    db = tmp_path / "copy.db"
+    shutil.copy(built_report.db.removeprefix("sqlite:///"), db)
+    with Store(f"sqlite:///{db}") as store:
+        (item, *_) = load_report_jets(store)
+        sid = item.subjects[0].subject_id
+        (subject,) = [s for s in store.filter(Subject) if s.zooniverse_id == sid]
+        store.add([dataclasses.replace(subject, metadata={**subject.metadata, "#cdelt1": "not a number"})])
+        summary = build_report(store, tmp_path / "r", data_dir=built_report.data, progress=False)
+        (again, *_) = load_report_jets(store)
+    assert again.subjects[0].frames is None and again.subjects[1].frames is not None
+    assert summary.jets == 2 and summary.frames == built_report.summary.frames
+    assert len(again.consensus) == len(item.consensus) - 1  # that subject's heights cannot be measured
+    assert (tmp_path / "r" / "jets" / f"{item.slug}.html").is_file()

@@ -236,9 +236,12 @@ def _swap_in(tmp: Path, out: Path) -> None:
                 old = None
         try:
             tmp.rename(out)
-        except OSError:
-            if old is not None and not out.exists():
-                old.rename(out)
+        except OSError:  # the other build's report arrived in between: it is as good as the old one
+            if old is not None:
+                if out.exists():
+                    shutil.rmtree(old, ignore_errors=True)
+                else:
+                    old.rename(out)
             continue
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)

@@ -32,7 +32,7 @@ from jet_aggregate.errors import AggregateError
 from jet_aggregate.jets import SubjectFrames
 from jet_aggregate.stage import subject_metadata_from_store
 from jet_render.geometry import rectangle_corners
-from jet_store import Annotation, Jet, JetCluster, Store, Subject
+from jet_store import Annotation, Jet, JetCluster, JetHunterError, Store, Subject
 
 __all__ = [
     "BOX_SHAPES",
@@ -164,7 +164,7 @@ def _heights(
 def _subject_frames(subject_id: int, metadata: Mapping[str, Any]) -> SubjectFrames | None:
     try:
         return SubjectFrames.from_metadata(subject_id, metadata)
-    except AggregateError as exc:
+    except (AggregateError, JetHunterError, ValueError) as exc:  # jet-render's WcsError among them
         log.warning("subject %s: %s; its marks are shown without coordinates", subject_id, exc)
         return None
 
