@@ -16,7 +16,7 @@ import pytest
 from jet_hunter.cli import main
 from jet_hunter.report import MARKER, ReportError, build_report, load_report_jets
 from jet_hunter.report.frames import COLORS
-from jet_store import Annotation, Jet, Store, Subject
+from jet_store import AggregationRun, Annotation, Classification, Jet, JetCluster, Store, Subject
 from PIL import Image
 from report_data import BuiltReport
 
@@ -205,3 +205,18 @@ def test_a_subject_whose_metadata_cannot_map_marks_still_gets_its_page(
     assert summary.jets == 2 and summary.frames == built_report.summary.frames
     assert len(again.consensus) == len(item.consensus) - 1  # that subject's heights cannot be measured
     assert (tmp_path / "r" / "jets" / f"{item.slug}.html").is_file()
+
+
+def test_same_report_from_a_postgresql_store(
+    built_report: BuiltReport, postgres_url: str, tmp_path: Path
+) -> None:
+    with Store(built_report.db) as local, Store(postgres_url) as team:
+        for kind in (Subject, Classification, Annotation, JetCluster, Jet, AggregationRun):
+            team.add(local.filter(kind))
+        summary = build_report(team, tmp_path / "r", data_dir=built_report.data, progress=False)
+    assert summary.to_dict() | {"path": ""} == built_report.summary.to_dict() | {"path": ""}
+    for name in ("catalogue.csv", "catalogue.json"):
+        assert (tmp_path / "r" / name).read_bytes() == (built_report.out / name).read_bytes()
+    assert sorted(p.relative_to(tmp_path / "r") for p in (tmp_path / "r").rglob("*")) == sorted(
+        p.relative_to(built_report.out) for p in built_report.out.rglob("*")
+    )
