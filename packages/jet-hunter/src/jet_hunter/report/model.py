@@ -184,9 +184,8 @@ def load_report_jets(store: Store, jets: Iterable[Jet] | None = None) -> list[Re
     ordered = sorted(chosen, key=lambda j: (j.start_time, j.sol_standard or "", j.jet_id))
     subject_ids = {int(s) for j in chosen for s in j.subject_ids}
     keys = {k for j in chosen for k in j.cluster_keys}
-    clusters = [
-        c for c in store.filter(JetCluster) if c.key in keys or c.jet_id in {j.jet_id for j in chosen}
-    ]
+    jet_ids = {j.jet_id for j in chosen}
+    clusters = [c for c in store.stream(JetCluster) if c.key in keys or c.jet_id in jet_ids]
     members = {str(m) for c in clusters for m in c.members}
     marks: dict[int, list[Annotation]] = {}
     users: dict[int, set[str]] = {}
