@@ -416,7 +416,9 @@ def _render_run(
         for start in range(0, len(todo), step):
             part = todo[start : start + step]
             # claimed while rendered and recorded: no other worker renders these meanwhile
-            with store.claiming_keys(CLAIMS, [rel for _f, _r, rel, _q in part], owner=owner, lease=lease) as got:
+            with store.claiming_keys(
+                CLAIMS, [rel for _f, _r, rel, _q in part], owner=owner, lease=lease
+            ) as got:
                 held = set(got)
                 summary.busy += len(part) - len(held)
                 bar.update(len(part) - len(held))

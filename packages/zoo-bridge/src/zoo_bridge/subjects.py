@@ -168,8 +168,12 @@ def make_subjects(
     """
     options = options or GroupingOptions()
     if executor is not None:
-        shared = run_shared(store, executor, functools.partial(_subjects_share, str(data_dir), options, fps, lease))
-        summary = merge_summaries(shared.values, final=("events", "subjects", "unchanged", "busy", "messages"))
+        shared = run_shared(
+            store, executor, functools.partial(_subjects_share, str(data_dir), options, fps, lease)
+        )
+        summary = merge_summaries(
+            shared.values, final=("events", "subjects", "unchanged", "busy", "messages")
+        )
         summary.unchanged -= sum(v.new + v.updated for v in shared.values[:-1])  # the sweep saw them done
         summary.messages.extend(shared.errors)
         return summary

@@ -1,0 +1,161 @@
+"""The per-item stages on a real Dask cluster (``LocalCluster``, 2 worker processes).
+
+Every stage run on the cluster shares one store (a SQLite file, or PostgreSQL on the
+embedded server) through the claims and must end in the same store and the same files
+as the serial run; a worker SIGKILLed while it holds claims must not stop the run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import socket
+import time
+from collections.abc import Iterator
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jet_render.stage import CLAIMS as RENDER_CLAIMS
+from jet_render.stage import render_frames
+from jet_sandbox.aia import CutoutSpec, write_cutout
+from jet_store import FitsFrame, Rendering, Store, Subject
+from jet_store.executors import dask_executor, executor_size
+from sdo_cutout.fitsmeta import frame_fields_from_header, read_header
+from zoo_bridge.grouping import GroupingOptions
+from zoo_bridge.subjects import make_subjects
+
+distributed = pytest.importorskip("distributed")
+
+pytestmark = pytest.mark.timeout(300)
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Any]:
+    """Two worker processes, one thread each, small memory (as a laptop team would start)."""
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        memory_limit="1GiB",
+        dashboard_address=None,
+        host="127.0.0.1",
+    ) as local:
+        yield local
+
+
+@pytest.fixture
+def executor(cluster: Any) -> Iterator[Executor]:
+    with dask_executor(cluster.scheduler_address) as ex:
+        yield ex
+
+
+def _frames(root: Path, minutes: int = 2) -> list[FitsFrame]:
+    """Synthetic AIA 304 cutouts of two jobs, written under ``root`` (as the download stage leaves them)."""
+    frames = []
+    for n, job in enumerate(("job-a", "job-b")):
+        spec = CutoutSpec(
+            center_x=-400 + 50 * n,
+            center_y=300,
+            shape=(48, 40),
+            start_time="2012-07-08T13:05",
+            end_time=f"2012-07-08T13:{5 + minutes:02d}",
+            seed=n,
+        )
+        for path in write_cutout(spec, None, root / "cutouts" / job):
+            rel = str(path.relative_to(root))
+            fields = frame_fields_from_header(read_header(path))  # what the download stage records
+            url = f"https://x/{job}/{path.name}"
+            frames.append(FitsFrame(url=url, job_key=job, state="downloaded", path=rel, **fields))
+    return frames
+
+
+def _state(store: Store, root: Path) -> dict[str, Any]:
+    """What a run leaves: records without their clock fields, and every image file's hash."""
+    renderings = sorted(
+        (
+            tuple(sorted((k, repr(v)) for k, v in asdict(r).items() if k != "created_at"))
+            for r in store.stream(Rendering)
+        )
+    )
+    subjects = sorted(
+        (
+            tuple(sorted((k, repr(v)) for k, v in asdict(s).items() if k != "updated_at"))
+            for s in store.stream(Subject)
+        )
+    )
+    files = {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted((root / "renderings").rglob("*"))
+        if p.is_file()
+    }
+    return {"renderings": renderings, "subjects": subjects, "files": files, "claims": store.claims()}
+
+
+def _serial(tmp_path: Path, frames: list[FitsFrame], root: Path) -> dict[str, Any]:
+    store = Store(f"sqlite:///{tmp_path / 'serial.db'}")
+    store.add(frames)
+    render_frames(store, root, kind="bare", progress=False)
+    make_subjects(store, root, GroupingOptions(kind="bare", frames_per_subject=4, overlap=1), progress=False)
+    return _state(store, root)
+
+
+def test_cluster_run_equals_serial_run(executor: Executor, db_url: str, tmp_path: Path) -> None:
+    assert executor_size(executor) == 2
+    serial_root, dask_root = tmp_path / "serial", tmp_path / "dask"
+    frames = _frames(serial_root)
+    assert _frames(dask_root) == frames  # the same synthetic files in both folders
+    expected = _serial(tmp_path, frames, serial_root)
+    store = Store(db_url)
+    store.add(frames)
+    rendered = render_frames(store, dask_root, kind="bare", progress=False, executor=executor)
+    assert (rendered.rendered, rendered.failed, rendered.messages) == (len(frames), 0, [])
+    options = GroupingOptions(kind="bare", frames_per_subject=4, overlap=1)
+    made = make_subjects(store, dask_root, options, progress=False, executor=executor)
+    assert made.new == len(expected["subjects"]) > 0 and made.messages == []
+    assert _state(store, dask_root) == expected
+    # a second cluster run does nothing and changes nothing
+    again = render_frames(store, dask_root, kind="bare", progress=False, executor=executor)
+    assert (again.rendered, again.skipped) == (0, len(frames))
+    assert make_subjects(store, dask_root, options, progress=False, executor=executor).new == 0
+    assert _state(store, dask_root) == expected
+
+
+def test_worker_killed_holding_claims_is_taken_over(executor: Executor, tmp_path: Path) -> None:
+    root, serial_root = tmp_path / "data", tmp_path / "serial"
+    frames = _frames(root, minutes=8)  # ~80 frames: a share holds its claims long enough to be killed
+    expected = _serial(tmp_path, _frames(serial_root, minutes=8), serial_root)
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    store = Store(url)
+    store.add(frames)
+    watcher = Store(url)
+    with ThreadPoolExecutor(1) as background:
+        running = background.submit(
+            render_frames, store, root, kind="bare", progress=False, executor=executor
+        )
+        victim = _kill_a_claimer(watcher, deadline=time.monotonic() + 120)
+        summary = running.result(timeout=240)
+    assert victim is not None, "no worker was seen holding claims"
+    assert summary.failed == 0 and summary.rendered >= 1
+    options = GroupingOptions(kind="bare", frames_per_subject=4, overlap=1)
+    make_subjects(store, root, options, progress=False, executor=executor)
+    assert _state(store, root) == expected  # same records, same files, no claims left
+
+
+def _kill_a_claimer(watcher: Store, deadline: float) -> int | None:
+    """SIGKILL the first Dask worker process seen holding render claims; its pid."""
+    host = socket.gethostname()
+    while time.monotonic() < deadline:
+        for claim in watcher.claims(RENDER_CLAIMS):
+            name, _, pid = claim.owner.rpartition(":")
+            if name == host and pid.isdigit() and int(pid) != os.getpid():
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except ProcessLookupError:  # it finished that step just now: try the next one
+                    continue
+                return int(pid)
+        time.sleep(0.005)  # polling the store for a claim, bounded by the deadline
+    return None
