@@ -76,16 +76,16 @@ def _frames(root: Path, minutes: int = 2) -> list[FitsFrame]:
 def _state(store: Store, root: Path) -> dict[str, Any]:
     """What a run leaves: records without their clock fields, and every image file's hash."""
     renderings = sorted(
-        (
+
             tuple(sorted((k, repr(v)) for k, v in asdict(r).items() if k != "created_at"))
             for r in store.stream(Rendering)
-        )
+
     )
     subjects = sorted(
-        (
+
             tuple(sorted((k, repr(v)) for k, v in asdict(s).items() if k != "updated_at"))
             for s in store.stream(Subject)
-        )
+
     )
     files = {
         str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
