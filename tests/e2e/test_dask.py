@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jet_hunter.cli import main
 from jet_render.stage import CLAIMS as RENDER_CLAIMS
 from jet_render.stage import render_frames
 from jet_sandbox.aia import CutoutSpec, write_cutout
@@ -159,3 +160,36 @@ def _kill_a_claimer(watcher: Store, deadline: float) -> int | None:
                 return int(pid)
         time.sleep(0.005)  # polling the store for a claim, bounded by the deadline
     return None
+
+
+def test_cli_stages_on_the_cluster_from_the_environment(
+    cluster: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "data"
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    frames = _frames(root)
+    Store(url).add(frames)
+    monkeypatch.setenv("JET_HUNTER_SCHEDULER", cluster.scheduler_address)
+    common = ["--db", url, "--data-dir", str(root), "-q"]
+    assert main([*common, "render", "--bare"]) == 0
+    assert main([*common, "subjects", "--kind", "bare", "--frames-per-subject", "4"]) == 0
+    out = capsys.readouterr().out
+    assert f"rendered {len(frames)} frames" in out and "subjects from 2 events" in out
+    store = Store(url)
+    assert store.count(Rendering) == len(frames) and store.count(Subject) > 0 and store.claims() == []
+
+
+def test_cli_scheduler_errors_are_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    Store(url)
+    monkeypatch.delenv("JET_HUNTER_SCHEDULER", raising=False)
+    assert main(["--db", url, "--scheduler", "http://x:1", "render"]) == 1
+    assert "not a Dask scheduler address" in capsys.readouterr().err
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    assert main(["--db", url, "--scheduler", f"127.0.0.1:{port}", "subjects"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot reach the Dask scheduler" in err[0]
