@@ -49,6 +49,15 @@ from _common import Result, alternate, common_parser, report, skip
 ONE = "1 worker, in this process"
 
 
+def _per_hour(count: int, timing: Any) -> str:
+    return f"{3600 * count / timing.median:,.0f}"
+
+
+def mib(numbers: dict[str, float]) -> str:
+    """A store's size in MiB."""
+    return f"{numbers['bytes'] / 2**20:,.0f}"
+
+
 def _frames_of_events(root: Path, events: int, frames: int) -> list[Any]:
     from jet_sandbox.aia import CutoutSpec, write_cutout
     from jet_store import FitsFrame
@@ -96,8 +105,8 @@ def _prepare_stages(
             made = make_subjects(
                 store, work, GroupingOptions(kind="framed"), progress=False, executor=executor
             )
-            assert rendered.failed == 0 and rendered.rendered == len(frames), rendered.line()
-            assert made.messages == [] and made.new > 0, made.line()
+            if rendered.failed or rendered.rendered != len(frames) or made.messages or not made.new:
+                raise RuntimeError(f"the stages did not finish: {rendered.line()}; {made.line()}")
             return made
 
         return run
@@ -150,7 +159,7 @@ def bench_preparation(args: Any, executors: list[tuple[str, Executor]]) -> list[
                 anchor=ONE,
                 target="> 1x (a second worker helps)",
                 target_ratio=1.0,
-                note=f"ours: {name}; {3600 * events / two.median:.0f} events/h vs {3600 * events / one.median:.0f}",
+                note=f"ours: {name}; {_per_hour(events, two)} events/h vs {_per_hour(events, one)}",
                 unit="events",
                 anchor_count=events,
                 ours_count=events,
@@ -188,7 +197,8 @@ def bench_aggregation(args: Any, executors: list[tuple[str, Executor]]) -> list[
     )
     for n in range(crowds):
         sim = simulate_event(
-            spec, [jet], seed=n, first_subject_id=90_000_000 + 100 * n, first_classification_id=500_000_000 + 10_000 * n,
+            spec, [jet], seed=n, first_subject_id=90_000_000 + 100 * n,
+            first_classification_id=500_000_000 + 10_000 * n,
             sol_standard=f"SOL2012-07-08T13:00:00L{n:03d}C001",
         )  # fmt: skip
         annotations.extend(sim.annotations)
@@ -213,7 +223,7 @@ def bench_aggregation(args: Any, executors: list[tuple[str, Executor]]) -> list[
                 anchor=ONE,
                 target="> 1x (a second worker helps)",
                 target_ratio=1.0,
-                note=f"ours: {name}; {3600 * subjects / two.median:.0f} subjects/h vs {3600 * subjects / one.median:.0f}",
+                note=f"ours: {name}; {_per_hour(subjects, two)} subjects/h vs {_per_hour(subjects, one)}",
                 unit="subjects",
                 anchor_count=subjects,
                 ours_count=subjects,
@@ -334,7 +344,7 @@ def bench_store(args: Any) -> list[Result]:
                 anchor_median_s=lite[key],
                 ours_median_s=pg[key],
                 target="(no target: SQLite vs PostgreSQL)",
-                note=f"ours: PostgreSQL (embedded); size SQLite {lite['bytes'] / 2**20:.0f} MiB, PostgreSQL {pg['bytes'] / 2**20:.0f} MiB",
+                note=f"ours: PostgreSQL (embedded); size SQLite {mib(lite)} MiB, PostgreSQL {mib(pg)} MiB",
                 extra={"sqlite": lite, "postgresql": pg, "rows": rows},
                 quick=args.quick,
                 benchmark="scale.py",

@@ -104,9 +104,10 @@ def census(srv: Any, n: int) -> dict[str, int]:
 def _check(srv: Any, n: int, side: str) -> None:
     counts = census(srv, n)
     (subject_set,) = srv.subject_sets(PROJECT, SET_NAME)
-    if counts != {"subjects": n, "duplicates": 0, "without_media": 0, "missing": 0} or len(
-        set(subject_set.subject_ids)
-    ) != n:
+    if (
+        counts != {"subjects": n, "duplicates": 0, "without_media": 0, "missing": 0}
+        or len(set(subject_set.subject_ids)) != n
+    ):
         raise AssertionError(f"{side} did not upload every subject exactly once: {counts}")
 
 
@@ -183,7 +184,13 @@ def run(args: Any) -> list[Result]:
             target=">= 5x; 0 duplicates",
             target_ratio=5.0,
             note=note,
-            extra={"subjects": n, "frames": f, "latency_s": latency, "workers": args.workers, "duplicates": dups},
+            extra={
+                "subjects": n,
+                "frames": f,
+                "latency_s": latency,
+                "workers": args.workers,
+                "duplicates": dups,
+            },
             quick=bool(args.quick),
             benchmark="upload.py",
         )
@@ -194,7 +201,9 @@ def build_parser() -> Any:
     """The command line: the common options plus sizes, latency and workers."""
     parser = common_parser(__doc__.split("\n", 1)[0] if __doc__ else "upload benchmark")
     parser.add_argument("--subjects", type=int, default=None, help=f"subjects (default {DEFAULT[0]})")
-    parser.add_argument("--frames", type=int, default=DEFAULT[1], help=f"frames per subject (default {DEFAULT[1]})")
+    parser.add_argument(
+        "--frames", type=int, default=DEFAULT[1], help=f"frames per subject (default {DEFAULT[1]})"
+    )
     parser.add_argument("--latency", type=float, default=0.05, help="replica latency in s (default 0.05)")
     parser.add_argument("--workers", type=int, default=16, help="our workers (default 16)")
     return parser

@@ -56,9 +56,11 @@ def test_unreachable_scheduler_is_a_service_error() -> None:
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    with pytest.raises(SchedulerUnavailable, match="cannot reach the Dask scheduler"):
-        with dask_executor(f"tcp://127.0.0.1:{port}", timeout=1):
-            pass
+    with (
+        pytest.raises(SchedulerUnavailable, match="cannot reach the Dask scheduler"),
+        dask_executor(f"tcp://127.0.0.1:{port}", timeout=1),
+    ):
+        pass
 
 
 def test_shares_do_each_item_once_and_the_sweep_finishes(db_url: str) -> None:
@@ -103,5 +105,5 @@ def test_rotate_visits_every_item_from_each_share_start() -> None:
 def test_merge_summaries_sums_counts_and_joins_lists() -> None:
     merged = merge_summaries([Tally(2, 1, ["a"]), Tally(3, 0, ["b"])], final=("busy",))
     assert merged == Tally(5, 0, ["a", "b"])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="nothing to merge"):
         merge_summaries([])
