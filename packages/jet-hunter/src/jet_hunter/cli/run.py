@@ -10,14 +10,15 @@ from sdo_cutout import BACKENDS
 
 from jet_hunter.cli.app import (
     App,
+    add_wave_option,
     channel,
+    chosen_waves,
     common_options,
     event_types,
     integer,
     path,
     seconds,
     utc_time,
-    wavelengths,
     workers,
 )
 from jet_hunter.demo import run_demo
@@ -46,13 +47,7 @@ def register(commands: Any) -> None:
         "--channel", type=channel, metavar="CHANNEL", help="only HEK reports of this channel, e.g. 304"
     )
     run.add_argument("--backend", choices=BACKENDS, default="ssw", help="cutout service (default ssw)")
-    run.add_argument(
-        "--wave",
-        type=wavelengths,
-        action="append",
-        metavar="W",
-        help="AIA wavelengths, repeatable or comma-separated (default 304)",
-    )
+    add_wave_option(run)
     run.add_argument(
         "--workers", type=workers, default=4, metavar="N", help="downloads in flight per host (default 4)"
     )
@@ -105,7 +100,7 @@ def _run_with(app: App, args: argparse.Namespace, executor: Executor | None) -> 
         event_types=args.type,
         channel=args.channel,
         backend=args.backend,
-        waves=sorted({w for waves in args.wave or [(304,)] for w in waves}),
+        waves=chosen_waves(args),
         workers=args.workers,
         poll_interval=args.poll_interval,
         max_poll_interval=max(args.poll_interval, 120.0),
