@@ -27,7 +27,7 @@ def _at_once(*args: str, env: dict[str, str], copies: int = 2) -> list[subproces
     running = [
         subprocess.Popen(
             [*command, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )  # noqa: E501
+        )
         for _ in range(copies)
     ]
     done = []
