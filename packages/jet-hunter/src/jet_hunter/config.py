@@ -74,6 +74,7 @@ class Settings:
     ssw_data_url: str = SSW_DATA_URL
     jsoc_url: str = JSOC_URL
     panoptes_url: str = PANOPTES_URL
+    scheduler: str | None = None
     secrets: Secrets = dataclasses.field(default_factory=Secrets)
     source: tuple[str, ...] = ()
     """Where the values came from (files read), for ``jet-hunter status``."""
@@ -87,6 +88,7 @@ ENV_VARS: dict[str, str] = {
     "ssw_data_url": "JET_HUNTER_SSW_DATA_URL",
     "jsoc_url": "JET_HUNTER_JSOC_URL",
     "panoptes_url": "JET_HUNTER_PANOPTES_URL",
+    "scheduler": "JET_HUNTER_SCHEDULER",
 }
 """Environment variable of each setting."""
 
@@ -96,7 +98,7 @@ _SECRET_VARS = {
     "jsoc_email": "JET_HUNTER_JSOC_EMAIL",
 }
 _SECRET_WORDS = ("password", "username", "email", "token", "secret")
-_TOP_KEYS = {"db", "data_dir"}
+_TOP_KEYS = {"db", "data_dir", "scheduler"}
 _SERVICE_KEYS = set(ENV_VARS) - _TOP_KEYS
 
 

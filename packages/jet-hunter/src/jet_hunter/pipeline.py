@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Executor
 from typing import Any
 
 from hek_client import HekClient, HekQuery, SaveSummary, search_and_save
@@ -157,6 +158,7 @@ def prepare(
     render_workers: int = 1,
     movies: bool = False,
     progress: bool = True,
+    executor: Executor | None = None,
 ) -> PrepareSummary:
     """Run the preparation chain over ``start..end`` (str, datetime or astropy Time).
 
@@ -184,6 +186,9 @@ def prepare(
         Also make one MP4 movie per event of its renderings.
     progress
         Progress bars on stderr.
+    executor
+        Download and render on these workers (a Dask cluster: ``--scheduler``), sharing
+        the frames through the store's claims; else in this process.
     """
     query = HekQuery(start, end, event_types=event_types, channel=channel)
     with HekClient(settings.hek_url) as client:
@@ -200,12 +205,20 @@ def prepare(
         timeout=timeout,
         progress=progress,
     )
-    downloads = download_frames(store, settings.data_dir, workers=workers, progress=progress)
+    downloads = download_frames(
+        store, settings.data_dir, executor=executor, workers=workers, progress=progress
+    )
     renderings = None
     made: list[MovieResult] = []
     if render is not None:
         renderings = render_frames(
-            store, settings.data_dir, kind=render, fmt=image_format, workers=render_workers, progress=progress
+            store,
+            settings.data_dir,
+            kind=render,
+            fmt=image_format,
+            workers=render_workers,
+            progress=progress,
+            executor=executor,
         )
         if movies:
             made = event_movies(store, settings.data_dir, kind=render)

@@ -22,6 +22,12 @@ file paths). Frames go out in time order, in a few contiguous chunks per worker;
 worker reads the FITS files and writes the image files itself and sends back only the
 small geometry record, and this process only writes the Rendering records, in batches.
 
+Safe to run on several processes or machines at once: frames are claimed (namespace
+``"render"``, keyed by the rendering path) in steps while they are rendered and
+recorded, so no frame is rendered twice; with ``executor`` (a process pool or a Dask
+client's executor) one share of the run goes to each worker and this process sweeps up
+what a dead worker left (:func:`jet_store.executors.run_shared`).
+
 Examples
 --------
 >>> import tempfile
@@ -48,6 +54,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import io
@@ -55,12 +62,14 @@ import logging
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from jet_store import FitsFrame, Rendering, Store
+from jet_store import DEFAULT_LEASE, FitsFrame, Rendering, Store, default_owner
+from jet_store.executors import merge_summaries, rotate, run_shared
 from jet_store.progress import progress_bar
 
 from jet_render.bare import render_bare
@@ -88,6 +97,8 @@ logger = logging.getLogger(__name__)
 RENDERER = "jet_render/0.2"
 """The ``renderer`` of every Rendering record this package writes (bumped when the images change)."""
 KINDS = ("framed", "bare")
+CLAIMS = "render"
+"""The claims namespace of frames being rendered (keyed by the rendering's path)."""
 
 
 @dataclass(frozen=True)
@@ -138,20 +149,23 @@ class RenderSummary:
     failed: int = 0
     degraded: int = 0
     bytes: int = 0
+    busy: int = 0
     messages: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         """One summary line for the CLI."""
         mean = self.bytes / self.rendered / 1024 if self.rendered else 0.0
+        busy = f", {self.busy} held by another worker" if self.busy else ""
         return (
             f"rendered {self.rendered} frames (mean {mean:.0f} KiB), skipped {self.skipped} already done, "
-            f"degraded {self.degraded} to fit, failed {self.failed}"
+            f"degraded {self.degraded} to fit, failed {self.failed}{busy}"
         )
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         return {
-            k: getattr(self, k) for k in ("rendered", "skipped", "failed", "degraded", "bytes", "messages")
+            k: getattr(self, k)
+            for k in ("rendered", "skipped", "failed", "degraded", "bytes", "busy", "messages")
         }
 
 
@@ -288,6 +302,8 @@ def render_frames(
     workers: int = 1,
     batch: int = 50,
     progress: bool = True,
+    executor: Executor | None = None,
+    lease: float = DEFAULT_LEASE,
 ) -> RenderSummary:
     """Render every downloaded frame (or ``frames``) that is not yet rendered this way.
 
@@ -309,6 +325,13 @@ def render_frames(
         Records per store transaction.
     progress
         Show a progress bar on stderr.
+    executor
+        Render on these workers instead (a process pool, a Dask client's executor): each
+        worker takes its frames through the store's claims (see
+        :func:`jet_store.executors.run_shared`); ``workers`` is then ignored.
+    lease
+        Seconds a claim on a frame lasts unless renewed (a killed worker's frames are
+        taken over after it; at once when it ran on this machine).
     """
     request = RenderRequest(
         kind=kind,
@@ -319,8 +342,44 @@ def render_frames(
         cmap=cmap,
         max_bytes=max_bytes,
     )
-    root = Path(data_dir)
-    chosen = list(frames) if frames is not None else store.filter(FitsFrame, state="downloaded")
+    chosen = list(frames) if frames is not None else None
+    if executor is not None:
+        task = functools.partial(_render_share, str(data_dir), request, chosen, batch, lease)
+        shared = run_shared(store, executor, task)
+        summary = merge_summaries(shared.values, final=("skipped", "failed", "busy", "messages"))
+        summary.skipped -= sum(v.rendered for v in shared.values[:-1])  # the sweep saw those as done
+        summary.messages.extend(shared.errors)
+        logger.info(summary.line())
+        return summary
+    return _render_run(store, Path(data_dir), request, chosen, workers, batch, progress, lease, (0, 1))
+
+
+def _render_share(
+    data_dir: str,
+    request: RenderRequest,
+    frames: list[FitsFrame] | None,
+    batch: int,
+    lease: float,
+    store: Store,
+    index: int,
+    count: int,
+) -> RenderSummary:
+    """One worker's share of a distributed render run (see :func:`jet_store.executors.run_shared`)."""
+    return _render_run(store, Path(data_dir), request, frames, 1, batch, False, lease, (index, count))
+
+
+def _render_run(
+    store: Store,
+    root: Path,
+    request: RenderRequest,
+    frames: list[FitsFrame] | None,
+    workers: int,
+    batch: int,
+    progress: bool,
+    lease: float,
+    share: tuple[int, int],
+) -> RenderSummary:
+    chosen = frames if frames is not None else store.filter(FitsFrame, state="downloaded")
     chosen.sort(key=_sort_key)
     existing = {r.path: r for r in store.stream(Rendering)}
     summary = RenderSummary()
@@ -335,6 +394,10 @@ def render_frames(
             summary.skipped += 1
             continue
         todo.append((frame, str(root), rel, request))
+    store.release_dead_claims(CLAIMS)
+    owner = default_owner()
+    todo = rotate(todo, *share)
+    step = max(batch, workers * 16)
     bar = progress_bar(len(todo), enabled=progress, desc="render", unit="frame")
     pending: list[Rendering] = []
 
@@ -344,24 +407,43 @@ def render_frames(
             pending.clear()
 
     try:
-        for result in _results(todo, workers):
-            bar.update(1)
-            if isinstance(result, str):
-                summary.failed += 1
-                summary.messages.append(result)
-                logger.warning("render failed: %s", result)
-                continue
-            summary.rendered += 1
-            summary.bytes += result.size_bytes or 0
-            summary.degraded += bool(result.params.get("degraded"))
-            pending.append(result)
-            if len(pending) >= batch:
+        for start in range(0, len(todo), step):
+            part = todo[start : start + step]
+            # claimed while rendered and recorded: no other worker renders these meanwhile
+            with store.claiming_keys(
+                CLAIMS, [rel for _f, _r, rel, _q in part], owner=owner, lease=lease
+            ) as got:
+                held = set(got)
+                summary.busy += len(part) - len(held)
+                bar.update(len(part) - len(held))
+                mine = [t for t in part if t[2] in held and not _done_meanwhile(store, t, root)]
+                summary.skipped += len(held) - len(mine)
+                bar.update(len(held) - len(mine))
+                for result in _results(mine, workers):
+                    bar.update(1)
+                    if isinstance(result, str):
+                        summary.failed += 1
+                        summary.messages.append(result)
+                        logger.warning("render failed: %s", result)
+                        continue
+                    summary.rendered += 1
+                    summary.bytes += result.size_bytes or 0
+                    summary.degraded += bool(result.params.get("degraded"))
+                    pending.append(result)
+                    if len(pending) >= batch:
+                        flush()
                 flush()
     finally:
         flush()
         bar.close()
     logger.info(summary.line())
     return summary
+
+
+def _done_meanwhile(store: Store, item: tuple[FitsFrame, str, str, RenderRequest], root: Path) -> bool:
+    """Whether another worker rendered this frame since the run read the renderings."""
+    frame, _root, rel, request = item
+    return _is_current(store.get(Rendering, rel), frame, request, root, rel)
 
 
 def _results(

@@ -16,7 +16,8 @@ and a claimed frame is read again so one that another worker finished meanwhile 
 fetched twice. The files themselves are protected by per-file locks in the data folder
 (:class:`sdo_cutout.part.FileLocks`). A killed worker's claims expire after ``lease``
 seconds and the next run takes its frames over (at once when the worker ran on this
-machine: :meth:`jet_store.Store.release_dead_claims`).
+machine: :meth:`jet_store.Store.release_dead_claims`). With ``executor`` the
+stage runs on every worker of a process pool or a Dask cluster in the same way.
 
 Every failure is recorded on its frame (``FitsFrame.message``) and the stage goes on:
 a file the server refuses (4xx), a redirect loop, a redirect to another scheme, a
@@ -53,16 +54,18 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 import os
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from jet_store import FitsFrame, FrameState, Store
 from jet_store.claims import default_owner
+from jet_store.executors import merge_summaries, run_shared
 
 from sdo_cutout.download_errors import LocalWriteError, UnsafeName, UnsafePath
 from sdo_cutout.fetcher import Downloader
@@ -329,6 +332,8 @@ def download_frames(
     store: Store,
     data_dir: str | os.PathLike[str],
     options: DownloadOptions | None = None,
+    *,
+    executor: Executor | None = None,
     **changes: Any,
 ) -> DownloadSummary:
     """The download stage: fetch every pending (and missing) frame, record each as it lands.
@@ -343,6 +348,11 @@ def download_frames(
     options : DownloadOptions, optional
         The run's settings (:class:`~sdo_cutout.fetchtypes.DownloadOptions`: ``workers``,
         ``retry_failed``, ``retry``, ``timeout``, ``host_limits``, ``fsync``, ``progress``...).
+    executor : concurrent.futures.Executor, optional
+        Download on these workers too (a process pool, a Dask client's executor, maybe
+        on other machines sharing the data folder and the store): each runs the stage
+        with ``options``, sharing the frames through the claims, and this process then
+        sweeps up what a dead worker left (:func:`jet_store.executors.run_shared`).
     **changes
         Fields of :class:`~sdo_cutout.fetchtypes.DownloadOptions` replacing those of ``options``.
 
@@ -359,4 +369,28 @@ def download_frames(
     --------
     See the module docstring.
     """
+    if executor is not None:
+        return _download_shared(store, data_dir, DownloadOptions.of(options, changes), executor)
     return run_sync(lambda: adownload_frames(store, data_dir, options, **changes))
+
+
+def _download_share(
+    data_dir: str, options: DownloadOptions, store: Store, index: int, count: int
+) -> DownloadSummary:
+    """One worker's share of a distributed download run (the claims split the frames)."""
+    return run_sync(lambda: adownload_frames(store, data_dir, options))
+
+
+def _download_shared(
+    store: Store, data_dir: str | os.PathLike[str], options: DownloadOptions, executor: Executor
+) -> DownloadSummary:
+    started = time.perf_counter()
+    quiet = dataclasses.replace(options, progress=False)
+    shared = run_shared(store, executor, functools.partial(_download_share, str(data_dir), quiet))
+    summary = merge_summaries(shared.values, final=("errors", "busy", "messages"))
+    summary.frames = max(v.frames for v in shared.values)
+    summary.seconds = time.perf_counter() - started
+    for line in shared.errors:
+        summary.note(line)
+    log.info("download: %s", summary.line())
+    return summary

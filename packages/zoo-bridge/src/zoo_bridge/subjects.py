@@ -10,7 +10,9 @@ under the Panoptes 1 MiB limit).
 
 Idempotent and safe to re-run: the same frames give the same keys; a subject that
 exists keeps its upload state and Zooniverse id, and only its local fields (paths,
-metadata) are refreshed when the renderings changed. Each event is one transaction.
+metadata) are refreshed when the renderings changed. Each event is one transaction,
+made under a claim on the event (namespace ``"subjects"``), so several processes or
+Dask workers (``executor``) never make one event's subjects or movies at once.
 
 Examples
 --------
@@ -22,16 +24,19 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from jet_store import FitsFrame, HekEvent, Rendering, Store, Subject
+from jet_store import DEFAULT_LEASE, FitsFrame, HekEvent, Rendering, Store, Subject, default_owner
+from jet_store.executors import merge_summaries, rotate, run_shared
 from jet_store.progress import progress_bar
 
 from zoo_bridge.grouping import GroupingOptions, subject_key, windows
@@ -43,6 +48,9 @@ logger = logging.getLogger(__name__)
 
 MOVIE_MAX_BYTES = 1024 * 1024 - 4096
 """Movies are kept just under the Panoptes 1 MiB limit per file."""
+
+CLAIMS = "subjects"
+"""The claims namespace of events whose subjects are being made (keyed by event id)."""
 
 _LOCAL_FIELDS = ("rendering_paths", "media_paths", "metadata", "sol_standard", "index")
 
@@ -57,18 +65,20 @@ class SubjectSummary:
     updated: int = 0
     unchanged: int = 0
     movies: int = 0
+    busy: int = 0
     messages: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         """One summary line for the CLI."""
+        busy = f"; {self.busy} events held by another worker" if self.busy else ""
         return (
             f"{self.subjects} subjects from {self.events} events: {self.new} new, {self.updated} updated, "
-            f"{self.unchanged} unchanged; {self.movies} movies"
+            f"{self.unchanged} unchanged; {self.movies} movies{busy}"
         )
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
-        keys = ("events", "subjects", "new", "updated", "unchanged", "movies", "messages")
+        keys = ("events", "subjects", "new", "updated", "unchanged", "movies", "busy", "messages")
         return {k: getattr(self, k) for k in keys}
 
     @property
@@ -133,6 +143,8 @@ def make_subjects(
     *,
     fps: float = 5.0,
     progress: bool = True,
+    executor: Executor | None = None,
+    lease: float = DEFAULT_LEASE,
 ) -> SubjectSummary:
     """Group every event's renderings into subjects and store them (see the module doc).
 
@@ -146,19 +158,60 @@ def make_subjects(
         Frame rate of subject movies.
     progress
         Show a progress bar over events.
+    executor
+        Make the subjects on these workers (a process pool, a Dask client's executor):
+        each takes its events through the store's claims
+        (:func:`jet_store.executors.run_shared`); this process sweeps up after them.
+    lease
+        Seconds a claim on an event lasts unless renewed.
     """
     options = options or GroupingOptions()
-    root = Path(data_dir)
+    if executor is not None:
+        shared = run_shared(
+            store, executor, functools.partial(_subjects_share, str(data_dir), options, fps, lease)
+        )
+        summary = merge_summaries(
+            shared.values, final=("events", "subjects", "unchanged", "busy", "messages")
+        )
+        summary.unchanged -= sum(v.new + v.updated for v in shared.values[:-1])  # the sweep saw them done
+        summary.messages.extend(shared.errors)
+        return summary
+    return _subjects_run(store, Path(data_dir), options, fps, progress, lease, (0, 1))
+
+
+def _subjects_share(
+    data_dir: str, options: GroupingOptions, fps: float, lease: float, store: Store, index: int, count: int
+) -> SubjectSummary:
+    """One worker's share of a distributed subjects run (see :func:`jet_store.executors.run_shared`)."""
+    return _subjects_run(store, Path(data_dir), options, fps, False, lease, (index, count))
+
+
+def _subjects_run(
+    store: Store,
+    root: Path,
+    options: GroupingOptions,
+    fps: float,
+    progress: bool,
+    lease: float,
+    share: tuple[int, int],
+) -> SubjectSummary:
     summary = SubjectSummary()
     groups = event_frames(store, options)
+    store.release_dead_claims(CLAIMS)
+    owner = default_owner()
     with progress_bar(len(groups), enabled=progress, desc="subjects", unit="event") as bar:
-        for event_id, pairs in groups.items():
+        for event_id in rotate(list(groups), *share):
             summary.events += 1
-            try:
-                _event_subjects(store, root, event_id, pairs, options, fps, summary)
-            except (OSError, ValueError) as err:  # one event's failure does not stop the stage
-                summary.messages.append(f"{event_id}: {err}")
-                logger.warning("cannot make subjects of %s: %s", event_id, err)
+            with store.claiming_keys(CLAIMS, [event_id], owner=owner, lease=lease) as got:
+                if not got:  # another worker is making this event's subjects
+                    summary.busy += 1
+                    bar.update(1)
+                    continue
+                try:
+                    _event_subjects(store, root, event_id, groups[event_id], options, fps, summary)
+                except (OSError, ValueError) as err:  # one event's failure does not stop the stage
+                    summary.messages.append(f"{event_id}: {err}")
+                    logger.warning("cannot make subjects of %s: %s", event_id, err)
             bar.update(1)
     return summary
 

@@ -12,7 +12,6 @@ parameters changes nothing. Exit code 3 when some subject could not be aggregate
 from __future__ import annotations
 
 import argparse
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from jet_aggregate.config import load_config
@@ -54,13 +53,10 @@ def register(commands: Any) -> None:
 def run(app: App, args: argparse.Namespace) -> int:
     config = load_config(args.aggregate_config)
     store = app.store()
-    if args.workers > 1:
-        with ProcessPoolExecutor(max_workers=args.workers) as pool:
-            summary = aggregate(
-                store, workflow_id=args.workflow, config=config, executor=pool, progress=app.progress
-            )
-    else:
-        summary = aggregate(store, workflow_id=args.workflow, config=config, progress=app.progress)
+    with app.executor(args.workers) as executor:  # Dask with --scheduler, else local processes
+        summary = aggregate(
+            store, workflow_id=args.workflow, config=config, executor=executor, progress=app.progress
+        )
     if args.json:
         app.emit_json(summary.to_dict())
     else:

@@ -26,6 +26,8 @@ import math
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
+from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any, NoReturn, TypeVar
@@ -35,6 +37,7 @@ from hek_client import HekQueryError, as_utc, parse_event_types
 from jet_sandbox.errors import SandboxError
 from jet_sandbox.faults import FaultPlan
 from jet_store import Store, UserError
+from jet_store.executors import open_executor
 from jet_store.summary import Summary
 from sdo_cutout import CutoutError
 from sdo_cutout.request import as_waves
@@ -52,6 +55,7 @@ __all__ = [
     "positive_int",
     "count",
     "workers",
+    "scheduler_address",
     "seed",
     "port",
     "positive_float",
@@ -288,6 +292,40 @@ def _host(text: str) -> str:
 host = _named("host", _host)
 """argparse type: a host name or IP address to listen on."""
 
+_SCHEDULER_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+
+
+def _scheduler_address(text: str) -> str:
+    address = text.strip()
+    if "://" not in address:
+        address = "tcp://" + address
+    parts = urlsplit(address) if "\x00" not in address else None
+    try:
+        ok = (
+            parts is not None
+            and parts.scheme in _SCHEDULER_SCHEMES
+            and bool(parts.hostname)
+            and parts.port is not None
+            and 0 < parts.port < 65536
+            and parts.path in ("", "/")
+            and bool(_HOST.match(parts.hostname or ""))
+        )
+    except ValueError:  # a port that is not a number or out of range
+        ok = False
+    if not ok:
+        _bad(f"not a Dask scheduler address (tcp://HOST:PORT): {text!r}")
+    return address.rstrip("/")
+
+
+scheduler_address = _named("scheduler", _scheduler_address)
+"""argparse type: a Dask scheduler address, ``tcp://HOST:PORT`` (``HOST:PORT`` means tcp).
+
+Examples
+--------
+>>> scheduler_address("127.0.0.1:8786"), scheduler_address("tls://dask.example.org:8786")
+('tcp://127.0.0.1:8786', 'tls://dask.example.org:8786')
+"""
+
 
 def _path(text: str) -> Path:
     if not text or "\x00" in text:
@@ -418,6 +456,14 @@ def common_options(*, defaults: bool) -> argparse.ArgumentParser:
         help="configuration file (env JET_HUNTER_CONFIG; default ./jet-hunter.toml)",
     )
     group.add_argument(
+        "--scheduler",
+        type=scheduler_address,
+        metavar="ADDRESS",
+        default=default(None),
+        help="run the per-item stages on this Dask cluster, tcp://HOST:PORT (env JET_HUNTER_SCHEDULER; "
+        "default: local processes)",
+    )
+    group.add_argument(
         "-q", "--quiet", action="store_true", default=default(False), help="no progress bars, errors only"
     )
     group.add_argument(
@@ -486,7 +532,8 @@ class App:
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> App:
         env_files = [args.config] if args.config else None
-        settings = load_settings({"db": args.db, "data_dir": args.data_dir}, files=env_files)
+        overrides = {"db": args.db, "data_dir": args.data_dir, "scheduler": args.scheduler}
+        settings = load_settings(overrides, files=env_files)
         return cls(settings=settings, quiet=args.quiet)
 
     def store(self, *, create: bool = True, upgrade: bool = False) -> Store:
@@ -494,6 +541,13 @@ class App:
         if self._store is None:
             self._store = Store(self.settings.db, create=create, upgrade=upgrade)
         return self._store
+
+    def executor(self, workers: int = 1) -> AbstractContextManager[Executor | None]:
+        """The run's executor: the Dask cluster of ``--scheduler``, else ``workers`` local processes.
+
+        ``None`` (no scheduler, one worker) means the stage runs in this process.
+        """
+        return open_executor(self.settings.scheduler, workers)
 
     def close(self) -> None:
         if self._store is not None:

@@ -67,13 +67,15 @@ def _download_code(summary: DownloadSummary | None) -> int:
 
 def run_download(app: App, args: argparse.Namespace) -> int:
     store = app.store(create=False)
-    summary = download_frames(
-        store,
-        app.settings.data_dir,
-        workers=args.workers,
-        retry_failed=args.retry_failed,
-        progress=app.progress,
-    )
+    with app.executor() as executor:  # the Dask cluster of --scheduler, else this process
+        summary = download_frames(
+            store,
+            app.settings.data_dir,
+            executor=executor,
+            workers=args.workers,
+            retry_failed=args.retry_failed,
+            progress=app.progress,
+        )
     extra = {"data_dir": str(app.settings.data_dir)}
     return app.report(Reported(summary, _download_code(summary), extra), as_json=args.json)
 

@@ -75,16 +75,18 @@ def run(app: App, args: argparse.Namespace) -> int:
         )
     else:
         norm = Normalization(stretch=args.stretch)
-    summary = render_frames(
-        store,
-        app.settings.data_dir,
-        kind=args.kind,
-        fmt=args.format,
-        size=args.size,
-        norm=norm,
-        workers=args.workers,
-        progress=app.progress,
-    )
+    with app.executor() as executor:  # the Dask cluster of --scheduler, else --workers local processes
+        summary = render_frames(
+            store,
+            app.settings.data_dir,
+            kind=args.kind,
+            fmt=args.format,
+            size=args.size,
+            norm=norm,
+            workers=args.workers,
+            progress=app.progress,
+            executor=executor,
+        )
     movies: list[Any] = []
     if args.movie:
         from jet_render.movie import event_movies

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from concurrent.futures import Executor
 from typing import Any
 
 from sdo_cutout import BACKENDS
@@ -86,6 +87,11 @@ def register(commands: Any) -> None:
 
 
 def run_run(app: App, args: argparse.Namespace) -> int:
+    with app.executor() as executor:  # the Dask cluster of --scheduler, else this process
+        return _run_with(app, args, executor)
+
+
+def _run_with(app: App, args: argparse.Namespace, executor: Executor | None) -> int:
     summary = prepare(
         app.settings,
         app.store(),
@@ -103,6 +109,7 @@ def run_run(app: App, args: argparse.Namespace) -> int:
         image_format=args.format,
         movies=args.movie,
         progress=app.progress,
+        executor=executor,
     )
     return app.report(summary)
 

@@ -66,7 +66,10 @@ def run(app: App, args: argparse.Namespace) -> int:
         frames_per_subject=args.frames_per_subject, overlap=args.overlap, wavelength=args.wavelength,
         kind=args.kind, media=args.media,
     )  # fmt: skip
-    summary = make_subjects(app.store(create=False), app.settings.data_dir, options, progress=app.progress)
+    with app.executor() as executor:  # the Dask cluster of --scheduler, else this process
+        summary = make_subjects(
+            app.store(create=False), app.settings.data_dir, options, progress=app.progress, executor=executor
+        )
     if args.json:
         app.emit_json(summary.to_dict())
     else:
