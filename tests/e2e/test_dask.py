@@ -24,6 +24,7 @@ from jet_render.stage import CLAIMS as RENDER_CLAIMS
 from jet_render.stage import render_frames
 from jet_store import FitsFrame, Rendering, Store, Subject
 from jet_store.executors import dask_executor, executor_size
+from jet_store.owners import host_tag
 from zoo_bridge.grouping import GroupingOptions
 from zoo_bridge.subjects import make_subjects
 
@@ -104,7 +105,7 @@ def test_worker_killed_holding_claims_is_taken_over(executor: Executor, tmp_path
 
 def _kill_a_claimer(watcher: Store, deadline: float) -> int | None:
     """SIGKILL the first Dask worker process seen holding render claims; its pid."""
-    host = socket.gethostname()
+    host = host_tag()  # owners are named host_tag():pid
     while time.monotonic() < deadline:
         for claim in watcher.claims(RENDER_CLAIMS):
             name, _, pid = claim.owner.rpartition(":")
