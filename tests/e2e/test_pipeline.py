@@ -49,6 +49,8 @@ def _run_args(db: str, data: Path) -> list[str]:
         "--data-dir",
         str(data),
         "run",
+        "--until",
+        "prepare",
         "--start",
         "2010-06-01",
         "--end",

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from jet_aggregate import aggregate, write_catalogue
-from jet_store import Jet, Store, UserError
+from jet_store import Jet, Store, Subject, SubjectState, UserError
 from zoo_bridge import import_classifications
 from zoo_bridge.connection import PanoptesConfig, PanoptesConnection
 from zoo_bridge.fetch import connect, fetch_export
@@ -178,6 +178,9 @@ def run_chain(
             made = make_subjects(store, settings.data_dir, options.grouping, progress=progress)
             summary.add(stage, made.line(), made.exit_code)
         elif stage == "upload":
+            if not store.count(Subject) or store.count(Subject) == store.count(Subject, state=SubjectState.LINKED):
+                summary.add(stage, f"nothing to upload ({store.count(Subject)} subjects, all linked)")
+                continue
             upload_options = UploadOptions(
                 project_id=options.project_id, subject_set=options.subject_set, workers=options.upload_workers
             )

@@ -76,6 +76,7 @@ log = logging.getLogger(__name__)
 WORKFLOWS: dict[int, str] = {19650: "4.52", 18563: "5.19"}
 """The workflows the crowd classifies, with the version its front end runs."""
 
+_ARCSEC = {"arcsec": 1.0, "arcmin": 60.0, "deg": 3600.0}
 _API = "application/vnd.api+json; version=1"
 _FIRST_USER_ID = 2_100_000
 
@@ -94,7 +95,8 @@ def crowd_users(crowd: Sequence[str] = DEFAULT_CROWD) -> list[PanoptesUser]:
     for index, name in enumerate(crowd):
         login = _login(index, KINDS[name])
         if login is not None:
-            users.append(PanoptesUser(_FIRST_USER_ID + index, login, _password(login), display_name=login))
+            ident = _FIRST_USER_ID + int(hashlib.sha256(login.encode()).hexdigest()[:6], 16) % 800_000
+            users.append(PanoptesUser(ident, login, _password(login), display_name=login))
     return users
 
 
@@ -122,10 +124,11 @@ def subject_view(meta: dict[str, Any]) -> SubjectView:
     w = WCS(naxis=2)
     w.wcs.ctype = [str(meta.get("#ctype1", "HPLN-TAN")), str(meta.get("#ctype2", "HPLT-TAN"))]
     w.wcs.cunit = ["deg", "deg"]
-    cdelt = (float(meta["#cdelt1"]), float(meta["#cdelt2"]))
+    scale = [_ARCSEC[str(meta.get(f"#cunit{i}", "arcsec")).strip().lower()] for i in (1, 2)]
+    cdelt = (float(meta["#cdelt1"]) * scale[0], float(meta["#cdelt2"]) * scale[1])
     w.wcs.cdelt = [cdelt[0] / 3600.0, cdelt[1] / 3600.0]
     w.wcs.crpix = [float(meta["#crpix1"]), float(meta["#crpix2"])]
-    w.wcs.crval = [float(meta["#crval1"]) / 3600.0, float(meta["#crval2"]) / 3600.0]
+    w.wcs.crval = [float(meta["#crval1"]) * scale[0] / 3600.0, float(meta["#crval2"]) * scale[1] / 3600.0]
     rot = math.radians(float(meta.get("#crota2", 0.0)))
     w.wcs.pc = [[math.cos(rot), -math.sin(rot)], [math.sin(rot), math.cos(rot)]]
     w.wcs.set()
@@ -301,22 +304,34 @@ class _Journal:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self.done: set[tuple[int, int, str, int]] = set()
+        self.ids: dict[tuple[int, int, str], str] = {}
         if path is not None and path.exists():
             for line in path.read_text().splitlines():
                 try:
                     doc = json.loads(line)
-                    self.done.add((int(doc["volunteer"]), int(doc["workflow"]), str(doc["subject"]), int(doc["n"])))
+                    entry = (int(doc["volunteer"]), int(doc["workflow"]), str(doc["subject"]), int(doc["n"]))
+                    self.done.add(entry)
+                    self.ids[entry[:3]] = str(doc["id"])
                 except (ValueError, KeyError, TypeError):
                     continue  # a line cut short by a kill
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
 
-    def add(self, entry: tuple[int, int, str, int]) -> None:
+    def unfinished(self, volunteer: int, workflow: int, repeats: int) -> list[str]:
+        """Subject ids this volunteer began and did not finish (a kill between repeats)."""
+        return sorted(
+            ident
+            for (v, w, key), ident in self.ids.items()
+            if v == volunteer and w == workflow and any((v, w, key, n) not in self.done for n in range(repeats))
+        )
+
+    def add(self, entry: tuple[int, int, str, int], ident: str) -> None:
         self.done.add(entry)
+        self.ids[entry[:3]] = ident
         if self.path is None:
             return
         volunteer, workflow, subject, n = entry
-        line = json.dumps({"volunteer": volunteer, "workflow": workflow, "subject": subject, "n": n})
+        line = json.dumps({"volunteer": volunteer, "workflow": workflow, "subject": subject, "n": n, "id": ident})
         with self.path.open("a") as handle:
             handle.write(line + "\n")
             handle.flush()
@@ -364,6 +379,10 @@ def classify_on_panoptes(
             http.sign_in(login, _password(login))
         for workflow, version in (workflows or WORKFLOWS).items():
             tried: set[str] = set()
+            for ident in done.unfinished(index, workflow, kind.repeats):  # shown again, e.g. from Talk
+                doc = http.call("GET", f"/api/subjects/{ident}")["subjects"][0]
+                tried.add(ident)
+                _classify(http, doc, workflow, version, project_id, index, kind, truths, seed, done, images, summary)
             while True:
                 queued = http.call("GET", f"/api/subjects/queued?workflow_id={workflow}&page_size=100")["subjects"]
                 fresh = [s for s in queued if str(s["id"]) not in tried]
@@ -443,5 +462,5 @@ def _classify(
             }
         }
         http.call("POST", "/api/classifications", body)
-        done.add(entry)
+        done.add(entry, str(doc["id"]))
         summary.classifications += 1
