@@ -1,4 +1,4 @@
-"""The whole chain through `jet-hunter run`: killed (SIGKILL) at stage boundaries and inside stages, then re-run.
+"""The whole chain through `jet-hunter run`: SIGKILLed at stage boundaries and inside stages, re-run.
 
 Two identical sets of replicas (HEK, SSW, Panoptes with the simulated crowd's accounts):
 one takes an uninterrupted run, the other a run killed inside the upload and inside the
@@ -89,17 +89,25 @@ def _state(root: Path) -> dict[str, Any]:
         key_of = {s.zooniverse_id: s.key for s in subjects}
         classifications = store.filter(Classification)
         who = {
-            c.classification_id: "anonymous" if c.user_id is None else str(c.user_name) for c in classifications
+            c.classification_id: "anonymous" if c.user_id is None else str(c.user_name)
+            for c in classifications
         }
         jets = sorted(
-            (j.jet_id, round(j.base_x, 6), round(j.base_y, 6), j.start_time, j.end_time, round(j.max_height or 0, 6),
-             tuple(sorted(key_of[s] for s in j.subject_ids)), j.n_volunteers)
+            (j.jet_id, round(j.base_x, 6), round(j.base_y, 6), j.start_time, j.end_time,
+             round(j.max_height or 0, 6), tuple(sorted(key_of[s] for s in j.subject_ids)), j.n_volunteers)
             for j in store.filter(Jet)
         )  # fmt: skip
         return {
-            "subjects": sorted((s.key, s.state, s.rendering_paths, json.dumps(s.metadata, sort_keys=True)) for s in subjects),
+            "subjects": sorted(
+                (s.key, s.state, s.rendering_paths, json.dumps(s.metadata, sort_keys=True)) for s in subjects
+            ),
             "classifications": Counter(
-                (who[c.classification_id], key_of[c.subject_id], c.workflow_id, json.dumps(c.annotations, sort_keys=True))
+                (
+                    who[c.classification_id],
+                    key_of[c.subject_id],
+                    c.workflow_id,
+                    json.dumps(c.annotations, sort_keys=True),
+                )
                 for c in classifications
             ),
             "annotations": Counter(
@@ -108,10 +116,11 @@ def _state(root: Path) -> dict[str, Any]:
             ),
             "jets": jets,
             "frames": sorted(
-                (str(p.relative_to(root)), p.stat().st_size) for p in (root / "data" / "renderings").rglob("*.png")
+                (str(p.relative_to(root)), p.stat().st_size)
+                for p in (root / "data" / "renderings").rglob("*.png")
             ),
             "catalogue": (root / "catalogue" / "jets.csv").read_bytes(),
-        }  # fmt: skip
+        }
 
 
 @pytest.mark.timeout(900)
@@ -140,7 +149,9 @@ def test_a_killed_chain_ends_like_an_uninterrupted_one(
         assert main(_args(killed, "--until", "subjects")) == 0
         assert _count(db, lambda s: s.count(Subject)) == len(reference["subjects"])
         # inside the upload: some subjects linked, not all
-        _kill_when(_args(killed), env, lambda: _count(db, lambda s: s.count(Subject, state=SubjectState.LINKED)) >= 2)
+        _kill_when(
+            _args(killed), env, lambda: _count(db, lambda s: s.count(Subject, state=SubjectState.LINKED)) >= 2
+        )
         # inside the crowd's classifications
         _kill_when(
             _args(killed), env, lambda: journal.exists() and len(journal.read_text().splitlines()) >= 40

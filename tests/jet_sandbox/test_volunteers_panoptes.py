@@ -17,7 +17,9 @@ from jet_sandbox.volunteers import Marker, RenderedGeometry, simulate_event
 from jet_sandbox.volunteers_panoptes import classify_on_panoptes, crowd_users, link_workflows, subject_view
 
 SPEC = CutoutSpec(center_x=-300.0, center_y=200.0, start_time="2012-07-08T13:00", end_time="2012-07-08T13:06")
-JET = make_jet(-320, 210, 45, "2012-07-08T13:01", "2012-07-08T13:03", "2012-07-08T13:05", max_height=40, width=6)
+JET = make_jet(
+    -320, 210, 45, "2012-07-08T13:01", "2012-07-08T13:03", "2012-07-08T13:05", max_height=40, width=6
+)
 CROWD = ("careful", "careful", "sloppy", "random", "anonymous", "repeat")
 
 
@@ -29,7 +31,12 @@ def _png(width: int, height: int) -> bytes:
 
     rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 @pytest.fixture

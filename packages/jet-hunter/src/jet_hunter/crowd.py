@@ -50,7 +50,9 @@ def stored_truths(settings: Settings, store: Store) -> list[CutoutTruth]:
             with urllib.request.urlopen(url, timeout=30) as answer:
                 truths.append(CutoutTruth.from_dict(json.load(answer)))
         except (urllib.error.URLError, OSError, ValueError) as err:
-            raise ServiceError(f"cannot read the truth of {job.remote_id} from the SSW replica: {err}") from None
+            raise ServiceError(
+                f"cannot read the truth of {job.remote_id} from the SSW replica: {err}"
+            ) from None
     return truths
 
 

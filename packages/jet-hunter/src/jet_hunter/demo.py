@@ -116,7 +116,9 @@ def run_demo(
             secrets=Secrets(panoptes_username=panoptes.username, panoptes_password=panoptes.password),
         )
         echo(f"replicas: HEK {hek.url}, SSW {ssw.submit_url}, Panoptes {panoptes.url}")
-        options = ChainOptions(subject_set="June 2010 demo", out_dir=folder / "catalogue", crowd=sandbox_crowd(seed=seed))
+        options = ChainOptions(
+            subject_set="June 2010 demo", out_dir=folder / "catalogue", crowd=sandbox_crowd(seed=seed)
+        )
         with Store(db) as store:
 
             def first_half() -> object:
@@ -144,7 +146,8 @@ def run_demo(
         f"database:  {folder / 'jet-hunter.db'}  ({counts['events']['total']} events, "
         f"{counts['cutouts']['total']} cutout jobs, {counts['frames']['total']} frames)"
     )
-    echo(f"synthetic jets against their truth ({sum(s.jet_id is not None for s in scores)} of {len(scores)} found):")
+    found = sum(s.jet_id is not None for s in scores)
+    echo(f"synthetic jets against their truth ({found} of {len(scores)} found):")
     for line in score_table(scores):
         echo("  " + line)
     echo(f"FITS files: {folder / 'data' / 'cutouts'}")
@@ -152,7 +155,7 @@ def run_demo(
     if chain.prepared is not None:
         for movie in chain.prepared.movies:
             echo(f"movie:      {movie.path}")
-    for fmt, path in chain.catalogue.items():
+    for path in chain.catalogue.values():
         echo(f"catalogue:  {path}")
     echo(f"look around: jet-hunter --db {folder / 'jet-hunter.db'} status")
     echo(f"             jet-hunter --db {folder / 'jet-hunter.db'} query jets --limit 3 --json")

@@ -48,7 +48,9 @@ def _wrap(angle: float) -> float:
     return (angle + 180.0) % 360.0 - 180.0
 
 
-def score_catalogue(jets: Sequence[Jet], truths: Sequence[JetTruth], *, max_distance: float = 30.0) -> list[JetScore]:
+def score_catalogue(
+    jets: Sequence[Jet], truths: Sequence[JetTruth], *, max_distance: float = 30.0
+) -> list[JetScore]:
     """Each truth's nearest overlapping catalogue jet and its errors (see the module doc)."""
     out = []
     for truth in truths:
@@ -68,7 +70,9 @@ def score_catalogue(jets: Sequence[Jet], truths: Sequence[JetTruth], *, max_dist
                 truth,
                 jet.jet_id,
                 round(distance, 3),
-                None if jet.max_height is None else round(100.0 * (jet.max_height - truth.max_height) / truth.max_height, 3),
+                None
+                if jet.max_height is None
+                else round(100.0 * (jet.max_height - truth.max_height) / truth.max_height, 3),
                 round((jet.start_time - truth.start_time).total_seconds(), 3),
                 round((jet.end_time - truth.end_time).total_seconds(), 3),
                 None if jet.direction is None else round(_wrap(jet.direction - truth.direction), 3),

@@ -1,4 +1,4 @@
-"""The whole chain, stage by stage: prepare -> subjects -> upload -> classify -> fetch -> import -> aggregate -> catalogue -> report.
+"""The whole chain, stage by stage: prepare -> subjects -> upload -> ... -> catalogue -> report.
 
 Each stage is the package's own stage function over the store (each resumable and
 idempotent on its own), so :func:`run_chain` can be killed anywhere and run again to
@@ -178,7 +178,9 @@ def run_chain(
             made = make_subjects(store, settings.data_dir, options.grouping, progress=progress)
             summary.add(stage, made.line(), made.exit_code)
         elif stage == "upload":
-            if not store.count(Subject) or store.count(Subject) == store.count(Subject, state=SubjectState.LINKED):
+            if not store.count(Subject) or store.count(Subject) == store.count(
+                Subject, state=SubjectState.LINKED
+            ):
                 summary.add(stage, f"nothing to upload ({store.count(Subject)} subjects, all linked)")
                 continue
             upload_options = UploadOptions(
@@ -225,7 +227,9 @@ def run_chain(
                 path = options.out_dir / f"jets.{fmt}"
                 write_catalogue(jets, path, fmt)  # type: ignore[arg-type]
                 summary.catalogue[fmt] = path
-            summary.add(stage, f"{len(jets)} jets -> " + ", ".join(str(p) for p in summary.catalogue.values()))
+            summary.add(
+                stage, f"{len(jets)} jets -> " + ", ".join(str(p) for p in summary.catalogue.values())
+            )
         elif stage == "report":
             summary.add(stage, _report(store, options.out_dir))
     return summary

@@ -113,7 +113,9 @@ class SubjectView:
 
     def world_to_pixel(self, x: Any, y: Any) -> tuple[Any, Any]:
         """0-based pixel ``(x, y)`` of helioprojective arcsec."""
-        px, py = self.wcs.all_world2pix(np.asarray(x, dtype=float) / 3600.0, np.asarray(y, dtype=float) / 3600.0, 0)
+        px, py = self.wcs.all_world2pix(
+            np.asarray(x, dtype=float) / 3600.0, np.asarray(y, dtype=float) / 3600.0, 0
+        )
         if np.ndim(px) == 0:
             return float(px), float(py)
         return px, py
@@ -158,7 +160,9 @@ def _times(meta: dict[str, Any]) -> list[datetime]:
     return out
 
 
-def _truth_for(view: SubjectView, times: Sequence[datetime], truths: Sequence[CutoutTruth]) -> CutoutTruth | None:
+def _truth_for(
+    view: SubjectView, times: Sequence[datetime], truths: Sequence[CutoutTruth]
+) -> CutoutTruth | None:
     """The synthetic cutout this subject shows: same time window, nearest field of view."""
     best: tuple[float, CutoutTruth] | None = None
     for truth in truths:
@@ -193,7 +197,8 @@ class CrowdSummary:
         """One line for people."""
         return (
             f"{self.classifications} classifications by {self.volunteers} simulated volunteers on "
-            f"{self.subjects} subjects ({self.already} sent before, {self.without_truth} subjects without truth)"
+            f"{self.subjects} subjects ({self.already} sent before, "
+            f"{self.without_truth} subjects without truth)"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -233,7 +238,12 @@ class _Http:
         grant = self.call(
             "POST",
             "/oauth/token",
-            {"grant_type": "password", "login": login, "password": password, "client_id": "jet-sandbox-crowd"},
+            {
+                "grant_type": "password",
+                "login": login,
+                "password": password,
+                "client_id": "jet-sandbox-crowd",
+            },
             api=False,
         )
         self.token = str(grant["access_token"])
@@ -256,7 +266,11 @@ def link_workflows(
     ids = [int(s["id"]) for s in sets]
     if ids:
         for workflow in workflows:
-            http.call("POST", f"/api/workflows/{workflow}/links/subject_sets", {"subject_sets": [str(i) for i in ids]})
+            http.call(
+                "POST",
+                f"/api/workflows/{workflow}/links/subject_sets",
+                {"subject_sets": [str(i) for i in ids]},
+            )
     return ids
 
 
@@ -273,7 +287,11 @@ def _mark_for_post(mark: dict[str, Any]) -> dict[str, Any]:
 
 
 def _box_the_jets(
-    view: SubjectView, meta: dict[str, Any], truth: CutoutTruth | None, rng: np.random.Generator, kind: VolunteerKind
+    view: SubjectView,
+    meta: dict[str, Any],
+    truth: CutoutTruth | None,
+    rng: np.random.Generator,
+    kind: VolunteerKind,
 ) -> list[dict[str, Any]]:
     times = _times(meta)
     jets: list[JetTruth] = [] if truth is None or truth.jet is None else [truth.jet]
@@ -290,7 +308,9 @@ def _box_the_jets(
     return out
 
 
-def _jet_or_not(truth: CutoutTruth | None, meta: dict[str, Any], rng: np.random.Generator, kind: VolunteerKind) -> list[dict[str, Any]]:
+def _jet_or_not(
+    truth: CutoutTruth | None, meta: dict[str, Any], rng: np.random.Generator, kind: VolunteerKind
+) -> list[dict[str, Any]]:
     seen = truth is not None and truth.jet is not None and bool(_visible_frames(truth.jet, _times(meta)))
     if kind.random:
         answer = int(rng.integers(0, 2))
@@ -322,7 +342,9 @@ class _Journal:
         return sorted(
             ident
             for (v, w, key), ident in self.ids.items()
-            if v == volunteer and w == workflow and any((v, w, key, n) not in self.done for n in range(repeats))
+            if v == volunteer
+            and w == workflow
+            and any((v, w, key, n) not in self.done for n in range(repeats))
         )
 
     def add(self, entry: tuple[int, int, str, int], ident: str) -> None:
@@ -331,7 +353,9 @@ class _Journal:
         if self.path is None:
             return
         volunteer, workflow, subject, n = entry
-        line = json.dumps({"volunteer": volunteer, "workflow": workflow, "subject": subject, "n": n, "id": ident})
+        line = json.dumps(
+            {"volunteer": volunteer, "workflow": workflow, "subject": subject, "n": n, "id": ident}
+        )
         with self.path.open("a") as handle:
             handle.write(line + "\n")
             handle.flush()
@@ -382,29 +406,58 @@ def classify_on_panoptes(
             for ident in done.unfinished(index, workflow, kind.repeats):  # shown again, e.g. from Talk
                 doc = http.call("GET", f"/api/subjects/{ident}")["subjects"][0]
                 tried.add(ident)
-                _classify(http, doc, workflow, version, project_id, index, kind, truths, seed, done, images, summary)
+                _classify(
+                    http, doc, workflow, version, project_id, index, kind, truths, seed, done, images, summary
+                )
             while True:
-                queued = http.call("GET", f"/api/subjects/queued?workflow_id={workflow}&page_size=100")["subjects"]
+                queued = http.call("GET", f"/api/subjects/queued?workflow_id={workflow}&page_size=100")[
+                    "subjects"
+                ]
                 fresh = [s for s in queued if str(s["id"]) not in tried]
                 if not fresh:
                     break
                 for doc in fresh:
                     tried.add(str(doc["id"]))
-                    _classify(http, doc, workflow, version, project_id, index, kind, truths, seed, done, images, summary)
+                    _classify(
+                        http,
+                        doc,
+                        workflow,
+                        version,
+                        project_id,
+                        index,
+                        kind,
+                        truths,
+                        seed,
+                        done,
+                        images,
+                        summary,
+                    )
                     seen_subjects.add(str(doc["metadata"].get("#subject_key", doc["id"])))
     summary.subjects = len(seen_subjects)
     return summary
 
 
-def _dimensions(http: _Http, doc: dict[str, Any], images: dict[str, tuple[int, int] | None]) -> list[dict[str, int]]:
+def _dimensions(
+    http: _Http, doc: dict[str, Any], images: dict[str, tuple[int, int] | None]
+) -> list[dict[str, int]]:
     dims = []
     for location in doc.get("locations") or []:
         for mime, src in location.items():
             if src not in images:
                 images[src] = _png_size(http.read(src)) if mime == "image/png" else None
-            size = images[src] or (int(float(doc["metadata"].get("#width", 0))), int(float(doc["metadata"].get("#height", 0))))
+            size = images[src] or (
+                int(float(doc["metadata"].get("#width", 0))),
+                int(float(doc["metadata"].get("#height", 0))),
+            )
             scale = 960.0 / size[0] if size[0] else 1.0
-            dims.append({"clientWidth": 960, "clientHeight": round(size[1] * scale), "naturalWidth": size[0], "naturalHeight": size[1]})
+            dims.append(
+                {
+                    "clientWidth": 960,
+                    "clientHeight": round(size[1] * scale),
+                    "naturalWidth": size[0],
+                    "naturalHeight": size[1],
+                }
+            )
     return dims
 
 
@@ -432,7 +485,9 @@ def _classify(
     dims: list[dict[str, int]] | None = None
     for n in range(kind.repeats):
         annotations = (
-            _box_the_jets(view, meta, truth, rng, kind) if workflow == 19650 else _jet_or_not(truth, meta, rng, kind)
+            _box_the_jets(view, meta, truth, rng, kind)
+            if workflow == 19650
+            else _jet_or_not(truth, meta, rng, kind)
         )
         entry = (index, workflow, key, n)
         if entry in done.done:
@@ -457,7 +512,11 @@ def _classify(
                     "subject_selection_state": {"retired": False, "selected_at": now, "already_seen": False},
                     "viewport": {"width": 1280, "height": 900},
                 },
-                "links": {"project": str(project_id), "workflow": str(workflow), "subjects": [str(doc["id"])]},
+                "links": {
+                    "project": str(project_id),
+                    "workflow": str(workflow),
+                    "subjects": [str(doc["id"])],
+                },
                 "completed": True,
             }
         }

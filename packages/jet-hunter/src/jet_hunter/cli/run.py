@@ -52,7 +52,9 @@ def register(commands: Any) -> None:
     run.add_argument(
         "--start", type=utc_time, metavar="T", help="start of the HEK search (ISO time; for prepare)"
     )
-    run.add_argument("--end", type=utc_time, metavar="T", help="end of the HEK search (ISO time; for prepare)")
+    run.add_argument(
+        "--end", type=utc_time, metavar="T", help="end of the HEK search (ISO time; for prepare)"
+    )
     run.add_argument("--project", type=positive_int, default=11265, metavar="ID", help="project (11265)")
     run.add_argument(
         "--subject-set", default="jet-hunter", metavar="NAME", help="subject set to upload to (jet-hunter)"
