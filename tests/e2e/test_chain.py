@@ -86,7 +86,9 @@ def _state(root: Path) -> dict[str, Any]:
     """The store and files, without what Panoptes numbers or stamps (ids, times, IP hashes)."""
     with Store(f"sqlite:///{root / 'jets.db'}") as store:
         subjects = store.filter(Subject)
-        key_of = {s.zooniverse_id: s.key for s in subjects}
+        # keys hash the frames' URLs (the replica's port): name subjects by event and place instead
+        key_of = {s.zooniverse_id: (s.sol_standard, s.index) for s in subjects}
+        meta = {s.key: {k: v for k, v in s.metadata.items() if k != "#subject_key"} for s in subjects}
         classifications = store.filter(Classification)
         who = {
             c.classification_id: "anonymous" if c.user_id is None else str(c.user_name)
@@ -99,7 +101,7 @@ def _state(root: Path) -> dict[str, Any]:
         )  # fmt: skip
         return {
             "subjects": sorted(
-                (s.key, s.state, s.rendering_paths, json.dumps(s.metadata, sort_keys=True)) for s in subjects
+                (s.sol_standard, s.index, s.state, s.rendering_paths, json.dumps(meta[s.key], sort_keys=True)) for s in subjects
             ),
             "classifications": Counter(
                 (
@@ -138,7 +140,7 @@ def test_a_killed_chain_ends_like_an_uninterrupted_one(
     assert "jets ->" in out and "simulated volunteers" in out
     reference = _state(whole)
     assert reference["jets"] and sum(reference["classifications"].values()) > 0
-    assert all(state == SubjectState.LINKED for _, state, _, _ in reference["subjects"])
+    assert all(state == SubjectState.LINKED for _, _, state, _, _ in reference["subjects"])
 
     db = killed / "jets.db"
     journal = killed / "data" / "crowd" / "journal.jsonl"

@@ -15,7 +15,7 @@ anonymous ones send no token.
 
 Resumable: every classification sent is appended to a journal (one JSON line,
 flushed) and skipped on a re-run; each volunteer's errors are seeded by the seed, the
-volunteer and the subject's ``#subject_key``, so a re-run after a kill sends what the
+volunteer and what the subject shows (its event and first frame time), so a re-run after a kill sends what the
 uninterrupted run would have sent (a kill between a POST and its journal line sends
 that one classification twice).
 
@@ -477,7 +477,8 @@ def _classify(
 ) -> None:
     meta = dict(doc.get("metadata") or {})
     key = str(meta.get("#subject_key", doc["id"]))
-    rng = _seed(seed, index, key, workflow)
+    # what the volunteer sees of the subject (its event and first frame), not our key or the Panoptes id
+    rng = _seed(seed, index, f"{meta.get('#sol_standard', '')}|{meta.get('#date-obs_0', key)}", workflow)
     view = subject_view(meta)
     truth = _truth_for(view, _times(meta), truths)
     if truth is None and index == 0 and workflow == next(iter(WORKFLOWS)):
