@@ -6,8 +6,9 @@ fault ("done but the answer was lost").
 
 Input (untimed): 300 subjects of 15 small distinct PNGs each, with the metadata
 contract (``tests/zoo_data.synthetic_subjects``). Each round starts a fresh replica
-(``jet_sandbox.panoptes.PanoptesServer``, 50 ms latency on every request) and, for ours,
-a fresh SQLite store holding the subjects.
+(``jet_sandbox.panoptes.PanoptesServer``, 50 ms latency on every request) in its own
+process, so its threads do not compete for the uploader's GIL, and, for ours, a fresh
+SQLite store holding the subjects.
 
 Anchor: what the Panoptes CLI does, without its thread pool: sign in with
 ``Panoptes.connect``, create the subject set, then per subject ``Subject()``,
@@ -28,6 +29,7 @@ beyond one per key and the subjects without their media.
 from __future__ import annotations
 
 import collections
+import multiprocessing
 import shutil
 import sys
 import tempfile
@@ -72,21 +74,30 @@ def anchor_upload(srv: Any, root: Path, subjects: Sequence[Any]) -> None:
         subject_set.add(batch)
 
 
-def ours_upload(srv: Any, root: Path, db: Path, subjects: Sequence[Any], workers: int) -> Any:
-    """zoo_bridge's uploader into a fresh store."""
+def ours_store(db: Path, subjects: Sequence[Any]) -> Any:
+    """A fresh store holding the subjects (untimed: creating the schema is not uploading)."""
     from jet_store import Store
+
+    store = Store(f"sqlite:///{db}")
+    store.add(subjects)
+    return store
+
+
+def ours_upload(srv: Any, root: Path, store: Any, workers: int) -> Any:
+    """zoo_bridge's uploader, from a store holding the subjects."""
     from jet_store.retry import RetryPolicy
     from zoo_bridge.connection import PanoptesConfig, PanoptesConnection
     from zoo_bridge.upload import UploadOptions, upload_subjects
 
-    with Store(f"sqlite:///{db}") as store:
-        store.add(subjects)
-        conn = PanoptesConnection(
-            PanoptesConfig(endpoint=srv.url, username=srv.username, password=srv.password,
-                           retry=RetryPolicy(attempts=10, base_delay=0.05, max_delay=1.0))
-        )  # fmt: skip
-        options = UploadOptions(project_id=PROJECT, subject_set=SET_NAME, workers=workers)
+    conn = PanoptesConnection(
+        PanoptesConfig(endpoint=srv.url, username=srv.username, password=srv.password,
+                       retry=RetryPolicy(attempts=10, base_delay=0.05, max_delay=1.0))
+    )  # fmt: skip
+    options = UploadOptions(project_id=PROJECT, subject_set=SET_NAME, workers=workers)
+    try:
         return upload_subjects(store, root, conn, options, progress=False)
+    finally:
+        store.close()
 
 
 def census(srv: Any, n: int) -> dict[str, int]:
@@ -101,35 +112,73 @@ def census(srv: Any, n: int) -> dict[str, int]:
     }
 
 
-def _check(srv: Any, n: int, side: str) -> None:
-    counts = census(srv, n)
-    (subject_set,) = srv.subject_sets(PROJECT, SET_NAME)
-    if counts != {"subjects": n, "duplicates": 0, "without_media": 0, "missing": 0} or len(
-        set(subject_set.subject_ids)
-    ) != n:
+def _serve(pipe: Any, latency: float, lost: list[str]) -> None:
+    """The replica in its own process (so its threads do not share our GIL), driven by ``pipe``."""
+    from jet_sandbox.panoptes import PanoptesServer
+    from jet_sandbox.panoptes_faults import PanoptesFaults
+
+    faults = PanoptesFaults.parse(lost={"subjects": lost}, seed=11) if lost else None
+    with PanoptesServer(latency=latency, panoptes_faults=faults) as srv:
+        pipe.send((srv.url, srv.username, srv.password))
+        while True:
+            command, n = pipe.recv()
+            if command == "stop":
+                pipe.send(None)
+                return
+            counts = census(srv, n)
+            sets = srv.subject_sets(PROJECT, SET_NAME)
+            counts["linked"] = len(set(sets[0].subject_ids)) if sets else 0
+            counts["lost_answers"] = len(srv.lost_answers)
+            pipe.send(counts)
+
+
+class Replica:
+    """A :class:`~jet_sandbox.panoptes.PanoptesServer` served by a child process."""
+
+    def __init__(self, latency: float = 0.0, lost: Sequence[str] = ()) -> None:
+        context = multiprocessing.get_context("fork")
+        self._pipe, child = context.Pipe()
+        self._process = context.Process(target=_serve, args=(child, latency, list(lost)), daemon=True)
+        self._process.start()
+        self.url, self.username, self.password = self._pipe.recv()
+
+    def census(self, n: int) -> dict[str, int]:
+        self._pipe.send(("census", n))
+        counts: dict[str, int] = self._pipe.recv()
+        return counts
+
+    def stop(self) -> None:
+        self._pipe.send(("stop", 0))
+        self._pipe.recv()
+        self._process.join(timeout=30)
+
+
+def _check(srv: Replica, n: int, side: str) -> None:
+    counts = srv.census(n)
+    want = {"subjects": n, "duplicates": 0, "without_media": 0, "missing": 0, "linked": n}
+    if {k: counts[k] for k in want} != want:
         raise AssertionError(f"{side} did not upload every subject exactly once: {counts}")
 
 
 def duplicates_run(root: Path, subjects: Sequence[Any], work: Path) -> dict[str, dict[str, int]]:
     """Both sides once on a replica that loses 10 % of the subject POST answers (after creating)."""
-    from jet_sandbox.panoptes import PanoptesServer
-    from jet_sandbox.panoptes_faults import PanoptesFaults
 
     out = {}
     for side in ("anchor", "ours"):
-        faults = PanoptesFaults.parse(lost={"subjects": ["504:p=0.1"]}, seed=11)
-        with PanoptesServer(panoptes_faults=faults) as srv:
+        srv = Replica(lost=["504:p=0.1"])
+        try:
             if side == "anchor":
                 anchor_upload(srv, root, subjects)
             else:
-                ours_upload(srv, root, work / "dup.db", subjects, workers=8)
-            out[side] = {**census(srv, len(subjects)), "lost_answers": len(srv.lost_answers)}
+                ours_upload(srv, root, ours_store(work / "dup.db", subjects), workers=8)
+            out[side] = srv.census(len(subjects))
+        finally:
+            srv.stop()
     return out
 
 
 def run(args: Any) -> list[Result]:
     """Time both sides alternately and build the result row."""
-    from jet_sandbox.panoptes import PanoptesServer
     from zoo_data import synthetic_subjects
 
     n, f = (args.subjects, args.frames) if args.subjects else (QUICK if args.quick else DEFAULT)
@@ -138,16 +187,14 @@ def run(args: Any) -> list[Result]:
     work = Path(tempfile.mkdtemp(prefix="jet-bench-upload-"))
     try:
         subjects = synthetic_subjects(work, n, f)
-        servers: list[Any] = []
+        servers: list[Replica] = []
 
-        def fresh_server() -> Any:
+        def fresh_server() -> Replica:
             for old in servers:
                 old.stop()
             servers.clear()
-            srv = PanoptesServer(latency=latency)
-            srv.start()
-            servers.append(srv)
-            return srv
+            servers.append(Replica(latency=latency))
+            return servers[0]
 
         def prep_anchor(_r: int) -> Callable[[], object]:
             srv = fresh_server()
@@ -155,8 +202,8 @@ def run(args: Any) -> list[Result]:
 
         def prep_ours(r: int) -> Callable[[], object]:
             srv = fresh_server()
-            db = work / f"ours-{r}.db"
-            return lambda: (ours_upload(srv, work, db, subjects, args.workers), _check(srv, n, "ours"))
+            store = ours_store(work / f"ours-{r}.db", subjects)
+            return lambda: (ours_upload(srv, work, store, args.workers), _check(srv, n, "ours"))
 
         timings = alternate(prep_anchor, prep_ours, rounds, label="upload", verbose=not args.quiet)
         for old in servers:
@@ -183,7 +230,13 @@ def run(args: Any) -> list[Result]:
             target=">= 5x; 0 duplicates",
             target_ratio=5.0,
             note=note,
-            extra={"subjects": n, "frames": f, "latency_s": latency, "workers": args.workers, "duplicates": dups},
+            extra={
+                "subjects": n,
+                "frames": f,
+                "latency_s": latency,
+                "workers": args.workers,
+                "duplicates": dups,
+            },
             quick=bool(args.quick),
             benchmark="upload.py",
         )
@@ -194,7 +247,7 @@ def build_parser() -> Any:
     """The command line: the common options plus sizes, latency and workers."""
     parser = common_parser(__doc__.split("\n", 1)[0] if __doc__ else "upload benchmark")
     parser.add_argument("--subjects", type=int, default=None, help=f"subjects (default {DEFAULT[0]})")
-    parser.add_argument("--frames", type=int, default=DEFAULT[1], help=f"frames per subject (default {DEFAULT[1]})")
+    parser.add_argument("--frames", type=int, default=DEFAULT[1], help=f"frames per subject ({DEFAULT[1]})")
     parser.add_argument("--latency", type=float, default=0.05, help="replica latency in s (default 0.05)")
     parser.add_argument("--workers", type=int, default=16, help="our workers (default 16)")
     return parser

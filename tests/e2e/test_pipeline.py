@@ -135,3 +135,44 @@ def test_run_is_resumable_and_idempotent(
         and kinds["frames"]["total"] == total
     )
     assert not list((tmp_path / "data").rglob("*.part"))
+
+
+def test_run_makes_jobs_only_for_its_type_and_channel(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from jet_store import CutoutJob, HekEvent
+
+    db = str(tmp_path / "jets.db")
+    t0 = datetime(2010, 6, 12, 3, 0, tzinfo=timezone.utc)
+    with Store(db) as store:  # what an earlier flare search left in the store
+        store.add(
+            [
+                HekEvent(
+                    kb_archivid="ivo://x/flare",
+                    event_type="FL",
+                    start_time=t0,
+                    end_time=t0 + timedelta(minutes=30),
+                    channel="304",
+                    hpc_x=100.0,
+                    hpc_y=100.0,
+                )
+            ]
+        )
+    with (
+        HekServer(synthetic=False) as hek,
+        SswServer(seed=0, pending_polls=0, max_frames_cap=1, shape=(32, 24)) as ssw,
+    ):
+        monkeypatch.setenv("JET_HUNTER_HEK_URL", hek.url)
+        monkeypatch.setenv("JET_HUNTER_SSW_URL", ssw.submit_url)
+        monkeypatch.setenv("JET_HUNTER_SSW_DATA_URL", ssw.data_url)
+        args = ["--db", db, "--data-dir", str(tmp_path / "data"), "run", "--start", "2010-06-01"]
+        args += ["--end", "2010-07-01", "--type", "cj", "--channel", "304", "--poll-interval", "0.05"]
+        assert main([*args, "--render", "none"]) == 0
+    capsys.readouterr()
+    with Store(db) as store:
+        cj_304 = {ev.kb_archivid for ev in store.filter(HekEvent, event_type="CJ", channel="304")}
+        jobs = store.filter(CutoutJob)
+    assert len(cj_304) == 6 and jobs
+    assert {job.event_id for job in jobs} <= cj_304  # the flare and the 171 reports made no job

@@ -192,6 +192,37 @@ def test_ctrl_c_keeps_the_windows_fetched_and_does_not_wait_for_the_rest(tmp_pat
         assert store.count(HekSearch) == 4
         run.send_signal(signal.SIGINT)
         _, err = run.communicate(timeout=10)  # the hung requests (15 s) are not waited for
-    assert run.returncode == 130 and err.strip().endswith("jet-hunter: interrupted"), err
+    assert run.returncode == 130 and err == "jet-hunter: interrupted\n", err  # one line
     assert store.count(HekSearch) == 4 and store.claims() == []  # saved, and the claims released
     store.close()
+
+
+class _InterruptedStore(Store):
+    """A real store where Ctrl-C arrives while the second HEK window is being saved."""
+
+    searches = 0
+
+    def add(self, records: object, *, update: bool = True) -> object:  # type: ignore[override]
+        items = list(records)  # type: ignore[call-overload]
+        if items and isinstance(items[0], HekSearch):
+            self.searches += 1
+            if self.searches == 2:
+                raise KeyboardInterrupt
+        return super().add(items, update=update)
+
+
+def test_ctrl_c_while_saving_a_window_saves_it_and_the_windows_completed(tmp_path: Path) -> None:
+    store = _InterruptedStore(tmp_path / "jets.db")
+    query = HekQuery(*JUNE)
+    with (
+        HekServer(synthetic=False) as srv,
+        HekClient(srv.url, window=timedelta(days=5), concurrency=1) as client,
+    ):
+        with pytest.raises(KeyboardInterrupt):
+            search_and_save(client, store, query, progress=False)
+        saved = store.filter(HekSearch, order_by="start_time")
+        # the window interrupted mid-save is saved again, and so is every window that had completed
+        assert len(saved) >= 2 and saved[1].start_time == as_utc("2010-06-06")
+        assert store.claims() == []
+        rest = search_and_save(client, Store(tmp_path / "jets.db"), query, progress=False)
+    assert rest.windows_fetched == 6 - len(saved) and rest.windows_skipped == len(saved)

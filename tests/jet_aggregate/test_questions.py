@@ -59,45 +59,21 @@ def test_consensus_properties() -> None:
 
 
 def test_from_annotations_skips_marks_and_other_tasks() -> None:
-    anns = [
-        Annotation(
-            classification_id=1,
-            task="T3",
+    def answer(cid: int, task: str, text: str) -> Annotation:
+        return Annotation(
+            classification_id=cid,
+            task=task,
             mark_index=0,
             subject_id=7,
             workflow_id=1,
             shape="question",
-            answer="Yes",
-        ),
-        Annotation(
-            classification_id=2,
-            task="T3",
-            mark_index=0,
-            subject_id=7,
-            workflow_id=1,
-            shape="question",
-            answer="No",
-        ),
-        Annotation(
-            classification_id=2,
-            task="T4",
-            mark_index=0,
-            subject_id=7,
-            workflow_id=1,
-            shape="question",
-            answer="No",
-        ),
-        Annotation(
-            classification_id=2,
-            task="T1",
-            mark_index=0,
-            subject_id=7,
-            workflow_id=1,
-            shape="point",
-            x=1.0,
-            y=2.0,
-        ),
-    ]
+            answer=text,
+        )
+
+    point = Annotation(
+        classification_id=2, task="T1", mark_index=0, subject_id=7, workflow_id=1, shape="point", x=1.0
+    )
+    anns = [answer(1, "T3", "Yes"), answer(2, "T3", "No"), answer(2, "T4", "No"), point]
     assert consensus_from_annotations(anns, task="T3")[7].counts == {"No": 1, "Yes": 1}
 
 

@@ -135,7 +135,7 @@ TEXT = st.one_of(
 @pytest.mark.parametrize(
     ("path", "option", "nargs"), OPTIONS, ids=[f"{' '.join(p)} {o}" for p, o, _ in OPTIONS]
 )
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_arbitrary_values_never_leak_a_traceback(
     folder: Path,

@@ -165,3 +165,29 @@ def test_title_names_the_header_s_observatory_and_instrument(cutout: Cutout) -> 
     assert (eit.index[top:] == aia.index[top:]).all()
     spelled = render_framed(data, header, style=Style(title_format="SOHO-EIT   {time:%Y-%b-%d %H:%M:%S}"))
     assert (eit.index == spelled.index).all()
+
+
+def test_after_a_jitter_the_ticks_sit_where_the_seed_s_sunpy_figure_has_them(cutout: Cutout) -> None:
+    data, _ = read_fits(cutout.paths[0])
+    small = np.ascontiguousarray(data[120:380, 150:450])  # what _small_header describes
+    header = _small_header(cutout)
+    moved = _jittered(header, 0.83, -0.57)
+    clear_cache()
+    render_framed(small, header)
+    ours = render_framed(small, moved).rgb()
+    assert cache_info()["drawn"] == 1
+    seed = _seed_rgb(small, moved)
+    f = furniture_for(moved, SIZE).furniture
+
+    def ticks(rgb: npt.NDArray[Any]) -> tuple[list[float], list[float]]:
+        darkness = 1.0 - rgb.min(axis=2) / 255.0
+        r0, c1 = f.rows.start, f.cols.stop
+        top = darkness[r0 - 9 : r0 - 3, f.cols].mean(axis=0)
+        right = darkness[f.rows, c1 + 3 : c1 + 9].mean(axis=1)
+        return [f.cols.start + x for x in _runs(top)], [r0 + y for y in _runs(right)]
+
+    ours_x, ours_y = ticks(ours.astype(float))
+    seed_x, seed_y = ticks(seed.astype(float))
+    assert len(ours_x) == len(seed_x) >= 2 and len(ours_y) == len(seed_y) >= 2
+    assert np.abs(np.subtract(ours_x, seed_x)).max() <= 0.5
+    assert np.abs(np.subtract(ours_y, seed_y)).max() <= 0.5

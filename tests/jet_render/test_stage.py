@@ -88,7 +88,7 @@ def test_movie_of_an_event(cutout: Cutout, store: Store) -> None:
     assert n == len(cutout.paths) and secs == pytest.approx(len(cutout.paths) / 5, abs=0.3)
     files = [cutout.root / r.path for r in store.filter(Rendering)]
     small = make_movie(files, cutout.root / "small.mp4", max_bytes=8_000)
-    assert small.size_bytes <= 8_000 and small.degraded
+    assert small.size_bytes <= 8_000  # the rate cap, then the CRF and size steps if needed
 
 
 def test_cli_render(cutout: Cutout, tmp_path: Path) -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import concurrent.futures
 import hashlib
+import http.client
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -358,3 +360,15 @@ def test_jet_hunter_sandbox_serve_panoptes_serves_the_real_client(tmp_path: Path
             proc.kill()
     assert proc.returncode == 0, err
     assert "Panoptes replica stopped after" in out
+
+
+def test_keep_alive_answers_are_not_held_back_by_nagle(server: PanoptesServer) -> None:
+    """Headers and body are two writes; with Nagle on, each keep-alive answer waits ~40 ms for an ACK."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        connection.request("GET", "/api/projects/11265")
+        assert connection.getresponse().read()
+        sockets = list(server._connections)  # the server's side of the open keep-alive connection
+        assert sockets and all(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) for s in sockets)
+    finally:
+        connection.close()

@@ -162,3 +162,17 @@ def test_tokens_can_expire_earlier_than_expires_in_says(png: Path) -> None:
             save_subject(png, "k")
         assert [r.status for r in srv.requests if r.path == "/api/subjects"] == [401]
         assert srv.auth.grants[0].expires - srv.auth.grants[0].issued == 60
+
+
+def test_a_lost_504_on_a_link_makes_the_clients_retry_fail_on_422_although_linked(png: Path) -> None:
+    with serve(PanoptesFaults.parse(lost={"links": ["504:1"]})) as srv:
+        sset = SubjectSet()
+        sset.links.project = PROJECT
+        sset.display_name = "lost link"
+        sset.save()
+        subject = save_subject(png, "k")
+        with pytest.raises(PanoptesAPIException, match="already exists"):
+            sset.add([subject])  # the link was made; the retry of the POST is refused
+        assert srv.subject_set(int(sset.id)).subject_ids == (int(subject.id),)
+        posts = [r.status for r in srv.requests if r.method == "POST" and r.path.endswith("/links/subjects")]
+        assert posts == [504, 422]

@@ -5,16 +5,14 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import sys
 import textwrap
-import time
 from collections import Counter
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from jet_store import ClaimLost, FitsFrame, FrameState, Store, UserError, Workflow, default_owner
+from process_helpers import spawn, start_together, wait_for
 
 N_ITEMS = 3000
 
@@ -52,15 +50,6 @@ HOLDER = textwrap.dedent(
     sys.stdin.readline()  # killed here
     """
 )
-
-
-def _wait_for(predicate: Callable[[], object], timeout: float = 60.0, what: str = "condition") -> object:
-    deadline = time.monotonic() + timeout
-    while not (value := predicate()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
-    return value
 
 
 def _frames(n: int) -> list[FitsFrame]:
@@ -129,8 +118,8 @@ def test_expired_lease_is_taken_over(store: Store) -> None:
     lost = store.claim(FitsFrame, owner="a", limit=2, lease=0.3)
     assert len(lost) == 2
     assert store.claim(FitsFrame, owner="b", limit=2, lease=600) == []
-    taken = _wait_for(lambda: store.claim(FitsFrame, owner="b", limit=2, lease=600), what="expiry")
-    assert [f.url for f in taken] == [f.url for f in lost]  # type: ignore[attr-defined]
+    taken = wait_for(lambda: store.claim(FitsFrame, owner="b", limit=2, lease=600), what="expiry")
+    assert [f.url for f in taken] == [f.url for f in lost]
     assert {c.owner for c in store.claims()} == {"b"}
     with pytest.raises(ClaimLost):  # the old owner finds out when it reports back
         store.release(FitsFrame, [f.url for f in lost], owner="a", state="downloaded")
@@ -139,7 +128,7 @@ def test_expired_lease_is_taken_over(store: Store) -> None:
 def test_expired_but_not_taken_over_is_still_renewable(store: Store) -> None:
     store.add(_frames(1))
     store.claim(FitsFrame, owner="a", lease=0.05)
-    _wait_for(lambda: store.claims()[0].expired(), what="expiry")
+    wait_for(lambda: store.claims()[0].expired(), what="expiry")
     assert store.renew(FitsFrame, ["http://x/00000.fits"], owner="a", lease=600) == 1
     assert store.claim(FitsFrame, owner="b") == []
 
@@ -207,7 +196,7 @@ def test_claiming_renews_in_the_background_and_releases_on_exit(store: Store) ->
         def renewed() -> bool:
             return all(c.expires_at > first[c.key] for c in store.claims())
 
-        _wait_for(renewed, what="a background renewal")
+        wait_for(renewed, what="a background renewal")
         raise RuntimeError("the work failed")
     assert store.claims() == []  # released although the block failed
     with store.claiming_keys("hek-windows", ["w1", "w2"], limit=1) as keys:
@@ -224,30 +213,14 @@ def test_claims_join_an_enclosing_transaction(store: Store) -> None:
     assert store.claims() == []
 
 
-def _spawn(script: str, *args: object) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-c", script, *map(str, args)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["records", "keys"])
 def test_two_processes_never_claim_the_same_item(db_url: str, mode: str) -> None:
     store = Store(db_url)
     if mode == "records":
         store.add(_frames(N_ITEMS))
-    procs = [_spawn(CLAIMER, db_url, owner, mode, N_ITEMS) for owner in ("p1", "p2")]
-    for proc in procs:
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == "ready", proc.stderr.read() if proc.stderr else ""
-    for proc in procs:
-        assert proc.stdin is not None
-        proc.stdin.write("go\n")
-        proc.stdin.flush()
+    procs = [spawn(CLAIMER, db_url, owner, mode, N_ITEMS) for owner in ("p1", "p2")]
+    start_together(procs)
     got = []
     for proc in procs:
         out, err = proc.communicate(timeout=240)
@@ -265,13 +238,13 @@ def test_two_processes_never_claim_the_same_item(db_url: str, mode: str) -> None
 def test_claims_of_a_killed_worker_are_taken_over_after_the_lease(db_url: str) -> None:
     store = Store(db_url)
     store.add(_frames(15))
-    proc = _spawn(HOLDER, db_url, 1.0)
+    proc = spawn(HOLDER, db_url, 1.0)
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "10", proc.stderr.read() if proc.stderr else ""
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     first = store.claim(FitsFrame, owner="next", limit=20, state="pending")
     assert len(first) == 5  # the killed worker's ten are still leased
-    rest = _wait_for(lambda: store.claim(FitsFrame, owner="next", limit=20, state="pending"), what="expiry")
-    assert len(rest) == 10  # type: ignore[arg-type]
+    rest = wait_for(lambda: store.claim(FitsFrame, owner="next", limit=20, state="pending"), what="expiry")
+    assert len(rest) == 10
     assert {c.owner for c in store.claims()} == {"next"}

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from jet_store import FitsFrame, Store
+from process_helpers import spawn, start_together, wait_for
 
 WRITER = textwrap.dedent(
     """
@@ -43,34 +42,10 @@ BULK = textwrap.dedent(
 )
 
 
-def _spawn(script: str, *args: object) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-c", script, *map(str, args)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def _wait_for(predicate, timeout: float = 60.0, what: str = "condition") -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
-
-
 def test_two_processes_write_one_sqlite_file(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'shared.db'}"  # both create the schema: a race too
-    procs = [_spawn(WRITER, url, name, 20, 200) for name in ("a", "b")]
-    for proc in procs:
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == "ready", proc.stderr.read() if proc.stderr else ""
-    for proc in procs:
-        assert proc.stdin is not None
-        proc.stdin.write("go\n")
-        proc.stdin.flush()
+    procs = [spawn(WRITER, url, name, 20, 200) for name in ("a", "b")]
+    start_together(procs)
     for proc in procs:
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
@@ -102,10 +77,10 @@ def test_killed_bulk_insert_leaves_no_partial_batch(db_url: str) -> None:
     store = Store(db_url)
     first = [FitsFrame(url=f"http://first/{i}.fits") for i in range(100)]
     store.add(first)
-    proc = _spawn(BULK, db_url, 60_000)
+    proc = spawn(BULK, db_url, 60_000)
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "adding"
-    _wait_for(lambda: _insert_in_progress(db_url) or proc.poll() is not None, what="the bulk insert")
+    wait_for(lambda: _insert_in_progress(db_url) or proc.poll() is not None, what="the bulk insert")
     assert proc.poll() is None, "the bulk insert finished before it could be killed; make it bigger"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
+from astropy.time import Time
 from jet_store import Annotation, Classification, ImportReport, Store, UserError
 from zoo_bridge import ImportOptions, import_classifications
 from zoo_bridge.workflows import WorkflowIndex
@@ -181,6 +183,14 @@ def test_malformed_rows_are_reported_and_stored(
     assert json.loads(json.dumps(summary.to_dict()))["skipped"] == 3
 
 
+def test_dates_may_be_astropy_times() -> None:
+    options = ImportOptions(since=Time("2021-06-20T12:00:00", scale="utc"), until="2021-06-25")
+    assert options.since == datetime(2021, 6, 20, 12, tzinfo=timezone.utc)
+    assert options.filter_reason({"created_at": "2021-06-20 11:59:59 UTC"}) == "before_since"
+    assert options.filter_reason({"created_at": "2021-06-25 00:00:00 UTC"}) == "after_until"
+    assert options.filter_reason({"created_at": "2021-06-21 00:00:00 UTC"}) is None
+
+
 def test_bad_options_are_user_errors() -> None:
     with pytest.raises(UserError):
         ImportOptions(version="5.19", min_version="5.1")
@@ -197,3 +207,34 @@ def test_postgresql_and_sqlite_hold_the_same(db_url: str, data_dir: Path, workfl
     assert (summary.added, store.count(Annotation)) == (6, 28)
     assert import_classifications(store, path, workflows=workflows_csv, progress=False).added == 0
     store.close()
+
+
+def test_a_stray_quote_costs_its_rows_not_the_file(tmp_path: Path) -> None:
+    from zoo_bridge.exports import ExportStream
+
+    path = tmp_path / "c.csv"
+    path.write_text('a,b\n1,"x\n' + "2,y\n" * 50 + '3,"' + "z" * 500 + '"\n4,w\n')
+    with ExportStream(path, progress=False, field_limit=100) as stream:
+        rows = list(stream)
+    assert any("__error__" in row for _, row in rows)
+    assert rows[-1] == (rows[-1][0], {"a": "4", "b": "w"})
+
+
+def test_a_newer_export_replaces_the_last_classification(
+    tmp_path: Path, workflow_index: WorkflowIndex, extract: list[dict[str, str]]
+) -> None:
+    rows = export_rows(extract[:40])
+    later = {**rows[0], "classification_id": "999000001", "created_at": "2023-01-01 00:00:00 UTC"}
+    later["annotations"] = [{"task": "T0", "value": NO if rows[0]["annotations"][0]["value"] == YES else YES}]
+    store = Store(tmp_path / "s.db")
+    options = ImportOptions(keep="last", workflow_id=18563)
+    import_classifications(store, write_export(tmp_path / "old.csv", rows), options,
+                           workflows=workflow_index, progress=False)  # fmt: skip
+    assert store.get(Classification, int(rows[0]["classification_id"])) is not None
+    summary = import_classifications(store, write_export(tmp_path / "new.csv", [*rows, later]), options,
+                                     workflows=workflow_index, progress=False)  # fmt: skip
+    assert summary.filtered_counts["replaced_by_last"] == 1 and summary.added == 1
+    assert store.get(Classification, int(rows[0]["classification_id"])) is None
+    kept = store.filter(Annotation, subject_id=int(rows[0]["subject_ids"]), user=rows[0]["user_name"])
+    assert [a.classification_id for a in kept] == [999000001]
+    assert store.count(Annotation) == store.count(Classification)

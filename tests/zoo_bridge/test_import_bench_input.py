@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -45,3 +46,13 @@ def test_generated_export_imports_with_every_mark_on_the_sun(tmp_path: Path, wor
         tx, ty = pixel_to_world(mark.x, mark.y, geometry, frame.wcs)
         assert (mark.hpc_x, mark.hpc_y) == pytest.approx((float(tx), float(ty)), abs=1e-6)
         assert mark.frame_time == frame.obs_time
+
+
+def test_quick_run_writes_a_row(tmp_path: Path) -> None:
+    pytest.importorskip("pandas")  # the anchor: only in the bench environment
+    bench = _bench()
+    argv = ["--quick", "--size-mb", "0.2", "--rounds", "1", "--quiet"]
+    assert bench.main([*argv, "--results-dir", str(tmp_path / "results"), "--tmp-dir", str(tmp_path)]) == 0
+    row = json.loads((tmp_path / "results" / "results.json").read_text())["rows"][-1]
+    assert row["benchmark"] == "import_export.py" and row["ours_count"] == row["extra"]["rows"]
+    assert set(row["extra"]["peak_bytes"]) == {"ours", "anchor", "ours_quarter", "anchor_quarter"}

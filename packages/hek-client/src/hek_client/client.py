@@ -198,7 +198,7 @@ class HekClient(BaseHekClient):
                 for future in futures:
                     future.cancel()
                 rest = _finished([f for f in futures if id(f) not in handed])
-                log.warning("interrupted: handing over %d completed HEK windows", len(rest))
+                log.info("interrupted: handing over %d completed HEK windows", len(rest))
                 for done in rest:
                     yield done
                 raise

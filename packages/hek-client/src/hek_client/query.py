@@ -28,6 +28,7 @@ import hashlib
 import json
 import math
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -136,10 +137,12 @@ def _astropy_to_utc(value: Any) -> datetime:
     from astropy.time import Time
 
     try:
-        time = value if isinstance(value, Time) else Time(value)
-        if not time.isscalar:
+        with warnings.catch_warnings():  # ERFA's "dubious year" notes: the range is checked below
+            warnings.simplefilter("ignore")
+            time = value if isinstance(value, Time) else Time(value)
+            result = time.utc.to_datetime(timezone=timezone.utc) if time.isscalar else None
+        if result is None:
             raise HekQueryError(f"expected one time, got an array of {time.size}")
-        result = time.utc.to_datetime(timezone=timezone.utc)
     except HekQueryError:
         raise
     except (ValueError, TypeError, OverflowError):

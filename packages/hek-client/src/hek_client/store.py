@@ -335,7 +335,7 @@ def _save_all(windows: Generator[WindowResult, None, None], save: _Saver) -> Non
                 rest = next(windows)
         except (KeyboardInterrupt, StopIteration):
             pass
-        log.warning("interrupted: %d HEK windows saved", save.summary.windows_fetched)
+        log.info("interrupted: %d HEK windows saved", save.summary.windows_fetched)
         raise
 
 
@@ -399,14 +399,12 @@ async def asearch_and_save(
     store: Store,
     query: HekQuery,
     *,
-    refresh: bool = False,
     progress: bool = True,
-    reporting_lag: timedelta = DEFAULT_REPORTING_LAG,
-    options: SaveOptions | None = None,
+    options: SaveOptions = SaveOptions(),  # frozen: one default shared safely
 ) -> SaveSummary:
-    """Async :func:`search_and_save`; the store is written from a worker thread."""
-    opts = options or SaveOptions(refresh=refresh, reporting_lag=reporting_lag)
-    todo, save = await asyncio.to_thread(_start, client, store, query, opts)
+    """Async :func:`search_and_save` (its options as one :class:`SaveOptions`); the store is
+    written from a worker thread."""
+    todo, save = await asyncio.to_thread(_start, client, store, query, options)
     if todo:
         holding = save.claim(todo)
         won = await asyncio.to_thread(holding.__enter__)

@@ -46,8 +46,9 @@ def _ccw(q: FloatArray) -> FloatArray:
     return np.where(flip[..., None, None], q[..., ::-1, :], q)
 
 
-def _inside_part(p: FloatArray, q: FloatArray, strict: bool) -> FloatArray:
-    """Sum of ``x dy - y dx`` over the parts of p's edges inside q (both CCW)."""
+def _inside_part(p: FloatArray, q: FloatArray, strict: npt.NDArray[np.bool_]) -> FloatArray:
+    """Sum of ``x dy - y dx`` over the parts of p's edges inside q (both CCW); ``strict``
+    (broadcast against the batch) says whether an edge on q's boundary is outside."""
     start = p  # (..., 4, 2)
     d = p[..., _NEXT, :] - p
     e = q[..., _NEXT, :] - q  # (..., 4, 2) clip edges
@@ -59,7 +60,7 @@ def _inside_part(p: FloatArray, q: FloatArray, strict: bool) -> FloatArray:
         t = -n0 / n1
     enter = np.where(n1 > 0, t, -np.inf).max(axis=-1)
     leave = np.where(n1 < 0, t, np.inf).min(axis=-1)
-    outside = (n0 <= 0) if strict else (n0 < 0)
+    outside = np.where(strict[..., None, None], n0 <= 0, n0 < 0)
     parallel_out = np.any((n1 == 0) & outside, axis=-1)
     lo = np.maximum(enter, 0.0)
     hi = np.minimum(leave, 1.0)
@@ -84,5 +85,8 @@ def intersection_area(a: npt.ArrayLike, b: npt.ArrayLike, *, oriented: bool = Fa
     qb = qb - origin
     if not oriented:
         qa, qb = _ccw(qa), _ccw(qb)
-    total = _inside_part(qa, qb, strict=False) + _inside_part(qb, qa, strict=True)
-    return np.asarray(np.maximum(0.5 * total, 0.0), dtype=np.float64)
+    qa, qb = np.broadcast_arrays(qa, qb)
+    # both halves of the boundary in one batch: A's edges inside B, then B's inside A
+    strict = np.array([False, True]).reshape((2,) + (1,) * (qa.ndim - 2))
+    parts = _inside_part(np.stack([qa, qb]), np.stack([qb, qa]), strict)
+    return np.asarray(np.maximum(0.5 * (parts[0] + parts[1]), 0.0), dtype=np.float64)

@@ -353,36 +353,23 @@ def subject_jets(
     )
     clusters: list[JetCluster] = []
     jets: list[SubjectJet] = []
-    for s_index, p in enumerate(starts):
-        frame, _ = _median_frame(p.marks, frames)
-        clusters.append(
-            _cluster_record(
-                f"{subject_id}:start:{s_index}",
-                subject_id,
-                p.marks[0].task,
-                "point",
-                p.marks,
-                frame,
-                x=p.cluster.x,
-                y=p.cluster.y,
-                sigma=p.cluster.spread,
+    for name, pool in (("start", starts), ("end", ends)):
+        for index, p in enumerate(pool):
+            frame, _ = _median_frame(p.marks, frames)
+            key = f"{subject_id}:{name}:{index}"
+            clusters.append(
+                _cluster_record(
+                    key,
+                    subject_id,
+                    p.marks[0].task,
+                    "point",
+                    p.marks,
+                    frame,
+                    x=p.cluster.x,
+                    y=p.cluster.y,
+                    sigma=p.cluster.spread,
+                )
             )
-        )
-    for e_index, p in enumerate(ends):
-        frame, _ = _median_frame(p.marks, frames)
-        clusters.append(
-            _cluster_record(
-                f"{subject_id}:end:{e_index}",
-                subject_id,
-                p.marks[0].task,
-                "point",
-                p.marks,
-                frame,
-                x=p.cluster.x,
-                y=p.cluster.y,
-                sigma=p.cluster.spread,
-            )
-        )
     for b_index, box in enumerate(boxes):
         frame, _ = _median_frame(box.marks, frames)
         x, y, w, h, a = box.cluster.box

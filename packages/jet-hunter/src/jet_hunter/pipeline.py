@@ -137,12 +137,6 @@ class PrepareSummary:
             out.append(f"movies:    {len(self.movies)} MP4 files, {size:.1f} MB")
         return out
 
-    @property
-    def ok(self) -> bool:
-        """True when no step ended with errors."""
-        rendered = self.renderings is None or not self.renderings.failed
-        return not self.cutouts.errors and not self.downloads.failed and rendered
-
 
 def prepare(
     settings: Settings,

@@ -12,8 +12,8 @@ Examples
 >>> import numpy as np
 >>> from jet_render.framed import data_indices
 >>> from jet_render.normalize import Normalization
->>> data_indices(np.array([[0.0, 50.0, 100.0]]), Normalization(stretch="linear")).tolist()
-[[0, 96, 191]]
+>>> data_indices(np.array([[0.0, 25.0, 100.0]]), Normalization(stretch="linear")).tolist()
+[[0, 48, 191]]
 """
 
 from __future__ import annotations
@@ -64,10 +64,7 @@ def header_time(header: Any) -> datetime | None:
 
 def data_indices(data: npt.ArrayLike, norm: Normalization | None = None) -> npt.NDArray[np.uint8]:
     """Palette indices ``0..DATA_LEVELS-1`` of the data (NaN -> 0)."""
-    x = (norm or Normalization()).apply(data)
-    x *= np.float32(DATA_LEVELS - 1)
-    np.nan_to_num(x, copy=False, nan=0.0)
-    return np.rint(x, out=x).astype(np.uint8)
+    return (norm or Normalization()).indices(data, DATA_LEVELS)
 
 
 @lru_cache(maxsize=8)

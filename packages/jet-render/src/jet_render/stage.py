@@ -16,14 +16,11 @@ read in ``params["frame_sha256"]``, compared with the frame's recorded ``sha256`
 whose file is on disk is skipped. So a frame that ``verify`` re-fetched, or a new
 version of this package, renders again (and :func:`~jet_render.movie.event_movies` then
 makes the movie again).
-With ``workers > 1`` frames are rendered on a process pool (:func:`render_files` does
-the same for plain file paths). Before the pool starts, this process reads one header
-per field of view and draws its furniture (about 0.5-1 s each), and the workers are
-forked (where the platform allows) so they inherit that cache instead of each drawing
-it again; elsewhere an initializer warms each worker's cache. Frames go out in time
-order, in a few contiguous chunks per worker; a worker reads the FITS files and writes
-the image files itself and sends back only the small geometry record, and this process
-only writes the Rendering records, in batches.
+With ``workers > 1`` frames are rendered on a process pool (:mod:`jet_render.pool`:
+furniture drawn here once and inherited; :func:`render_files` does the same for plain
+file paths). Frames go out in time order, in a few contiguous chunks per worker; a
+worker reads the FITS files and writes the image files itself and sends back only the
+small geometry record, and this process only writes the Rendering records, in batches.
 
 Examples
 --------
@@ -55,12 +52,9 @@ import gzip
 import hashlib
 import io
 import logging
-import multiprocessing
 import os
 import re
-import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,8 +67,8 @@ from jet_render.bare import render_bare
 from jet_render.colors import cmap_name
 from jet_render.encode import FORMATS, RenderedImage, encode
 from jet_render.framed import read_fits, render_framed
-from jet_render.furniture import furniture_for
 from jet_render.normalize import Normalization
+from jet_render.pool import pooled
 from jet_render.style import DEFAULT_SIZE, MAX_BYTES, Style
 
 __all__ = [
@@ -377,75 +371,18 @@ def _results(
         yield from map(_task, todo)
         return
     sources = [Path(root) / str(frame.path) for frame, root, _rel, _req in todo]
-    yield from _pooled(_task_chunk, todo, sources, todo[0][3], workers)
+    yield from pooled(_task_chunk, todo, sources, _framed(todo[0][3]), workers)
 
 
 def _task_chunk(items: list[tuple[FitsFrame, str, str, RenderRequest]]) -> list[Rendering | str]:
     return [_task(item) for item in items]
 
 
-# -- process pools ----------------------------------------------------------------------
-
-
-def _fov_headers(paths: Sequence[str | os.PathLike[str]]) -> list[Any]:
-    """One header per field of view among ``paths`` (what shapes the furniture).
-
-    Frames of one event share a field of view and come in order, so a header is read
-    only where the file's folder changes; reading one takes about a millisecond.
-    """
-    headers: list[Any] = []
-    last: Path | None = None
-    for path in paths:
-        folder = Path(path).parent
-        if folder == last:
-            continue
-        last = folder
-        try:
-            headers.append(read_fits(path)[1])
-        except Exception:  # the worker reports it when it gets to that frame
-            logger.debug("cannot read %s to warm the furniture cache", path, exc_info=True)
-    return headers
-
-
-def _warm(headers: Sequence[Any], request: RenderRequest) -> None:
-    """Draw the furniture of every header into this process's cache (framed only)."""
+def _framed(request: RenderRequest) -> tuple[tuple[int, int], Style] | None:
+    """The size and style whose furniture a pool warms (None: bare images have none)."""
     if request.kind != "framed" or request.size is None:
-        return
-    for header in headers:
-        try:
-            furniture_for(header, request.size, request.style)
-        except Exception:  # rendering that frame will report it
-            logger.debug("cannot draw furniture to warm the cache", exc_info=True)
-
-
-def _chunks(items: Sequence[Any], workers: int) -> list[list[Any]]:
-    """Contiguous chunks, a few per worker (enough to balance, few enough to be cheap)."""
-    per = max(1, min(64, -(-len(items) // (workers * 4))))
-    return [list(items[i : i + per]) for i in range(0, len(items), per)]
-
-
-def _pooled(
-    run_chunk: Callable[[list[Any]], list[Any]],
-    items: Sequence[Any],
-    sources: Sequence[str | os.PathLike[str]],
-    request: RenderRequest,
-    workers: int,
-) -> Iterator[Any]:
-    """Results of ``run_chunk`` over chunks of ``items`` on a pool, in order.
-
-    The furniture of each field of view is drawn here first: forked workers inherit it;
-    if fork is not available, each worker's initializer draws it once.
-    """
-    headers = _fov_headers(sources)
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and sys.platform != "darwin":
-        _warm(headers, request)
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
-    else:
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_warm, initargs=(headers, request))
-    with pool:
-        for chunk in pool.map(run_chunk, _chunks(items, workers)):
-            yield from chunk
+        return None
+    return request.size, request.style
 
 
 def _render_chunk(items: list[tuple[str, str, RenderRequest]]) -> list[dict[str, Any]]:
@@ -468,4 +405,4 @@ def render_files(
     items = [(str(src), str(out), request) for src, out in pairs]
     if workers <= 1 or len(items) <= 1:
         return _render_chunk(items)
-    return list(_pooled(_render_chunk, items, [src for src, _out, _req in items], request, workers))
+    return list(pooled(_render_chunk, items, [src for src, _out, _req in items], _framed(request), workers))

@@ -18,18 +18,21 @@ Usage
 From a shell: ``jet-hunter sandbox serve panoptes``.
 
 What it serves (``srv.url`` is the endpoint, ``PANOPTES_ENDPOINT``): the Devise sign-in
-with its CSRF flow and Doorkeeper tokens (:mod:`jet_sandbox.panoptes_auth`); under
-``/api`` JSON-API resources (:mod:`jet_sandbox.panoptes_jsonapi`): ``me``, ``users``,
+with its CSRF flow and Doorkeeper tokens (:mod:`jet_sandbox.panoptes_auth`,
+:mod:`jet_sandbox.panoptes_devise`); under ``/api`` JSON-API resources
+(:mod:`jet_sandbox.panoptes_api`, :mod:`jet_sandbox.panoptes_jsonapi`): ``me``, ``users``,
 ``projects`` (Solar Jet Hunter 11265, owned by the test user), ``workflows`` (18563
 and 19650, every version from the real workflow export), ``subject_sets`` (create,
 filter by ``project_id`` and ``display_name``, ``links/subjects``), ``subjects``
 (create with media types -> signed PUT URLs; filters ``project_id``,
-``subject_set_id``, ``upload_user_id``, ``id``/``ids``; delete with ``If-Match``),
-``set_member_subjects``, ``classifications`` (what front ends POST, anonymous or not)
-and the three project exports (:mod:`jet_sandbox.panoptes_exports`); the signed media
-uploads and reads (:mod:`jet_sandbox.panoptes_media`). Faults: the server's plan for
-every route, plus :class:`~jet_sandbox.panoptes_faults.PanoptesFaults` (per-route
-plans, lost answers of writes, tokens expiring early).
+``subject_set_id``, ``upload_user_id``, ``id``/``ids``; PUT and DELETE with ``If-Match``;
+``subjects/queued?workflow_id=`` for volunteers), ``set_member_subjects``,
+``subject_workflow_statuses`` (counts, retirement at the workflow's count),
+``classifications`` (what front ends POST, anonymous or not) and the three project
+exports (:mod:`jet_sandbox.panoptes_exports`); the signed media uploads and reads
+(:mod:`jet_sandbox.panoptes_media`). Faults: the server's plan for every route, plus
+:class:`~jet_sandbox.panoptes_faults.PanoptesFaults` (per-route plans, lost answers of
+writes, tokens expiring early).
 
 Examples
 --------
@@ -50,7 +53,7 @@ import secrets
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from jet_sandbox.faults import Fault, FaultPlan, FaultSchedule
 from jet_sandbox.files import ServedFile, file_response
@@ -123,8 +126,15 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], frozenset[str]]] = {
 assert set(_PATTERNS) == set(ROUTES)
 
 
-class LostAnswer(tuple[int, str, str]):
-    """``(request index, route, fault spec)`` of a write whose answer was replaced."""
+class LostAnswer(NamedTuple):
+    """A write that was done but whose answer a ``lost`` fault replaced."""
+
+    request: int
+    """Number of the request in the server's run (its :attr:`LoggedRequest.index`)."""
+    route: str
+    """The route's name (``subjects``, ``links``, ...)."""
+    fault: str
+    """Spec of the fault that replaced the answer (``504:times=1``)."""
 
 
 class PanoptesServer(SandboxServer):
@@ -163,6 +173,8 @@ class PanoptesServer(SandboxServer):
         Everything the replica holds (records, with accessors).
     auth : PanoptesAuth
         Sessions and tokens.
+    api : PanoptesApi
+        The ``/api`` handlers.
     """
 
     name: ClassVar[str] = "panoptes"
@@ -312,7 +324,7 @@ class PanoptesServer(SandboxServer):
                 lost = self._lost_schedules[name].decide({"status"})
                 if lost.response is not None:
                     with self._lock:
-                        self._lost.append(LostAnswer((request.index, name, lost.response.spec())))
+                        self._lost.append(LostAnswer(request.index, name, lost.response.spec()))
                     logger.info(
                         "%s: %s %s done, answer lost (%s)",
                         self.label,

@@ -372,6 +372,9 @@ class _HTTPServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # headers and body go out in two writes: without TCP_NODELAY, Nagle holds the body back
+    # until the client's delayed ACK (~40 ms) on every keep-alive answer
+    disable_nagle_algorithm = True
     server_version = "jet-sandbox/0.1"
     timeout = 120  # idle keep-alive connections are closed after this many seconds
     server: _HTTPServer

@@ -63,7 +63,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from jet_store.codec import from_row
 from jet_store.errors import ClaimLost, StoreError, UserError
-from jet_store.filters import Condition
+from jet_store.filters import Condition, build_select
 from jet_store.records import Record, record_type
 from jet_store.schema import UTCDateTime, claims_table, table_for
 
@@ -220,15 +220,6 @@ class ClaimsMixin:
 
         def _connection(self, *, write: bool) -> AbstractContextManager[sa.Connection]: ...
 
-        def _select(
-            self,
-            cls: type[Record],
-            where: Iterable[Condition],
-            equal: dict[str, Any],
-            order_by: str | Sequence[str] | None,
-            limit: int | None,
-        ) -> sa.Select[Any]: ...
-
         def set_state(self, kind: Kind, keys: Iterable[Any], state: str) -> int: ...
 
         @staticmethod
@@ -359,7 +350,7 @@ class ClaimsMixin:
             with self._connection(write=True) as conn:
                 now = self._now(conn)
                 live = self._live(conn, cls.kind, now)
-                stmt = self._select(cls, where, equal, order_by, remaining + len(live))
+                stmt = build_select(cls, where, equal, order_by, remaining + len(live))
                 stmt = stmt.with_only_columns(*(table.c[name] for name in cls.key_fields))
                 if self.backend == "postgresql":
                     stmt = stmt.with_for_update(skip_locked=True, key_share=True)
@@ -527,33 +518,6 @@ class ClaimsMixin:
         return [Claim(r.kind, _key_value(r.key), r.owner, r.claimed_at, r.expires_at) for r in rows]
 
     # -- context managers ----------------------------------------------------------
-
-    @overload
-    def claiming(
-        self,
-        kind: type[R],
-        *,
-        owner: str | None = None,
-        limit: int = 1,
-        lease: Lease = DEFAULT_LEASE,
-        where: Iterable[Condition] = (),
-        order_by: str | Sequence[str] | None = None,
-        renew_every: float | None = None,
-        **equal: Any,
-    ) -> AbstractContextManager[list[R]]: ...
-    @overload
-    def claiming(
-        self,
-        kind: str,
-        *,
-        owner: str | None = None,
-        limit: int = 1,
-        lease: Lease = DEFAULT_LEASE,
-        where: Iterable[Condition] = (),
-        order_by: str | Sequence[str] | None = None,
-        renew_every: float | None = None,
-        **equal: Any,
-    ) -> AbstractContextManager[list[Record]]: ...
 
     def claiming(
         self,

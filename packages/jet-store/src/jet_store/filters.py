@@ -16,18 +16,18 @@ Examples
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from jet_store.codec import parse_datetime
-from jet_store.errors import BadFilter, InvalidRecord, UnknownField
+from jet_store.errors import BadFilter, InvalidRecord, UnknownField, UserError
 from jet_store.records import Record
 from jet_store.schema import FieldSpec, field_specs, table_for
 
-__all__ = ["OPERATORS", "Condition", "parse_where", "coerce_value", "build_conditions"]
+__all__ = ["OPERATORS", "Condition", "parse_where", "coerce_value", "build_conditions", "build_select"]
 
 OPERATORS = ("=", "!=", "<", "<=", ">", ">=", "like")
 Condition = tuple[str, str, Any]
@@ -134,3 +134,40 @@ def build_conditions(cls: type[Record], conditions: Iterable[Condition]) -> list
         else:
             clauses.append(column.like(value))
     return clauses
+
+
+def build_select(
+    cls: type[Record],
+    where: Iterable[Condition] = (),
+    equal: Mapping[str, Any] | None = None,
+    order_by: str | Sequence[str] | None = None,
+    limit: int | None = None,
+) -> sa.Select[Any]:
+    """The SELECT of the records of ``cls`` matching ``where`` and the ``equal`` tests.
+
+    ``order_by`` names fields (``-field`` for descending), the natural key by default.
+
+    Examples
+    --------
+    >>> from jet_store import FitsFrame
+    >>> stmt = build_select(FitsFrame, [("state", "=", "pending")], order_by="-obs_time", limit=5)
+    >>> print(stmt.with_only_columns(stmt.selected_columns.url))  # doctest: +NORMALIZE_WHITESPACE
+    SELECT frames.url FROM frames WHERE frames.state = :state_1
+    ORDER BY frames.obs_time DESC LIMIT :param_1
+    """
+    table = table_for(cls)
+    conditions = list(where) + [(name, "=", value) for name, value in (equal or {}).items()]
+    stmt = sa.select(table).where(*build_conditions(cls, conditions))
+    names = [order_by] if isinstance(order_by, str) else list(order_by or cls.key_fields)
+    columns = {spec.name for spec in field_specs(cls)}
+    for name in names:
+        descending = name.startswith("-")
+        bare = name.lstrip("-")
+        if bare not in columns:
+            raise UnknownField(f"{cls.kind} have no field {bare!r} to order by")
+        stmt = stmt.order_by(table.c[bare].desc() if descending else table.c[bare])
+    if limit is not None:
+        if limit < 0:
+            raise UserError(f"limit must be >= 0, not {limit}")
+        stmt = stmt.limit(limit)
+    return stmt

@@ -42,14 +42,13 @@ from jet_store.errors import (
     StoreBusy,
     StoreError,
     StoreUnavailable,
-    UnknownField,
     UserError,
 )
-from jet_store.filters import Condition, build_conditions
+from jet_store.filters import Condition, build_conditions, build_select
 from jet_store.locks import describe_lock_holders
 from jet_store.migrate import current_revision, ensure_schema, head_revision
 from jet_store.records import RECORD_TYPES, Record, record_type
-from jet_store.schema import field_specs, table_for
+from jet_store.schema import table_for
 
 __all__ = ["Store", "AddResult", "DEFAULT_DB_URL", "DEFAULT_BUSY_TIMEOUT", "normalise_url", "masked_url"]
 
@@ -494,31 +493,6 @@ class Store(ClaimsMixin):
             row = conn.execute(sa.select(table).where(*where)).mappings().first()
         return None if row is None else from_row(cls, row)
 
-    def _select(
-        self,
-        cls: type[Record],
-        where: Iterable[Condition],
-        equal: dict[str, Any],
-        order_by: str | Sequence[str] | None,
-        limit: int | None,
-    ) -> sa.Select[Any]:
-        table = table_for(cls)
-        conditions = list(where) + [(name, "=", value) for name, value in equal.items()]
-        stmt = sa.select(table).where(*build_conditions(cls, conditions))
-        names = [order_by] if isinstance(order_by, str) else list(order_by or cls.key_fields)
-        columns = {spec.name for spec in field_specs(cls)}
-        for name in names:
-            descending = name.startswith("-")
-            bare = name.lstrip("-")
-            if bare not in columns:
-                raise UnknownField(f"{cls.kind} have no field {bare!r} to order by")
-            stmt = stmt.order_by(table.c[bare].desc() if descending else table.c[bare])
-        if limit is not None:
-            if limit < 0:
-                raise UserError(f"limit must be >= 0, not {limit}")
-            stmt = stmt.limit(limit)
-        return stmt
-
     @overload
     def filter(
         self,
@@ -575,7 +549,7 @@ class Store(ClaimsMixin):
         loop does next; inside :meth:`transaction` it reads what the transaction sees.
         """
         cls = record_type(kind)
-        stmt = self._select(cls, where, equal, order_by, limit)
+        stmt = build_select(cls, where, equal, order_by, limit)
         if getattr(self._local, "conn", None) is not None or isinstance(self.engine.pool, sa.StaticPool):
             # in a transaction, or one shared connection (in-memory SQLite): read it all first
             with self._connection(write=False) as conn:

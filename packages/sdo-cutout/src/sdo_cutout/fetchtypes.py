@@ -88,7 +88,7 @@ class DownloadOptions:
     retry_failed: bool = False
     lease: float = 300.0
     owner: str | None = None
-    batch: int = 64
+    batch: int = 128
     progress: bool = True
 
     def __post_init__(self) -> None:

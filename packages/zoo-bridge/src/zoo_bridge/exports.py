@@ -1,9 +1,11 @@
 """Reading an export file as a stream: CSV rows, bytes read, the content's SHA-256.
 
 Exports run to gigabytes, so nothing is read whole: the file is read in blocks through
-the :mod:`csv` module (with no field size limit: ``subject_data`` cells are long),
-hashed as it goes, and a tqdm bar counts bytes. Bytes that are not UTF-8 become U+FFFD
-rather than stopping the read.
+the :mod:`csv` module, hashed as it goes, and a tqdm bar counts bytes. A cell may hold
+up to :data:`FIELD_LIMIT` characters (``subject_data`` cells are long, but a stray quote
+must not swallow the rest of the file into one cell): a longer one is reported as that
+row's error and reading goes on. Bytes that are not UTF-8 become U+FFFD rather than
+stopping the read.
 
 Examples
 --------
@@ -22,7 +24,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -30,9 +31,11 @@ from typing import Any
 
 from zoo_bridge.errors import ExportFileError
 
-__all__ = ["ExportStream"]
+__all__ = ["ExportStream", "FIELD_LIMIT"]
 
 _BLOCK = 1 << 20
+FIELD_LIMIT = 64 << 20
+"""Characters one CSV cell may hold."""
 
 
 class _HashingReader(io.RawIOBase):
@@ -69,6 +72,8 @@ class ExportStream:
         Columns the header must have (else :class:`ExportFileError`).
     progress
         Show a tqdm bar in bytes.
+    field_limit
+        Characters one cell may hold (:data:`FIELD_LIMIT`).
 
     Attributes
     ----------
@@ -77,8 +82,16 @@ class ExportStream:
         the file's size.
     """
 
-    def __init__(self, path: str | Path, *, required: Sequence[str] = (), progress: bool = True) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        required: Sequence[str] = (),
+        progress: bool = True,
+        field_limit: int = FIELD_LIMIT,
+    ) -> None:
         self.path = Path(path)
+        self.field_limit = field_limit
         self.required = tuple(required)
         self.progress = progress
         self.fieldnames: list[str] = []
@@ -119,7 +132,7 @@ class ExportStream:
     def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
         if self._text is None:
             raise RuntimeError("use ExportStream in a with block")
-        csv.field_size_limit(sys.maxsize)
+        csv.field_size_limit(self.field_limit)
         reader = csv.reader(self._text)
         try:
             header = next(reader)

@@ -85,8 +85,8 @@ def connect(endpoint: str, username: str | None, password: str | None) -> None:
         raise PanoptesAuthError(
             "fetching exports needs a project owner's login: set PANOPTES_USERNAME and PANOPTES_PASSWORD"
         )
-    from panoptes_client import Panoptes  # type: ignore[import-untyped]
-    from panoptes_client.panoptes import PanoptesAPIException  # type: ignore[import-untyped]
+    from panoptes_client import Panoptes
+    from panoptes_client.panoptes import PanoptesAPIException
 
     try:
         Panoptes.connect(username=username, password=password, endpoint=endpoint.rstrip("/"))

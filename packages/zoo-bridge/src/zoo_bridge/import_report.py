@@ -79,9 +79,9 @@ class ImportSummary:
         """Malformed rows left out."""
         return sum(self.skip_counts.values())
 
-    def filter(self, reason: str) -> None:
-        """Count one row left out by an option."""
-        self.filtered_counts[reason] = self.filtered_counts.get(reason, 0) + 1
+    def filter(self, reason: str, count: int = 1) -> None:
+        """Count rows left out by an option (or stored ones it replaced)."""
+        self.filtered_counts[reason] = self.filtered_counts.get(reason, 0) + count
 
     def skip(self, line: int, row_id: str | None, reason: str, message: str) -> None:
         """Count one malformed row (and list it, up to :data:`MAX_SKIPPED_ROWS`)."""

@@ -10,8 +10,9 @@ is also stored as a :class:`jet_store.ImportReport`.
 Filters (:class:`ImportOptions`): workflow id; version exact, minimum or range;
 ``created_at`` range; the first, last or all classifications of each volunteer and
 subject (``first``/``last`` read the file twice and hold one entry per
-volunteer-subject pair); exact duplicates (a ``classification_id`` repeated in the
-file) are dropped.
+volunteer-subject pair; a classification an earlier import kept that this export
+replaces, e.g. a newer export's later last one, is removed); exact duplicates (a
+``classification_id`` repeated in the file) are dropped.
 
 Examples
 --------
@@ -34,8 +35,11 @@ Examples
 ...     writer.writerows([row("10", "Yes"), row("11", "Maybe"), row("12", "No")])
 >>> print(import_classifications(store, path, progress=False).line())  # doctest: +ELLIPSIS
 classifications c.csv: 3 rows, 2 added, 0 already stored, 0 filtered, 1 skipped (unknown_answer 1)
->>> print(import_classifications(store, path, ImportOptions(keep="last"), progress=False).line())
-classifications c.csv: 3 rows, 0 added, 1 already stored, 1 filtered, 1 skipped (unknown_answer 1)
+>>> last = import_classifications(store, path, ImportOptions(keep="last"), progress=False)
+>>> print(last.line())
+classifications c.csv: 3 rows, 0 added, 1 already stored, 2 filtered, 1 skipped (unknown_answer 1)
+>>> last.filtered_counts, [c.classification_id for c in store.stream("classifications")]
+({'not_last': 1, 'replaced_by_last': 1}, [12])
 """
 
 from __future__ import annotations
@@ -285,6 +289,8 @@ def import_classifications(
                 _flush(store, batch, summary)
         _flush(store, batch, summary)
         summary.sha256 = stream.sha256
+    if winners:
+        _drop_superseded(store, winners, summary)
     summary.finished_at = datetime.now(timezone.utc)
     store.add([summary.to_record()])
     log.info("%s", summary.line())
@@ -305,6 +311,31 @@ def _flush(store: Store, batch: list[ParsedRow], summary: ImportSummary) -> None
     summary.unchanged += result.unchanged
     summary.annotations += sum(len(p.annotations) for p in batch)
     batch.clear()
+
+
+def _drop_superseded(
+    store: Store, winners: dict[tuple[str, str], tuple[datetime, int]], summary: ImportSummary
+) -> None:
+    """keep=first/last: remove what an earlier import kept for a pair this export decides
+    otherwise (a newer export has a later last classification), with its annotations."""
+    workflow_id = summary.options.get("workflow_id")
+    where = [("workflow_id", "=", workflow_id)] if workflow_id is not None else []
+    stale = [
+        c.classification_id
+        for c in store.stream(Classification, where=where)
+        if (pair := (c.user_name or "", str(c.subject_id))) in winners
+        and winners[pair][1] != c.classification_id
+    ]
+    if not stale:
+        return
+    with store.transaction():
+        for cid in stale:
+            store.delete(Annotation, [a.key for a in store.filter(Annotation, classification_id=cid)])
+        store.delete(Classification, stale)
+    summary.filter(f"replaced_by_{summary.options.get('keep')}", len(stale))
+    log.info(
+        "removed %d classifications that this export's keep=%s replaces", len(stale), summary.options["keep"]
+    )
 
 
 def _only(records: Iterable[Record], cls: type[Record]) -> Iterator[Record]:

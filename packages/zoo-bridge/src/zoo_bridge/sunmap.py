@@ -98,7 +98,7 @@ class SunMapper:
     marks it has.
     """
 
-    def __init__(self, cache_size: int = 512) -> None:
+    def __init__(self, cache_size: int = 4096) -> None:
         self._cache: OrderedDict[Any, _Frame | None] = OrderedDict()
         self._bases: dict[int, tuple[dict[str, str], FrameWcs]] = {}
         self._size = cache_size

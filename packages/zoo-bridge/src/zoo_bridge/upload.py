@@ -370,13 +370,12 @@ def _upload_one(ctx: _Context, subject: Subject) -> None:
             if _delete(ctx.conn, "subjects", ident):
                 ctx.summary.add("deleted")
             ctx.summary.add("remade")
-    ctx.store.update(Subject, subject.key, zooniverse_id=keep, subject_set_id=ctx.set_id,
-                     state=SubjectState.UPLOADED, updated_at=datetime.now(UTC))  # fmt: skip
-    if not _in_set(keep_remote, ctx.set_id):
+    if not _in_set(keep_remote, ctx.set_id):  # media verified; the link is still to make
+        ctx.store.update(Subject, subject.key, zooniverse_id=keep, subject_set_id=ctx.set_id,
+                         state=SubjectState.UPLOADED, updated_at=datetime.now(UTC))  # fmt: skip
         _link(ctx, keep)
-    ctx.store.update(
-        Subject, subject.key, state=SubjectState.LINKED, message=None, updated_at=datetime.now(UTC)
-    )
+    ctx.store.update(Subject, subject.key, zooniverse_id=keep, subject_set_id=ctx.set_id,
+                     state=SubjectState.LINKED, message=None, updated_at=datetime.now(UTC))  # fmt: skip
     ctx.summary.add("linked")
 
 

@@ -64,6 +64,8 @@ __all__ = [
     "reporting_lag",
     "utc_time",
     "wavelengths",
+    "add_wave_option",
+    "chosen_waves",
     "channel",
     "event_types",
     "http_url",
@@ -219,6 +221,23 @@ def _wavelengths(text: str) -> tuple[int, ...]:
 
 wavelengths = _named("wavelengths", _wavelengths)
 """argparse type: AIA wavelengths in Angstrom, comma-separated (``171,304``)."""
+
+
+def add_wave_option(parser: argparse.ArgumentParser) -> None:
+    """``--wave W``: AIA wavelengths, repeatable or comma-separated; read with :func:`chosen_waves`."""
+    parser.add_argument(
+        "--wave",
+        type=wavelengths,
+        action="append",
+        metavar="W",
+        help="AIA wavelength in Angstrom, repeatable or comma-separated (default 304)",
+    )
+
+
+def chosen_waves(args: argparse.Namespace) -> list[int]:
+    """The wavelengths of every ``--wave`` (304 without one), sorted, each once."""
+    return sorted({w for waves in args.wave or [(304,)] for w in waves})
+
 
 _CHANNEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}$")
 

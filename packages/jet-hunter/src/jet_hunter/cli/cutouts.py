@@ -33,10 +33,11 @@ from jet_hunter.cli.app import (
     App,
     CliUsageError,
     Reported,
+    add_wave_option,
+    chosen_waves,
     common_options,
     number,
     seconds,
-    wavelengths,
     workers,
 )
 from jet_hunter.pipeline import cutout_clients
@@ -65,13 +66,7 @@ def register(commands: Any) -> None:
         parents=[common_options(defaults=False)],
     )
     request.add_argument("--backend", choices=BACKENDS, default="ssw", help="cutout service (default ssw)")
-    request.add_argument(
-        "--wave",
-        type=wavelengths,
-        action="append",
-        metavar="W",
-        help="AIA wavelength in Angstrom, repeatable or comma-separated (default 304)",
-    )
+    add_wave_option(request)
     request.add_argument(
         "--events",
         nargs="+",
@@ -192,7 +187,7 @@ def run_request(app: App, args: argparse.Namespace) -> int:
     jobs = requests_for_events(
         events,
         backend=args.backend,
-        waves=sorted({w for waves in args.wave or [(304,)] for w in waves}),
+        waves=chosen_waves(args),
         min_fov=args.min_fov,
         padding=args.padding,
         cadence=args.cadence,

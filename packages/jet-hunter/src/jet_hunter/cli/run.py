@@ -17,7 +17,9 @@ from sdo_cutout import BACKENDS
 from jet_hunter.cli.app import (
     App,
     CliUsageError,
+    add_wave_option,
     channel,
+    chosen_waves,
     common_options,
     event_types,
     integer,
@@ -26,7 +28,6 @@ from jet_hunter.cli.app import (
     seconds,
     seed,
     utc_time,
-    wavelengths,
     workers,
 )
 from jet_hunter.crowd import sandbox_crowd
@@ -75,13 +76,7 @@ def register(commands: Any) -> None:
         "--channel", type=channel, metavar="CHANNEL", help="only HEK reports of this channel, e.g. 304"
     )
     run.add_argument("--backend", choices=BACKENDS, default="ssw", help="cutout service (default ssw)")
-    run.add_argument(
-        "--wave",
-        type=wavelengths,
-        action="append",
-        metavar="W",
-        help="AIA wavelengths, repeatable or comma-separated (default 304)",
-    )
+    add_wave_option(run)
     run.add_argument(
         "--workers", type=workers, default=4, metavar="N", help="downloads in flight per host (default 4)"
     )
@@ -151,7 +146,7 @@ def _prepare(app: App, args: argparse.Namespace, store: Any) -> PrepareSummary:
         event_types=args.type,
         channel=args.channel,
         backend=args.backend,
-        waves=sorted({w for waves in args.wave or [(304,)] for w in waves}),
+        waves=chosen_waves(args),
         workers=args.workers,
         poll_interval=args.poll_interval,
         max_poll_interval=max(args.poll_interval, 120.0),
