@@ -101,7 +101,8 @@ def _state(root: Path) -> dict[str, Any]:
         )  # fmt: skip
         return {
             "subjects": sorted(
-                (s.sol_standard, s.index, s.state, s.rendering_paths, json.dumps(meta[s.key], sort_keys=True)) for s in subjects
+                (s.sol_standard, s.index, s.state, s.rendering_paths, json.dumps(meta[s.key], sort_keys=True))
+                for s in subjects
             ),
             "classifications": Counter(
                 (
