@@ -66,7 +66,7 @@ def _run_args(db: str, data: Path) -> list[str]:
         str(data),
         "run",
         "--until",
-        "prepare",
+        "render",
         "--start",
         "2010-06-01",
         "--end",

@@ -121,7 +121,7 @@ def run_demo(
         )
         with Store(db) as store:
 
-            def first_half() -> object:
+            def first_half(steps: tuple[str, ...]) -> object:
                 return prepare(
                     settings,
                     store,
@@ -133,6 +133,7 @@ def run_demo(
                     render="framed",
                     movies=True,
                     progress=progress,
+                    steps=steps,
                 )
 
             chain = run_chain(settings, store, first_half, options, progress=progress)

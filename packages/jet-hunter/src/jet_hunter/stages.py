@@ -4,7 +4,8 @@ Each stage is the package's own stage function over the store (each resumable an
 idempotent on its own), so :func:`run_chain` can be killed anywhere and run again to
 finish; ``first``/``last`` run part of it (``jet-hunter run --from STAGE --until STAGE``).
 
-* ``prepare``: HEK search -> cutout jobs -> downloads -> renderings (:func:`jet_hunter.pipeline.prepare`);
+* ``hek``, ``cutouts``, ``download``, ``render``: HEK search -> cutout jobs -> downloads
+  -> renderings (the steps of :func:`jet_hunter.pipeline.prepare`);
 * ``subjects``: flipbooks of the renderings (:func:`zoo_bridge.subjects.make_subjects`);
 * ``upload``: to the Panoptes subject set (:func:`zoo_bridge.upload.upload_subjects`);
 * ``classify``: volunteers classify on Zooniverse; with ``crowd`` (the sandbox and the
@@ -20,8 +21,8 @@ Examples
 --------
 >>> stage_range("upload", "import")
 ('upload', 'classify', 'fetch', 'import')
->>> stage_range(None, "prepare")
-('prepare',)
+>>> stage_range(None, "download")
+('hek', 'cutouts', 'download')
 """
 
 from __future__ import annotations
@@ -44,13 +45,14 @@ from zoo_bridge.subjects import make_subjects
 from zoo_bridge.upload import UploadOptions, upload_subjects
 
 from jet_hunter.config import Settings
+from jet_hunter.pipeline import PREPARE_STEPS
 
 __all__ = ["STAGES", "ChainOptions", "ChainSummary", "run_chain", "stage_range", "CATALOGUE_FORMATS"]
 
 log = logging.getLogger(__name__)
 
 STAGES: tuple[str, ...] = (
-    "prepare",
+    *PREPARE_STEPS,
     "subjects",
     "upload",
     "classify",
@@ -158,22 +160,30 @@ def _exports(settings: Settings, options: ChainOptions) -> dict[str, Path]:
 def run_chain(
     settings: Settings,
     store: Store,
-    prepare_stage: Callable[[], Any] | None,
+    prepare_stage: Callable[[tuple[str, ...]], Any] | None,
     options: ChainOptions,
     *,
     first: str | None = None,
     last: str | None = None,
     progress: bool = True,
 ) -> ChainSummary:
-    """Run the stages ``first..last`` (see the module doc); ``prepare_stage`` runs the first half."""
+    """Run the stages ``first..last`` (see the module doc).
+
+    ``prepare_stage(steps)`` runs the first half's steps in range (:func:`jet_hunter.pipeline.prepare`).
+    """
     summary = ChainSummary()
-    for stage in stage_range(first, last):
+    stages = stage_range(first, last)
+    steps = tuple(s for s in stages if s in PREPARE_STEPS)
+    if steps:
+        if prepare_stage is None:
+            raise UserError(f"the {', '.join(steps)} stages need a time range (--start, --end)")
+        log.info("stages %s", ", ".join(steps))
+        summary.prepared = prepare_stage(steps)
+        summary.add("prepare", "", summary.prepared.exit_code)
+    for stage in stages:
         log.info("stage %s", stage)
-        if stage == "prepare":
-            if prepare_stage is None:
-                raise UserError("the prepare stage needs a time range (--start, --end)")
-            summary.prepared = prepare_stage()
-            summary.add(stage, "", summary.prepared.exit_code)
+        if stage in PREPARE_STEPS:
+            continue
         elif stage == "subjects":
             made = make_subjects(store, settings.data_dir, options.grouping, progress=progress)
             summary.add(stage, made.line(), made.exit_code)

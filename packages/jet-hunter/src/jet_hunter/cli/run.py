@@ -1,6 +1,6 @@
 """``jet-hunter run`` (the whole chain, resumable, ``--from``/``--until`` a stage) and ``jet-hunter demo``.
 
-``run`` goes prepare (HEK -> cutouts -> download -> render) -> subjects -> upload ->
+``run`` goes hek -> cutouts -> download -> render -> subjects -> upload ->
 classify -> fetch -> import -> aggregate -> catalogue -> report (see
 :mod:`jet_hunter.stages`); ``--simulate-crowd`` makes the classify stage the simulated
 volunteers on a Panoptes replica (``jet-hunter sandbox`` servers), otherwise it waits
@@ -48,7 +48,7 @@ def register(commands: Any) -> None:
         ),
         parents=[common_options(defaults=False)],
     )
-    run.add_argument("--from", dest="first", choices=STAGES, metavar="STAGE", help="first stage (prepare)")
+    run.add_argument("--from", dest="first", choices=STAGES, metavar="STAGE", help="first stage (hek)")
     run.add_argument("--until", dest="last", choices=STAGES, metavar="STAGE", help="last stage (report)")
     run.add_argument(
         "--start", type=utc_time, metavar="T", help="start of the HEK search (ISO time; for prepare)"
@@ -120,9 +120,8 @@ def register(commands: Any) -> None:
 
 def run_run(app: App, args: argparse.Namespace) -> int:
     stages = stage_range(args.first, args.last)
-    if "prepare" in stages and (args.start is None or args.end is None):
-        parser_error = "the prepare stage needs --start and --end (or --from a later stage)"
-        raise CliUsageError(parser_error)
+    if {"hek", "cutouts"} & set(stages) and (args.start is None or args.end is None):
+        raise CliUsageError("the hek and cutouts stages need --start and --end (or --from download or later)")
     store = app.store()
     options = ChainOptions(
         project_id=args.project,
@@ -131,13 +130,18 @@ def run_run(app: App, args: argparse.Namespace) -> int:
         crowd=sandbox_crowd(seed=args.crowd_seed) if args.simulate_crowd else None,
     )
     summary = run_chain(
-        app.settings, store, lambda: _prepare(app, args, store), options, first=args.first, last=args.last,
+        app.settings,
+        store,
+        lambda steps: _prepare(app, args, store, steps),
+        options,
+        first=args.first,
+        last=args.last,
         progress=app.progress,
-    )  # fmt: skip
+    )
     return app.report(summary)
 
 
-def _prepare(app: App, args: argparse.Namespace, store: Any) -> PrepareSummary:
+def _prepare(app: App, args: argparse.Namespace, store: Any, steps: tuple[str, ...]) -> PrepareSummary:
     return prepare(
         app.settings,
         store,
@@ -155,6 +159,7 @@ def _prepare(app: App, args: argparse.Namespace, store: Any) -> PrepareSummary:
         image_format=args.format,
         movies=args.movie,
         progress=app.progress,
+        steps=steps,
     )
 
 
