@@ -44,7 +44,8 @@ def test_demo_runs_offline_and_reruns_from_scratch(
     for score in result.scores:
         assert score.jet_id is not None, score
         assert score.base_error is not None and score.base_error < 2.0
-        assert score.height_error is not None and abs(score.height_error) < 15.0
+        # 6 frames per event: the true peak falls between frames; against the frames shown
+        assert score.seen_height_error is not None and abs(score.seen_height_error) < 15.0
         assert score.direction_error is not None and abs(score.direction_error) < 5.0
         # start/end at frame resolution: 6 frames per event, so within the event's window
         assert score.start_error is not None and score.start_error >= -60.0

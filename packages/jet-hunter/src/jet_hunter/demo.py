@@ -139,8 +139,10 @@ def run_demo(
             chain = run_chain(settings, store, first_half, options, progress=progress)
             counts = store.counts()
             jets = store.filter(Jet)
-            truths = [ssw.truth(j.remote_id).jet for j in store.filter(CutoutJob) if j.remote_id]
-    scores = score_catalogue(jets, [t for t in truths if t is not None])
+            cutouts = [ssw.truth(j.remote_id) for j in store.filter(CutoutJob) if j.remote_id]
+    shown = [(c.jet, max((f.height for f in c.frames if f.intensity > 0), default=None)) for c in cutouts]
+    truths = [(jet, seen) for jet, seen in shown if jet is not None]
+    scores = score_catalogue(jets, [jet for jet, _ in truths], seen_heights=[seen for _, seen in truths])
     for line in chain.lines():
         echo(line)
     echo(

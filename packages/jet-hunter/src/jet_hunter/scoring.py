@@ -2,7 +2,8 @@
 
 Pure logic: :func:`score_catalogue` matches each true jet to the catalogue jet whose
 base is nearest (within ``max_distance`` arcsec, their times overlapping) and gives
-its errors: base point (arcsec), maximum height (per cent of the truth), start and end
+its errors: base point (arcsec), maximum height (per cent of the truth, and of the
+truth's greatest height in the frames shown), start and end
 (s), direction (deg, wrapped to +-180).
 
 Examples
@@ -42,6 +43,11 @@ class JetScore:
     start_error: float | None = None
     end_error: float | None = None
     direction_error: float | None = None
+    seen_height_error: float | None = None
+
+
+def _percent(value: float | None, truth: float | None) -> float | None:
+    return None if value is None or not truth else round(100.0 * (value - truth) / truth, 3)
 
 
 def _wrap(angle: float) -> float:
@@ -49,11 +55,21 @@ def _wrap(angle: float) -> float:
 
 
 def score_catalogue(
-    jets: Sequence[Jet], truths: Sequence[JetTruth], *, max_distance: float = 30.0
+    jets: Sequence[Jet],
+    truths: Sequence[JetTruth],
+    *,
+    max_distance: float = 30.0,
+    seen_heights: Sequence[float | None] | None = None,
 ) -> list[JetScore]:
-    """Each truth's nearest overlapping catalogue jet and its errors (see the module doc)."""
+    """Each truth's nearest overlapping catalogue jet and its errors (see the module doc).
+
+    ``seen_heights`` (one per truth) is the truth's greatest height in the frames the
+    volunteers were shown; ``seen_height_error`` is the maximum height's error against it
+    (with few frames the true peak falls between frames).
+    """
     out = []
-    for truth in truths:
+    for i, truth in enumerate(truths):
+        seen = None if seen_heights is None else seen_heights[i]
         best: tuple[float, Jet] | None = None
         for jet in jets:
             if jet.end_time < truth.start_time or jet.start_time > truth.end_time:
@@ -70,12 +86,11 @@ def score_catalogue(
                 truth,
                 jet.jet_id,
                 round(distance, 3),
-                None
-                if jet.max_height is None
-                else round(100.0 * (jet.max_height - truth.max_height) / truth.max_height, 3),
+                _percent(jet.max_height, truth.max_height),
                 round((jet.start_time - truth.start_time).total_seconds(), 3),
                 round((jet.end_time - truth.end_time).total_seconds(), 3),
                 None if jet.direction is None else round(_wrap(jet.direction - truth.direction), 3),
+                _percent(jet.max_height, seen),
             )
         )
     return out
@@ -93,12 +108,21 @@ def score_table(scores: Sequence[JetScore]) -> list[str]:
     >>> score_table([])[0].split()[:3]
     ['truth', 'start', 'matched']
     """
-    head = ("base as", "height%", "start s", "end s", "dir deg")
+    head = ("base as", "height%", "seen h%", "start s", "end s", "dir deg")
     lines = [f"{'truth start':<20} {'matched':<28} " + " ".join(f"{h:>8}" for h in head)]
     for s in scores:
         lines.append(
             f"{s.truth.start_time:%Y-%m-%dT%H:%M:%S}  {(s.jet_id or 'NOT FOUND'):<28} "
-            f"{_cell(s.base_error, '8.2f')} {_cell(s.height_error, '8.1f')} {_cell(s.start_error, '8.0f')} "
-            f"{_cell(s.end_error, '8.0f')} {_cell(s.direction_error, '8.1f')}"
+            + " ".join(
+                _cell(value, fmt)
+                for value, fmt in (
+                    (s.base_error, "8.2f"),
+                    (s.height_error, "8.1f"),
+                    (s.seen_height_error, "8.1f"),
+                    (s.start_error, "8.0f"),
+                    (s.end_error, "8.0f"),
+                    (s.direction_error, "8.1f"),
+                )
+            )
         )
     return lines
