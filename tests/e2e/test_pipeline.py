@@ -43,7 +43,7 @@ def test_demo_runs_offline_and_reruns_from_scratch(
     assert len(result.scores) == 8
     for score in result.scores:
         assert score.jet_id is not None, score
-        assert score.base_error is not None and score.base_error < 2.0
+        assert score.base_error is not None and score.base_error < 12.0  # 3 pixels of these 4.1" frames
         # 6 frames per event: the true peak falls between frames; against the frames shown
         assert score.seen_height_error is not None and abs(score.seen_height_error) < 15.0
         assert score.direction_error is not None and abs(score.direction_error) < 5.0
@@ -170,7 +170,7 @@ def test_run_makes_jobs_only_for_its_type_and_channel(
         monkeypatch.setenv("JET_HUNTER_SSW_DATA_URL", ssw.data_url)
         args = ["--db", db, "--data-dir", str(tmp_path / "data"), "run", "--start", "2010-06-01"]
         args += ["--end", "2010-07-01", "--type", "cj", "--channel", "304", "--poll-interval", "0.05"]
-        assert main([*args, "--render", "none"]) == 0
+        assert main([*args, "--render", "none", "--until", "render"]) == 0
     capsys.readouterr()
     with Store(db) as store:
         cj_304 = {ev.kb_archivid for ev in store.filter(HekEvent, event_type="CJ", channel="304")}
