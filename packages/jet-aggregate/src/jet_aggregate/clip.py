@@ -5,8 +5,9 @@ boundary, which is made of the parts of A's edges inside B and of B's edges insi
 Each edge is clipped to the other polygon by Cyrus-Beck (its parameter interval inside
 all four half-planes), so there are no vertex lists to build: a batch of pairs is a
 handful of elementwise operations on ``(..., 4, 4)`` arrays, whatever the batch size.
-Edges lying on the other polygon's boundary count once (A's inclusively, B's
-strictly). Coordinates are taken relative to A's first vertex for accuracy.
+Edges lying on the other polygon's boundary count once (A's inclusively when they run
+the same way as B's, B's strictly), so polygons touching along an edge have no area in
+common. Coordinates are taken relative to A's first vertex for accuracy.
 :mod:`jet_aggregate.iou` cross-checks it against shapely in the tests.
 
 Examples
@@ -21,6 +22,8 @@ Examples
 4.0
 >>> float(intersection_area(square, square))
 4.0
+>>> float(intersection_area(square, square + [0.0, 2.0]))  # touching along an edge
+0.0
 """
 
 from __future__ import annotations
@@ -60,7 +63,10 @@ def _inside_part(p: FloatArray, q: FloatArray, strict: npt.NDArray[np.bool_]) ->
         t = -n0 / n1
     enter = np.where(n1 > 0, t, -np.inf).max(axis=-1)
     leave = np.where(n1 < 0, t, np.inf).min(axis=-1)
-    outside = np.where(strict[..., None, None], n0 <= 0, n0 < 0)
+    # an edge lying on q's boundary is inside (non-strict side) only when it runs the same
+    # way as q's edge: opposite directions mean the polygons touch from outside
+    same_way = (e[..., None, :, 0] * d[..., :, None, 0] + e[..., None, :, 1] * d[..., :, None, 1]) > 0
+    outside = np.where(strict[..., None, None], n0 <= 0, (n0 < 0) | ((n0 == 0) & ~same_way))
     parallel_out = np.any((n1 == 0) & outside, axis=-1)
     lo = np.maximum(enter, 0.0)
     hi = np.minimum(leave, 1.0)

@@ -43,6 +43,7 @@ from jet_hunter.cli import (
     imports,
     query,
     render,
+    report,
     run,
     sandbox,
     status,
@@ -69,6 +70,7 @@ COMMAND_MODULES = (
     imports,
     aggregate,
     catalogue,
+    report,
     sandbox,
 )
 

@@ -18,7 +18,7 @@ from typing import Any
 from jet_aggregate.config import load_config
 from jet_aggregate.stage import aggregate
 
-from jet_hunter.cli.app import App, common_options, positive_int
+from jet_hunter.cli.app import App, common_options, positive_int, workers
 
 __all__ = ["register", "run"]
 
@@ -46,7 +46,7 @@ def register(commands: Any) -> None:
         default=None,
         help="aggregation parameters (TOML); defaults are the reference pipeline's",
     )
-    parser.add_argument("--workers", type=positive_int, default=1, metavar="N", help="processes (default 1)")
+    parser.add_argument("--workers", type=workers, default=1, metavar="N", help="processes (default 1)")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.set_defaults(func=run)
 

@@ -53,6 +53,7 @@ from jet_hunter.cli.app import (
     path,
     pixel_size,
     port,
+    seconds,
     seed,
 )
 
@@ -298,10 +299,10 @@ def _panoptes_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--media-root", type=Path, metavar="DIR", help="keep uploaded media under DIR (else in memory)"
     )
-    group.add_argument("--subject-limit", type=int, default=10_000, metavar="N", help="its upload limit")
+    group.add_argument("--subject-limit", type=count, default=10_000, metavar="N", help="its upload limit")
     group.add_argument(
         "--token-lifetime",
-        type=float,
+        type=seconds,
         default=7200.0,
         metavar="SEC",
         help="bearer token lifetime (default 7200)",

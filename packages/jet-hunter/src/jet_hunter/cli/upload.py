@@ -17,16 +17,9 @@ from typing import Any
 from zoo_bridge.connection import PanoptesConfig, PanoptesConnection
 from zoo_bridge.upload import UploadOptions, upload_subjects
 
-from jet_hunter.cli.app import App, common_options, positive_int
+from jet_hunter.cli.app import App, common_options, positive_int, workers
 
 __all__ = ["register", "run"]
-
-
-def _workers(text: str) -> int:
-    value = positive_int(text)
-    if value > 32:
-        raise argparse.ArgumentTypeError(f"at most 32 workers, not {text}")
-    return value
 
 
 def register(commands: Any) -> None:
@@ -43,7 +36,7 @@ def register(commands: Any) -> None:
     )
     parser.add_argument("--project", type=positive_int, required=True, metavar="ID", help="project id")
     parser.add_argument("--subject-set", required=True, metavar="NAME", help="subject set display name")
-    parser.add_argument("--workers", type=_workers, default=4, metavar="N",
+    parser.add_argument("--workers", type=workers, default=4, metavar="N",
                         help="subjects in flight at once (default %(default)s)")  # fmt: skip
     parser.add_argument("--dry-run", action="store_true", help="check everything, upload nothing")
     parser.add_argument("--json", action="store_true", help="print one JSON document")

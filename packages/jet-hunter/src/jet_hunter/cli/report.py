@@ -1,0 +1,35 @@
+"""``jet-hunter report``: the catalogue as a static HTML report.
+
+``report --out DIR`` writes DIR/index.html (the sortable, filterable catalogue table
+and the summary plots), one page per jet (its frames with the consensus box, its
++-sigma boxes, the base points and the volunteers' marks; its height-time plot) and
+the catalogue as CSV, ECSV and JSON. Frames come from the data folder (``--data-dir``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from jet_hunter.cli.app import App, common_options, path
+from jet_hunter.report import build_report
+
+__all__ = ["register", "run"]
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "report",
+        help="write the catalogue as a static HTML report (table, jet pages, plots)",
+        description="Write the HTML report of every stored jet into a folder (replacing an old report).",
+        epilog="Example: jet-hunter report --out report && open report/index.html",
+        parents=[common_options(defaults=False)],
+    )
+    parser.add_argument("--out", type=path, required=True, metavar="DIR", help="the report folder")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.set_defaults(func=run)
+
+
+def run(app: App, args: argparse.Namespace) -> int:
+    summary = build_report(app.store(), args.out, data_dir=app.settings.data_dir, progress=app.progress)
+    return app.report(summary, as_json=args.json)

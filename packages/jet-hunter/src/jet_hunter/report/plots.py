@@ -1,0 +1,198 @@
+"""The report's plots as static PNG images (matplotlib, Agg backend).
+
+Per jet, :func:`height_time_plot`: the volunteers' box heights along the jet's axis
+(grey dots) and each subject's consensus height with its -sigma/+sigma bounds (error
+bars) at its frame time, the catalogue's maximum height with its bounds, the start and
+end times with their spread, and the velocity as the line from the start to the peak.
+For the whole catalogue, :func:`summary_plots`: the base points on the solar disk
+(sunpy map axes with the heliographic Stonyhurst grid and the limb), and histograms
+of durations, maximum heights, velocities and volunteer agreement.
+
+Static images because a report is opened years later on any machine: PNGs need no
+JavaScript library, weigh little and look the same in every browser and in print.
+
+Examples
+--------
+>>> from jet_hunter.report.plots import finite
+>>> finite([1.0, None, float("nan"), 2.5])
+[1.0, 2.5]
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import astropy.units as u
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+
+from jet_hunter.report.model import ReportJet
+
+__all__ = ["SUMMARY_PLOTS", "finite", "height_time_plot", "summary_plots"]
+
+log = logging.getLogger(__name__)
+
+SUMMARY_PLOTS = {
+    "disk": "Base points on the solar disk",
+    "durations": "Durations",
+    "heights": "Maximum heights",
+    "velocities": "Velocities",
+    "agreement": "Volunteer agreement",
+}
+"""The summary plots: file stem -> title."""
+
+_ACCENT = "#1f6fb2"
+_DPI = 110
+
+
+def finite(values: Iterable[float | None]) -> list[float]:
+    """The values that are numbers (not None, not NaN)."""
+    return [float(v) for v in values if v is not None and math.isfinite(float(v))]
+
+
+def _t(moment: datetime) -> float:
+    """A datetime as a matplotlib date number (typed for the axes' methods)."""
+    return float(mdates.date2num(moment))  # type: ignore[no-untyped-call]
+
+
+def _save(fig: Any, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=_DPI, bbox_inches="tight", facecolor="white")
+    plt.close(fig)
+
+
+def height_time_plot(item: ReportJet, path: Path) -> Path:
+    """The height-time plot of one jet, written as PNG to ``path``."""
+    jet = item.jet
+    fig, ax = plt.subplots(figsize=(7.0, 4.0))
+    if item.heights:
+        ax.plot(
+            [_t(s.time) for s in item.heights],
+            [s.height for s in item.heights],
+            "o",
+            ms=3,
+            color="0.6",
+            alpha=0.7,
+            label="volunteers' boxes",
+        )
+    for sample in item.consensus:
+        lower = sample.height - (sample.lower if sample.lower is not None else sample.height)
+        upper = (sample.upper if sample.upper is not None else sample.height) - sample.height
+        ax.errorbar(
+            [_t(sample.time)],
+            [sample.height],
+            yerr=[[lower], [upper]],
+            fmt="s",
+            ms=6,
+            capsize=4,
+            color=_ACCENT,
+            label="consensus box (+-sigma)" if sample is item.consensus[0] else None,
+        )
+    if jet.max_height is not None:
+        lo = jet.max_height + (jet.lower_height or 0.0)
+        hi = jet.max_height + (jet.upper_height or 0.0)
+        ax.axhline(jet.max_height, color="#c0392b", lw=1, ls="--", label=f'max height {jet.max_height:.1f}"')
+        ax.axhspan(lo, hi, color="#c0392b", alpha=0.08)
+    for moment, spread, name in (
+        (jet.start_time, jet.start_error, "start"),
+        (jet.end_time, jet.end_error, "end"),
+    ):
+        ax.axvline(_t(moment), color="#27ae60" if name == "start" else "#8e44ad", lw=1.2, label=name)
+        if spread:
+            ax.axvspan(
+                _t(moment - timedelta(seconds=spread)), _t(moment + timedelta(seconds=spread)), alpha=0.1
+            )
+    if jet.peak_time is not None and jet.max_height is not None and jet.velocity is not None:
+        ax.plot(
+            [_t(jet.start_time), _t(jet.peak_time)],
+            [0.0, jet.max_height],
+            ":",
+            color="k",
+            lw=1,
+            label=f"velocity {jet.velocity:.0f} km/s",
+        )
+    ax.set_ylim(bottom=0.0)
+    ax.set_xlabel("time (UTC)")
+    ax.set_ylabel("height along the jet axis (arcsec)")
+    ax.set_title(f"{item.row['#sjh_ID']}  height-time")
+    ax.xaxis_date()
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M:%S"))  # type: ignore[no-untyped-call]
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right", framealpha=0.85)
+    _save(fig, path)
+    return path
+
+
+def _disk(items: Sequence[ReportJet], path: Path) -> None:
+    import sunpy.map
+    from astropy.coordinates import SkyCoord
+    from sunpy.coordinates import frames
+    from sunpy.map.header_helper import make_fitswcs_header
+
+    obstime = items[0].jet.start_time if items else "2010-06-01"
+    centre = SkyCoord(
+        0 * u.arcsec, 0 * u.arcsec, obstime=obstime, observer="earth", frame=frames.Helioprojective
+    )
+    shape = (90, 90)
+    header = make_fitswcs_header(np.zeros(shape), centre, scale=[24.0, 24.0] * u.arcsec / u.pix)
+    disk = sunpy.map.Map(np.zeros(shape), header)
+    fig = plt.figure(figsize=(5.6, 5.6))
+    ax = fig.add_subplot(projection=disk)
+    ax.imshow(np.zeros(shape), cmap="Greys", vmin=0, vmax=1, origin="lower")
+    disk.draw_limb(axes=ax, color="k", lw=1.2)
+    disk.draw_grid(axes=ax, grid_spacing=15 * u.deg, color="0.5", lw=0.5)
+    for item in items:
+        point = SkyCoord(item.jet.base_x * u.arcsec, item.jet.base_y * u.arcsec, frame=disk.coordinate_frame)
+        ax.plot_coord(point, "o", color="#e67e22", ms=6, mec="k")
+        ax.annotate(
+            str(item.row["#sjh_ID"]),
+            xy=ax.wcs.world_to_pixel(point),
+            fontsize=6,
+            xytext=(4, 4),
+            textcoords="offset points",
+        )
+    ax.set_xlabel("Solar X (arcsec)")
+    ax.set_ylabel("Solar Y (arcsec)")
+    ax.set_title("base points (heliographic Stonyhurst grid, 15 deg)")
+    _save(fig, path)
+
+
+def _histogram(values: Sequence[float], path: Path, xlabel: str, title: str) -> None:
+    fig, ax = plt.subplots(figsize=(4.6, 3.4))
+    if values:
+        bins = max(3, min(20, int(math.sqrt(len(values))) + 2))
+        ax.hist(values, bins=bins, color=_ACCENT, edgecolor="white")
+    else:
+        ax.text(0.5, 0.5, "no values", ha="center", va="center", transform=ax.transAxes)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("jets")
+    ax.set_title(f"{title} (n = {len(values)})")
+    ax.grid(alpha=0.3, axis="y")
+    _save(fig, path)
+
+
+def summary_plots(items: Sequence[ReportJet], folder: Path) -> dict[str, Path]:
+    """Write the summary plots into ``folder``; return ``{stem: path}`` as :data:`SUMMARY_PLOTS`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {name: folder / f"{name}.png" for name in SUMMARY_PLOTS}
+    _disk(items, out["disk"])
+    _histogram(finite(i.jet.duration_min for i in items), out["durations"], "duration (min)", "Durations")
+    _histogram(finite(i.jet.max_height for i in items), out["heights"], "maximum height (arcsec)", "Heights")
+    _histogram(finite(i.jet.velocity for i in items), out["velocities"], "velocity (km/s)", "Velocities")
+    _histogram(
+        finite(i.agreement for i in items),
+        out["agreement"],
+        "fraction of the subjects' volunteers who marked the jet",
+        "Agreement",
+    )
+    return out

@@ -1,0 +1,222 @@
+"""The HTML report's files: pages, links, frames with the aggregation drawn, plots, rebuilds, CLI."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+from jet_hunter.cli import main
+from jet_hunter.report import MARKER, ReportError, build_report, load_report_jets
+from jet_hunter.report.frames import COLORS
+from jet_store import AggregationRun, Annotation, Classification, Jet, JetCluster, Store, Subject
+from PIL import Image
+from report_data import BuiltReport
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("href", "src") and value:
+                self.links.append(value)
+
+
+def _links(page: Path) -> list[str]:
+    parser = _Links()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser.links
+
+
+def test_index_links_every_jet_and_every_link_resolves(built_report: BuiltReport) -> None:
+    out = built_report.out
+    pages = sorted(out.rglob("*.html"))
+    with Store(built_report.db) as store:
+        jets = store.filter(Jet)
+    assert len(jets) == 2 and built_report.summary.jets == 2
+    assert built_report.summary.messages == []
+    jet_links = [link for link in _links(out / "index.html") if link.startswith("jets/")]
+    assert len(set(jet_links)) == len(jets)
+    for page in pages:
+        for link in _links(page):
+            if link.startswith("data:"):
+                continue
+            assert not re.match(r"^[a-z]+://", link), f"{page.name} links outside the report: {link}"
+            target = (page.parent / link.split("#")[0]).resolve()
+            assert target.is_file(), f"{page.name}: {link} does not resolve"
+    for frame_src in re.findall(r'"src": "([^"]+)"', (out / "jets" / jet_links[0].split("/")[1]).read_text()):
+        assert (out / "jets" / frame_src).resolve().is_file()
+
+
+def test_no_asset_comes_from_a_cdn(built_report: BuiltReport) -> None:
+    for path in [*built_report.out.rglob("*.html"), *built_report.out.glob("static/*")]:
+        assert not re.search(r"(src|href)=[\"']?(https?:)?//", path.read_text(encoding="utf-8")), path
+        assert "@import" not in path.read_text(encoding="utf-8")
+
+
+def test_frames_show_the_consensus_box_on_the_real_renderings(built_report: BuiltReport) -> None:
+    with Store(built_report.db) as store:
+        (item, *_) = load_report_jets(store)
+    view = item.subjects[0]
+    drawn = np.asarray(
+        Image.open(next((built_report.out / "frames" / item.slug).glob(f"s{view.subject_id}_f00.jpg")))
+    )
+    raw = (
+        Image.open(built_report.data / view.paths[0]).convert("RGB").resize((drawn.shape[1], drawn.shape[0]))
+    )
+    cyan = np.array([int(COLORS["box"][i : i + 2], 16) for i in (1, 3, 5)])
+
+    def near_cyan(img: np.ndarray) -> int:
+        return int((np.abs(img.astype(int) - cyan).sum(axis=2) < 90).sum())
+
+    assert near_cyan(drawn) > 200  # the consensus and sigma boxes
+    assert near_cyan(np.asarray(raw)) == 0  # not in the AIA 304 colours of the frame itself
+    # the image is the rendering beneath: away from the jet the frame is unchanged
+    assert np.abs(drawn[:40, :40].astype(int) - np.asarray(raw)[:40, :40].astype(int)).mean() < 8
+
+
+def test_height_time_samples_are_the_boxes_along_the_jet_axis(built_report: BuiltReport) -> None:
+    with Store(built_report.db) as store:
+        items = load_report_jets(store)
+        boxes = [a for a in store.filter(Annotation) if a.shape == "rotateRectangle"]
+    for item in items:
+        members = {m for v in item.subjects for c in v.boxes() for m in c.members}
+        assert len(item.heights) == len(
+            [b for b in boxes if f"{b.classification_id}:{b.task}:{b.mark_index}" in members]
+        )
+        assert len(item.consensus) == len(item.subjects) >= 3
+        top = max(s.height for s in item.consensus)
+        assert top == pytest.approx(item.jet.max_height, rel=0.05)
+        for s in item.consensus:
+            assert s.lower is not None and s.upper is not None and s.lower < s.height < s.upper
+        assert 0.5 < item.agreement <= 1.0
+    assert (built_report.out / "plots" / f"{items[0].slug}_height_time.png").stat().st_size > 10_000
+
+
+def test_summary_plots_are_images(built_report: BuiltReport) -> None:
+    for name in ("disk", "durations", "heights", "velocities", "agreement"):
+        with Image.open(built_report.out / "plots" / f"{name}.png") as img:
+            assert img.width > 300 and len(np.unique(np.asarray(img.convert("L")))) > 10
+
+
+def test_catalogue_files_beside_the_pages(built_report: BuiltReport) -> None:
+    csv = (built_report.out / "catalogue.csv").read_text().splitlines()
+    assert csv[0].startswith("#sjh_ID, date, SOL_event") and len(csv) == 3
+    assert (built_report.out / "catalogue.ecsv").read_text().startswith("# %ECSV")
+
+
+def test_rebuild_replaces_the_report_and_refuses_other_folders(
+    built_report: BuiltReport, tmp_path: Path
+) -> None:
+    out = tmp_path / "r"
+    with Store(built_report.db) as store:
+        first = build_report(store, out, data_dir=built_report.data, progress=False)
+        files = sorted(p.relative_to(out) for p in out.rglob("*"))
+        (out / "jets" / "stale.html").write_text("old")
+        second = build_report(store, out, data_dir=built_report.data, progress=False)
+        assert sorted(p.relative_to(out) for p in out.rglob("*")) == files  # stale page gone, nothing added
+        assert first.to_dict() == second.to_dict()
+        assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary folders left
+        thesis = tmp_path / "thesis"
+        thesis.mkdir()
+        (thesis / "thesis.tex").write_text("precious")
+        with pytest.raises(ReportError, match="not a jet-hunter report"):
+            build_report(store, thesis, progress=False)
+    assert (thesis / "thesis.tex").read_text() == "precious" and (out / MARKER).is_file()
+
+
+def test_frames_without_images_are_drawn_on_a_blank_canvas(built_report: BuiltReport, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(built_report.data, data)
+    with Store(built_report.db) as store:
+        (item, *_) = load_report_jets(store)
+        broken = data / item.subjects[0].paths[1]
+        broken.write_bytes(b"not a png")  # one unreadable frame: that frame only is blank
+        summary = build_report(store, tmp_path / "r", data_dir=data, progress=False)
+        blank = build_report(store, tmp_path / "b", data_dir=None, progress=False)
+    assert summary.messages == [] and summary.frames == blank.frames == built_report.summary.frames
+    page = (tmp_path / "b" / "jets" / f"{item.slug}.html").read_text()
+    assert "frame images not in the data folder" in page
+    frame = np.asarray(
+        Image.open(tmp_path / "r" / "frames" / item.slug / f"s{item.subjects[0].subject_id}_f01.jpg")
+    )
+    assert frame[:20, :20].mean() < 40  # the dark canvas, marks still drawn
+    ok = np.asarray(
+        Image.open(tmp_path / "r" / "frames" / item.slug / f"s{item.subjects[0].subject_id}_f00.jpg")
+    )
+    assert ok[:20, :20].mean() > 200  # the white figure border of the real rendering
+
+
+def test_cli_report(built_report: BuiltReport, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--db", built_report.db, "--data-dir", str(built_report.data), "report"]
+    assert main([*args, "--out", str(tmp_path / "r")]) == 0
+    out = capsys.readouterr().out
+    assert "report: 2 jets, 90 frames, 0 problems" in out and str(tmp_path / "r" / "index.html") in out
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "notes.txt").write_text("mine")
+    assert main([*args, "--out", str(tmp_path / "x")]) == 1
+    assert "not a jet-hunter report" in capsys.readouterr().err
+
+
+def test_empty_store_gives_an_empty_catalogue(tmp_path: Path) -> None:
+    with Store(f"sqlite:///{tmp_path / 'e.db'}") as store:
+        summary = build_report(store, tmp_path / "r", progress=False)
+    assert summary.jets == 0 and (tmp_path / "r" / "index.html").is_file()
+    assert math.isfinite(summary.frames)
+
+
+def test_two_builds_at_once_leave_one_whole_report(built_report: BuiltReport, tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    cmd = [sys.executable, "-m", "jet_hunter", "--db", built_report.db, "--data-dir", str(built_report.data)]
+    procs = [
+        subprocess.Popen([*cmd, "-q", "report", "--out", str(out)], stdout=subprocess.PIPE) for _ in range(2)
+    ]
+    for proc in procs:
+        proc.communicate(timeout=300)
+        assert proc.returncode == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]  # no temporary or old folders left
+    assert len(list((out / "frames").rglob("*_zoom.jpg"))) == built_report.summary.frames
+    assert len(list((out / "jets").glob("*.html"))) == 2 and (out / MARKER).is_file()
+
+
+def test_a_subject_whose_metadata_cannot_map_marks_still_gets_its_page(
+    built_report: BuiltReport, tmp_path: Path
+) -> None:
+    db = tmp_path / "copy.db"
+    shutil.copy(built_report.db.removeprefix("sqlite:///"), db)
+    with Store(f"sqlite:///{db}") as store:
+        (item, *_) = load_report_jets(store)
+        sid = item.subjects[0].subject_id
+        (subject,) = [s for s in store.filter(Subject) if s.zooniverse_id == sid]
+        store.add([dataclasses.replace(subject, metadata={**subject.metadata, "#cdelt1": "not a number"})])
+        summary = build_report(store, tmp_path / "r", data_dir=built_report.data, progress=False)
+        (again, *_) = load_report_jets(store)
+    assert again.subjects[0].frames is None and again.subjects[1].frames is not None
+    assert summary.jets == 2 and summary.frames == built_report.summary.frames
+    assert len(again.consensus) == len(item.consensus) - 1  # that subject's heights cannot be measured
+    assert (tmp_path / "r" / "jets" / f"{item.slug}.html").is_file()
+
+
+def test_same_report_from_a_postgresql_store(
+    built_report: BuiltReport, postgres_url: str, tmp_path: Path
+) -> None:
+    with Store(built_report.db) as local, Store(postgres_url) as team:
+        for kind in (Subject, Classification, Annotation, JetCluster, Jet, AggregationRun):
+            team.add(local.filter(kind))
+        summary = build_report(team, tmp_path / "r", data_dir=built_report.data, progress=False)
+    assert summary.to_dict() | {"path": ""} == built_report.summary.to_dict() | {"path": ""}
+    for name in ("catalogue.csv", "catalogue.json"):
+        assert (tmp_path / "r" / name).read_bytes() == (built_report.out / name).read_bytes()
+    assert sorted(p.relative_to(tmp_path / "r") for p in (tmp_path / "r").rglob("*")) == sorted(
+        p.relative_to(built_report.out) for p in built_report.out.rglob("*")
+    )
