@@ -160,6 +160,8 @@ def run_demo(
             echo(f"movie:      {movie.path}")
     for path in chain.catalogue.values():
         echo(f"catalogue:  {path}")
+    if chain.report is not None:
+        echo(f"report:     {chain.report}")
     echo(f"look around: jet-hunter --db {folder / 'jet-hunter.db'} status")
     echo(f"             jet-hunter --db {folder / 'jet-hunter.db'} query jets --limit 3 --json")
     return DemoResult(chain, scores, folder)

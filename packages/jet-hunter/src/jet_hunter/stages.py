@@ -14,8 +14,8 @@ finish; ``first``/``last`` run part of it (``jet-hunter run --from STAGE --until
 * ``import``: the exports into the store (:func:`zoo_bridge.import_classifications`);
 * ``aggregate``: jets with uncertainties (:func:`jet_aggregate.aggregate`);
 * ``catalogue``: CSV, ECSV and JSON in ``out_dir`` (:func:`jet_aggregate.write_catalogue`);
-* ``report``: ``jet_hunter.report.write_report(store, out_dir)`` when that module is
-  installed; otherwise the chain ends at the catalogue.
+* ``report``: the HTML report in ``out_dir/report`` (:func:`jet_hunter.report.build_report`)
+  when that module is installed; otherwise the chain ends at the catalogue.
 
 Examples
 --------
@@ -104,6 +104,7 @@ class ChainSummary:
     stages: list[tuple[str, str, int]] = field(default_factory=list)
     prepared: Any = None
     catalogue: dict[str, Path] = field(default_factory=dict)
+    report: Path | None = None
 
     def add(self, stage: str, line: str, code: int = 0) -> None:
         self.stages.append((stage, line, code))
@@ -241,16 +242,17 @@ def run_chain(
                 stage, f"{len(jets)} jets -> " + ", ".join(str(p) for p in summary.catalogue.values())
             )
         elif stage == "report":
-            summary.add(stage, _report(store, options.out_dir))
+            summary.add(stage, *_report(store, options.out_dir / "report", settings, progress, summary))
     return summary
 
 
-def _report(store: Store, out_dir: Path) -> str:
-    """The report stage's hook: ``jet_hunter.report.write_report`` when that module exists."""
+def _report(
+    store: Store, out: Path, settings: Settings, progress: bool, summary: ChainSummary
+) -> tuple[str, int]:
+    """The report stage's hook: :func:`jet_hunter.report.build_report` when that module is there."""
     if importlib.util.find_spec("jet_hunter.report") is None:
-        return "no report module installed; the chain ends at the catalogue"
+        return "no report module installed; the chain ends at the catalogue", 0
     module = importlib.import_module("jet_hunter.report")
-    writer = getattr(module, "write_report", None)
-    if writer is None:
-        return "jet_hunter.report has no write_report(store, out_dir); skipped"
-    return str(writer(store, out_dir / "report"))
+    built = module.build_report(store, out, data_dir=settings.data_dir, progress=progress)
+    summary.report = Path(str(built.path))
+    return str(built.line()).removeprefix("report: "), int(built.exit_code)
