@@ -52,7 +52,8 @@ def _args(root: Path, *extra: str) -> list[str]:
     return [
         "--db", str(root / "jets.db"), "--data-dir", str(root / "data"),
         "run", "--start", "2010-06-01", "--end", "2010-07-01", "--timeout", "120", "--poll-interval", "0.05",
-        "--subject-set", "chain test", "--simulate-crowd", "--out", str(root / "catalogue"), *extra,
+        "--subject-set", "chain test", "--simulate-crowd", "--out", str(root / "catalogue"),
+        "--until", "catalogue", *extra,
     ]  # fmt: skip
 
 
