@@ -32,14 +32,10 @@ Examples
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import math
 import os
-import struct
-import urllib.error
-import urllib.request
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,7 +45,6 @@ import numpy as np
 from astropy.wcs import WCS
 
 from jet_sandbox.aia import CutoutTruth, JetTruth
-from jet_sandbox.errors import SandboxError
 from jet_sandbox.panoptes_records import PanoptesUser
 from jet_sandbox.volunteers import (
     DEFAULT_CROWD,
@@ -60,6 +55,7 @@ from jet_sandbox.volunteers import (
     _visible_frames,
     box_the_jets_marks,
 )
+from jet_sandbox.volunteers_frontend import FrontEnd, Journal, link_workflows, subject_dimensions
 
 __all__ = [
     "WORKFLOWS",
@@ -77,7 +73,6 @@ WORKFLOWS: dict[int, str] = {19650: "4.52", 18563: "5.19"}
 """The workflows the crowd classifies, with the version its front end runs."""
 
 _ARCSEC = {"arcsec": 1.0, "arcmin": 60.0, "deg": 3600.0}
-_API = "application/vnd.api+json; version=1"
 _FIRST_USER_ID = 2_100_000
 
 
@@ -175,13 +170,6 @@ def _truth_for(
     return None if best is None else best[1]
 
 
-def _png_size(data: bytes) -> tuple[int, int] | None:
-    if data[:8] != b"\x89PNG\r\n\x1a\n" or len(data) < 24:
-        return None
-    width, height = struct.unpack(">II", data[16:24])
-    return int(width), int(height)
-
-
 @dataclass
 class CrowdSummary:
     """What a crowd run sent."""
@@ -211,67 +199,6 @@ class CrowdSummary:
             "without_truth": self.without_truth,
             "messages": list(self.messages),
         }
-
-
-class _Http:
-    """A front end's calls to the replica (stdlib HTTP, one bearer token)."""
-
-    def __init__(self, url: str, timeout: float) -> None:
-        self.url = url.rstrip("/")
-        self.timeout = timeout
-        self.token: str | None = None
-
-    def call(self, method: str, path: str, body: Any = None, *, api: bool = True) -> Any:
-        data = None if body is None else json.dumps(body).encode()
-        headers = {"Accept": _API if api else "application/json", "Content-Type": "application/json"}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as answer:
-                raw = answer.read()
-        except (urllib.error.URLError, OSError) as err:
-            raise SandboxError(f"{method} {path} on the Panoptes replica failed: {err}") from None
-        return json.loads(raw) if raw else None
-
-    def sign_in(self, login: str, password: str) -> None:
-        grant = self.call(
-            "POST",
-            "/oauth/token",
-            {
-                "grant_type": "password",
-                "login": login,
-                "password": password,
-                "client_id": "jet-sandbox-crowd",
-            },
-            api=False,
-        )
-        self.token = str(grant["access_token"])
-
-    def read(self, url: str) -> bytes:
-        try:
-            with urllib.request.urlopen(url, timeout=self.timeout) as answer:
-                return bytes(answer.read())
-        except (urllib.error.URLError, OSError) as err:
-            raise SandboxError(f"cannot read the subject image {url}: {err}") from None
-
-
-def link_workflows(
-    url: str, login: str, password: str, project_id: int = 11265, workflows: Iterable[int] = WORKFLOWS
-) -> list[int]:
-    """As the project owner, link every subject set of the project to the workflows; return the set ids."""
-    http = _Http(url, 30.0)
-    http.sign_in(login, password)
-    sets = http.call("GET", f"/api/subject_sets?project_id={project_id}&page_size=100")["subject_sets"]
-    ids = [int(s["id"]) for s in sets]
-    if ids:
-        for workflow in workflows:
-            http.call(
-                "POST",
-                f"/api/workflows/{workflow}/links/subject_sets",
-                {"subject_sets": [str(i) for i in ids]},
-            )
-    return ids
 
 
 def _seed(seed: int, volunteer: int, key: str, workflow: int) -> np.random.Generator:
@@ -320,48 +247,6 @@ def _jet_or_not(
     return [{"task": "T0", "value": answer}]
 
 
-class _Journal:
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.done: set[tuple[int, int, str, int]] = set()
-        self.ids: dict[tuple[int, int, str], str] = {}
-        if path is not None and path.exists():
-            for line in path.read_text().splitlines():
-                try:
-                    doc = json.loads(line)
-                    entry = (int(doc["volunteer"]), int(doc["workflow"]), str(doc["subject"]), int(doc["n"]))
-                    self.done.add(entry)
-                    self.ids[entry[:3]] = str(doc["id"])
-                except (ValueError, KeyError, TypeError):
-                    continue  # a line cut short by a kill
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-
-    def unfinished(self, volunteer: int, workflow: int, repeats: int) -> list[str]:
-        """Subject ids this volunteer began and did not finish (a kill between repeats)."""
-        return sorted(
-            ident
-            for (v, w, key), ident in self.ids.items()
-            if v == volunteer
-            and w == workflow
-            and any((v, w, key, n) not in self.done for n in range(repeats))
-        )
-
-    def add(self, entry: tuple[int, int, str, int], ident: str) -> None:
-        self.done.add(entry)
-        self.ids[entry[:3]] = ident
-        if self.path is None:
-            return
-        volunteer, workflow, subject, n = entry
-        line = json.dumps(
-            {"volunteer": volunteer, "workflow": workflow, "subject": subject, "n": n, "id": ident}
-        )
-        with self.path.open("a") as handle:
-            handle.write(line + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-
-
 def classify_on_panoptes(
     url: str,
     truths: Sequence[CutoutTruth],
@@ -392,12 +277,12 @@ def classify_on_panoptes(
         File of the classifications sent (a re-run skips them); None keeps no journal.
     """
     summary = CrowdSummary(volunteers=len(crowd))
-    done = _Journal(None if journal is None else Path(journal))
+    done = Journal(None if journal is None else Path(journal))
     images: dict[str, tuple[int, int] | None] = {}
     seen_subjects: set[str] = set()
     for index, name in enumerate(crowd):
         kind = KINDS[name]
-        http = _Http(url, timeout)
+        http = FrontEnd(url, timeout)
         login = _login(index, kind)
         if login is not None:
             http.sign_in(login, _password(login))
@@ -437,32 +322,8 @@ def classify_on_panoptes(
     return summary
 
 
-def _dimensions(
-    http: _Http, doc: dict[str, Any], images: dict[str, tuple[int, int] | None]
-) -> list[dict[str, int]]:
-    dims = []
-    for location in doc.get("locations") or []:
-        for mime, src in location.items():
-            if src not in images:
-                images[src] = _png_size(http.read(src)) if mime == "image/png" else None
-            size = images[src] or (
-                int(float(doc["metadata"].get("#width", 0))),
-                int(float(doc["metadata"].get("#height", 0))),
-            )
-            scale = 960.0 / size[0] if size[0] else 1.0
-            dims.append(
-                {
-                    "clientWidth": 960,
-                    "clientHeight": round(size[1] * scale),
-                    "naturalWidth": size[0],
-                    "naturalHeight": size[1],
-                }
-            )
-    return dims
-
-
 def _classify(
-    http: _Http,
+    http: FrontEnd,
     doc: dict[str, Any],
     workflow: int,
     version: str,
@@ -471,7 +332,7 @@ def _classify(
     kind: VolunteerKind,
     truths: Sequence[CutoutTruth],
     seed: int,
-    done: _Journal,
+    done: Journal,
     images: dict[str, tuple[int, int] | None],
     summary: CrowdSummary,
 ) -> None:
@@ -495,7 +356,7 @@ def _classify(
             summary.already += 1
             continue
         if dims is None:
-            dims = _dimensions(http, doc, images)
+            dims = subject_dimensions(http, doc, images)
         now = datetime.now(UTC).isoformat()
         body = {
             "classifications": {
