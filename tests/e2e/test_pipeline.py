@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 from jet_hunter.cli import main
+from jet_hunter.demo import run_demo
 from jet_sandbox.hek import HekServer
 from jet_sandbox.ssw import SswServer
-from jet_store import FitsFrame, FrameState, Store
+from jet_store import Classification, FitsFrame, FrameState, Jet, Store
 
 
 def test_demo_runs_offline_and_reruns_from_scratch(
@@ -30,9 +31,25 @@ def test_demo_runs_offline_and_reruns_from_scratch(
     assert frames and all(f.state == FrameState.DOWNLOADED for f in frames)
     assert all((folder / "data" / f.path).is_file() for f in frames if f.path)
     assert not list(folder.rglob("*.part"))
+    assert store.count(Jet) >= 7 and store.count(Classification) > 0
     store.close()
-    assert main(["demo", "--folder", str(folder), "--max-frames", "6"]) == 0  # rebuilt, same result
-    assert "found 16, new 16" in capsys.readouterr().out
+    for fmt in ("csv", "ecsv", "json"):
+        assert (folder / "catalogue" / f"jets.{fmt}").stat().st_size > 0
+    assert "synthetic jets against their truth" in out
+    lines: list[str] = []
+    result = run_demo(folder, max_frames=6, progress=False, echo=lines.append)  # rebuilt, same result
+    assert result.exit_code == 0 and any("found 16, new 16" in line for line in lines)
+    # the catalogue scored against the synthetic truth: every jet found, where it is, as high and as oriented
+    assert len(result.scores) == 8
+    for score in result.scores:
+        assert score.jet_id is not None, score
+        assert score.base_error is not None and score.base_error < 12.0  # 3 pixels of these 4.1" frames
+        # 6 frames per event: the true peak falls between frames; against the frames shown
+        assert score.seen_height_error is not None and abs(score.seen_height_error) < 15.0
+        assert score.direction_error is not None and abs(score.direction_error) < 5.0
+        # start/end at frame resolution: 6 frames per event, so within the event's window
+        assert score.start_error is not None and score.start_error >= -60.0
+        assert score.end_error is not None and score.end_error <= 60.0
 
 
 def test_demo_refuses_a_folder_it_did_not_make(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -49,6 +66,8 @@ def _run_args(db: str, data: Path) -> list[str]:
         "--data-dir",
         str(data),
         "run",
+        "--until",
+        "render",
         "--start",
         "2010-06-01",
         "--end",
@@ -151,7 +170,7 @@ def test_run_makes_jobs_only_for_its_type_and_channel(
         monkeypatch.setenv("JET_HUNTER_SSW_DATA_URL", ssw.data_url)
         args = ["--db", db, "--data-dir", str(tmp_path / "data"), "run", "--start", "2010-06-01"]
         args += ["--end", "2010-07-01", "--type", "cj", "--channel", "304", "--poll-interval", "0.05"]
-        assert main([*args, "--render", "none"]) == 0
+        assert main([*args, "--render", "none", "--until", "render"]) == 0
     capsys.readouterr()
     with Store(db) as store:
         cj_304 = {ev.kb_archivid for ev in store.filter(HekEvent, event_type="CJ", channel="304")}

@@ -1,10 +1,12 @@
-"""The offline demo: the whole pipeline against local replicas of the services.
+"""The offline demo: the whole chain against local replicas of the services.
 
-:func:`run_demo` starts the HEK and SSW cutout replicas of :mod:`jet_sandbox` on
-loopback, points the settings at them, and runs :func:`jet_hunter.pipeline.prepare`
-into one folder (``./jet-hunter-demo`` by default): a SQLite database and the data
-folder with the downloaded FITS files, the framed PNG frames volunteers would see
-and one MP4 movie per jet.
+:func:`run_demo` starts the HEK, SSW cutout and Panoptes replicas of :mod:`jet_sandbox`
+on loopback, points the settings at them, and runs every stage of
+:func:`jet_hunter.stages.run_chain` into one folder (``./jet-hunter-demo`` by default):
+HEK search -> cutouts -> downloads -> framed frames (and one MP4 per jet) -> subjects
+-> upload to the Panoptes replica -> the simulated crowd classifies there -> the
+classification export -> import -> aggregation -> the catalogue (CSV, ECSV, JSON),
+then prints each synthetic jet's error against its truth.
 The replicas serve the real HEK answer of June 2010 (16 reports of 8 jets) and
 synthetic AIA cutouts with a known jet in each.
 
@@ -17,19 +19,25 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 from jet_sandbox.hek import HekServer
+from jet_sandbox.panoptes import PanoptesServer
 from jet_sandbox.ssw import SswServer
-from jet_store import Store, UserError
+from jet_sandbox.volunteers_panoptes import crowd_users
+from jet_store import CutoutJob, Jet, Store, UserError
 
-from jet_hunter.config import Settings
-from jet_hunter.pipeline import PrepareSummary, prepare
+from jet_hunter.config import Secrets, Settings
+from jet_hunter.crowd import sandbox_crowd
+from jet_hunter.pipeline import prepare
+from jet_hunter.scoring import JetScore, score_catalogue, score_table
+from jet_hunter.stages import ChainOptions, ChainSummary, run_chain
 
-__all__ = ["run_demo", "DEMO_START", "DEMO_END", "MARKER"]
+__all__ = ["run_demo", "DemoResult", "DEMO_START", "DEMO_END", "MARKER"]
 
 log = logging.getLogger(__name__)
 
@@ -51,15 +59,29 @@ def _fresh_folder(folder: Path) -> None:
     (folder / MARKER).write_text("made by `jet-hunter demo`; removed and rebuilt by each run\n")
 
 
+@dataclasses.dataclass
+class DemoResult:
+    """What the demo did: each stage's summary and every synthetic jet's score."""
+
+    chain: ChainSummary
+    scores: list[JetScore]
+    folder: Path
+
+    @property
+    def exit_code(self) -> int:
+        return self.chain.exit_code
+
+
 def run_demo(
     folder: str | Path = "jet-hunter-demo",
     *,
     max_frames: int = 20,
     frame_shape: tuple[int, int] = (300, 250),
+    seed: int = 0,
     progress: bool = True,
     echo: Callable[[str], None] = print,
-) -> PrepareSummary:
-    """Run the preparation chain offline into ``folder``; return what each step did.
+) -> DemoResult:
+    """Run the whole chain offline into ``folder``; return what each stage did and the scores.
 
     Parameters
     ----------
@@ -69,6 +91,8 @@ def run_demo(
         Frames per cutout job the SSW replica makes (keeps the demo quick).
     frame_shape : (nx, ny)
         Largest frame the SSW replica makes, in pixels.
+    seed : int
+        Seeds the replicas and the simulated crowd.
     progress : bool
         Progress bars on stderr.
     echo : callable
@@ -78,8 +102,9 @@ def run_demo(
     _fresh_folder(folder)
     db = f"sqlite:///{folder / 'jet-hunter.db'}"
     with (
-        HekServer(seed=0) as hek,
-        SswServer(seed=0, pending_polls=1, max_frames_cap=max_frames, shape=frame_shape) as ssw,
+        HekServer(seed=seed) as hek,
+        SswServer(seed=seed, pending_polls=1, max_frames_cap=max_frames, shape=frame_shape) as ssw,
+        PanoptesServer(users=crowd_users()) as panoptes,
     ):
         settings = Settings(
             db=db,
@@ -87,32 +112,56 @@ def run_demo(
             hek_url=hek.url,
             ssw_url=ssw.submit_url,
             ssw_data_url=ssw.data_url,
+            panoptes_url=panoptes.url,
+            secrets=Secrets(panoptes_username=panoptes.username, panoptes_password=panoptes.password),
         )
-        echo(f"HEK replica at {hek.url}; SSW cutout replica at {ssw.submit_url}")
+        echo(f"replicas: HEK {hek.url}, SSW {ssw.submit_url}, Panoptes {panoptes.url}")
+        options = ChainOptions(
+            subject_set="June 2010 demo", out_dir=folder / "catalogue", crowd=sandbox_crowd(seed=seed)
+        )
         with Store(db) as store:
-            summary = prepare(
-                settings,
-                store,
-                DEMO_START,
-                DEMO_END,
-                poll_interval=0.2,
-                max_poll_interval=1.0,
-                timeout=600.0,
-                render="framed",
-                movies=True,
-                progress=progress,
-            )
+
+            def first_half(steps: tuple[str, ...]) -> object:
+                return prepare(
+                    settings,
+                    store,
+                    DEMO_START,
+                    DEMO_END,
+                    poll_interval=0.2,
+                    max_poll_interval=1.0,
+                    timeout=600.0,
+                    render="framed",
+                    movies=True,
+                    progress=progress,
+                    steps=steps,
+                )
+
+            chain = run_chain(settings, store, first_half, options, progress=progress)
             counts = store.counts()
-    for line in summary.lines():
+            jets = store.filter(Jet)
+            cutouts = [ssw.truth(j.remote_id) for j in store.filter(CutoutJob) if j.remote_id]
+    shown = [(c.jet, max((f.height for f in c.frames if f.intensity > 0), default=None)) for c in cutouts]
+    truths = [(jet, seen) for jet, seen in shown if jet is not None]
+    scores = score_catalogue(jets, [jet for jet, _ in truths], seen_heights=[seen for _, seen in truths])
+    for line in chain.lines():
         echo(line)
     echo(
         f"database:  {folder / 'jet-hunter.db'}  ({counts['events']['total']} events, "
         f"{counts['cutouts']['total']} cutout jobs, {counts['frames']['total']} frames)"
     )
+    found = sum(s.jet_id is not None for s in scores)
+    echo(f"synthetic jets against their truth ({found} of {len(scores)} found):")
+    for line in score_table(scores):
+        echo("  " + line)
     echo(f"FITS files: {folder / 'data' / 'cutouts'}")
     echo(f"frames:     {folder / 'data' / 'renderings'}")
-    for movie in summary.movies:
-        echo(f"movie:      {movie.path}")
+    if chain.prepared is not None:
+        for movie in chain.prepared.movies:
+            echo(f"movie:      {movie.path}")
+    for path in chain.catalogue.values():
+        echo(f"catalogue:  {path}")
+    if chain.report is not None:
+        echo(f"report:     {chain.report}")
     echo(f"look around: jet-hunter --db {folder / 'jet-hunter.db'} status")
-    echo(f"             jet-hunter --db {folder / 'jet-hunter.db'} query frames --limit 3 --json")
-    return summary
+    echo(f"             jet-hunter --db {folder / 'jet-hunter.db'} query jets --limit 3 --json")
+    return DemoResult(chain, scores, folder)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from concurrent.futures import Executor
 from typing import Any
 
@@ -39,7 +39,10 @@ from sdo_cutout import (
 
 from jet_hunter.config import ConfigError, Settings
 
-__all__ = ["cutout_clients", "prepare", "PrepareSummary", "events_between"]
+__all__ = ["cutout_clients", "prepare", "PrepareSummary", "events_between", "PREPARE_STEPS"]
+
+PREPARE_STEPS: tuple[str, ...] = ("hek", "cutouts", "download", "render")
+"""The steps of :func:`prepare`, in order (each a stage of ``jet-hunter run``)."""
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +88,7 @@ class PrepareSummary:
     downloads: DownloadSummary
     renderings: RenderSummary | None = None
     movies: tuple[MovieResult, ...] = ()
+    steps: tuple[str, ...] = PREPARE_STEPS
 
     @property
     def messages(self) -> list[str]:
@@ -125,13 +129,15 @@ class PrepareSummary:
 
     def lines(self) -> list[str]:
         """One line per step, for people."""
-        out = [
-            f"hek:       {self.hek.line()}",
-            f"cutouts:   {self.events} events -> {self.jobs.new} new jobs, {self.jobs.existing} existing; "
-            + self.cutouts.line(),
-            f"download:  {self.downloads.line()}",
-        ]
-        if self.renderings is not None:
+        out = []
+        if "hek" in self.steps:
+            out.append(f"hek:       {self.hek.line()}")
+        if "cutouts" in self.steps:
+            jobs = f"{self.jobs.new} new jobs, {self.jobs.existing} existing"
+            out.append(f"cutouts:   {self.events} events -> {jobs}; " + self.cutouts.line())
+        if "download" in self.steps:
+            out.append(f"download:  {self.downloads.line()}")
+        if self.renderings is not None and "render" in self.steps:
             out.append(f"render:    {self.renderings.line()}")
         if self.movies:
             size = sum(m.size_bytes for m in self.movies) / 1e6
@@ -159,6 +165,7 @@ def prepare(
     movies: bool = False,
     progress: bool = True,
     executor: Executor | None = None,
+    steps: Collection[str] = PREPARE_STEPS,
 ) -> PrepareSummary:
     """Run the preparation chain over ``start..end`` (str, datetime or astropy Time).
 
@@ -189,28 +196,39 @@ def prepare(
     executor
         Download and render on these workers (a Dask cluster: ``--scheduler``), sharing
         the frames through the store's claims; else in this process.
+    steps
+        Which of :data:`PREPARE_STEPS` to run (``hek`` and ``cutouts`` need ``start``/``end``).
     """
-    query = HekQuery(start, end, event_types=event_types, channel=channel)
-    with HekClient(settings.hek_url) as client:
-        hek = search_and_save(client, store, query, progress=progress)
-    events = events_between(store, query)
-    jobs = requests_for_events(events, backend=backend, waves=waves)
-    added = add_jobs(store, jobs)
-    cutouts = run_jobs(
-        store,
-        cutout_clients(settings, [backend]),
-        keys=[job.key for job in jobs],
-        poll_interval=poll_interval,
-        max_poll_interval=max_poll_interval,
-        timeout=timeout,
-        progress=progress,
-    )
-    downloads = download_frames(
-        store, settings.data_dir, executor=executor, workers=workers, progress=progress
-    )
+    unknown = set(steps) - set(PREPARE_STEPS)
+    if unknown:
+        raise ConfigError(f"unknown prepare steps {sorted(unknown)}; use {', '.join(PREPARE_STEPS)}")
+    hek, events, added, cutouts = SaveSummary(), [], JobsAdded(), JobSummary()
+    if "hek" in steps or "cutouts" in steps:
+        query = HekQuery(start, end, event_types=event_types, channel=channel)
+        if "hek" in steps:
+            with HekClient(settings.hek_url) as client:
+                hek = search_and_save(client, store, query, progress=progress)
+        events = events_between(store, query)
+    if "cutouts" in steps:
+        jobs = requests_for_events(events, backend=backend, waves=waves)
+        added = add_jobs(store, jobs)
+        cutouts = run_jobs(
+            store,
+            cutout_clients(settings, [backend]),
+            keys=[job.key for job in jobs],
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            timeout=timeout,
+            progress=progress,
+        )
+    downloads = DownloadSummary()
+    if "download" in steps:
+        downloads = download_frames(
+            store, settings.data_dir, executor=executor, workers=workers, progress=progress
+        )
     renderings = None
     made: list[MovieResult] = []
-    if render is not None:
+    if render is not None and "render" in steps:
         renderings = render_frames(
             store,
             settings.data_dir,
@@ -222,4 +240,5 @@ def prepare(
         )
         if movies:
             made = event_movies(store, settings.data_dir, kind=render)
-    return PrepareSummary(hek, len(events), added, cutouts, downloads, renderings, tuple(made))
+    order = tuple(s for s in PREPARE_STEPS if s in steps)
+    return PrepareSummary(hek, len(events), added, cutouts, downloads, renderings, tuple(made), order)

@@ -42,7 +42,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from jet_store import Annotation, Classification, Subject
@@ -51,6 +51,9 @@ from jet_sandbox.aia import CutoutSpec, JetTruth, observer_at
 
 __all__ = [
     "EXPORT_COLUMNS",
+    "FrameView",
+    "Marker",
+    "box_the_jets_marks",
     "KINDS",
     "DEFAULT_CROWD",
     "RenderedGeometry",
@@ -205,10 +208,26 @@ def _metadata(
     return meta
 
 
-class _Marker:
-    """Turns truth into image marks for one subject."""
+class FrameView(Protocol):
+    """What a marker needs of a frame: its size, pixel scale, centre and world -> pixel."""
 
-    def __init__(self, spec: CutoutSpec, geometry: RenderedGeometry) -> None:
+    @property
+    def nx(self) -> int: ...
+    @property
+    def ny(self) -> int: ...
+    @property
+    def cdelt(self) -> float: ...
+    @property
+    def center_x(self) -> float: ...
+    @property
+    def center_y(self) -> float: ...
+    def world_to_pixel(self, x: Any, y: Any) -> tuple[Any, Any]: ...
+
+
+class Marker:
+    """Turns truth into image marks for one subject (a :class:`CutoutSpec` or any :class:`FrameView`)."""
+
+    def __init__(self, spec: FrameView, geometry: RenderedGeometry) -> None:
         self.spec = spec
         self.geometry = geometry
 
@@ -263,7 +282,7 @@ def _visible_frames(jet: JetTruth, times: Sequence[datetime]) -> list[int]:
 
 
 def _jet_marks(
-    marker: _Marker, jet: JetTruth, times: Sequence[datetime], rng: np.random.Generator, kind: VolunteerKind
+    marker: Marker, jet: JetTruth, times: Sequence[datetime], rng: np.random.Generator, kind: VolunteerKind
 ) -> list[dict[str, Any]]:
     last = len(times) - 1
     if kind.random:
@@ -301,6 +320,47 @@ def _jet_marks(
     # the box is what the task is about: always drawn
     marks.append({"tool": 2, "frame": peak, **marker.box(jet, jet.height_at(times[peak]), rng, kind)})
     return marks
+
+
+def box_the_jets_marks(
+    marker: Marker,
+    jets: Sequence[JetTruth],
+    present: Sequence[JetTruth],
+    times: Sequence[datetime],
+    rng: np.random.Generator,
+    kind: VolunteerKind,
+) -> tuple[list[tuple[str, str]], list[tuple[str, list[dict[str, Any]]]]]:
+    """One volunteer's "Box the jets" answers (T3, T4: ``Yes``/``No``) and marks (T1, T5).
+
+    ``present`` are the jets visible in the subject's frames ``times``; a random
+    volunteer answers at random and marks anywhere. Marks are dicts of ``tool``,
+    ``frame``, ``x``, ``y`` (and ``width``, ``height``, ``angle`` for the box), image
+    pixels of ``marker``'s rendering.
+    """
+    if kind.random:
+        n_jets = int(rng.integers(0, 3))
+        drawn: list[JetTruth | None] = [jets[0] if jets else None] * n_jets
+    else:
+        n_jets = len(present)
+        drawn = list(present)
+    answers = [("T3", "Yes" if n_jets else "No")]
+    if n_jets:
+        answers.append(("T4", "Yes" if n_jets > 1 else "No"))
+    tasks: list[tuple[str, list[dict[str, Any]]]] = []
+    for task, jet in zip(("T1", "T5"), drawn, strict=False):
+        if jet is None:
+            jet = JetTruth(
+                base_x=marker.spec.center_x,
+                base_y=marker.spec.center_y,
+                direction=0,
+                start_time=times[0],
+                peak_time=times[-1],
+                end_time=times[-1],
+                max_height=10,
+                width=5,
+            )
+        tasks.append((task, _jet_marks(marker, jet, times, rng, kind)))
+    return answers, tasks
 
 
 def _user(index: int, kind: VolunteerKind) -> tuple[str, int | None]:
@@ -360,7 +420,7 @@ def simulate_event(
     rng = np.random.default_rng(seed)
     times = spec.frame_times()
     sol = sol_standard or f"SOL{spec.start_time:%Y-%m-%dT%H:%M:%S}L000C000"
-    marker = _Marker(spec, geometry)
+    marker = Marker(spec, geometry)
     subjects: list[Subject] = []
     classifications: list[Classification] = []
     annotations: list[Annotation] = []
@@ -387,30 +447,8 @@ def simulate_event(
             user, user_id = _user(v, kind)
             for repeat in range(kind.repeats):
                 created = sub_times[-1] + timedelta(days=400, minutes=v, seconds=repeat)
-                if kind.random:
-                    n_jets = int(rng.integers(0, 3))
-                    drawn = [jets[0] if jets else None] * n_jets
-                else:
-                    n_jets = len(present)
-                    drawn = list(present)
-                answers = [("T3", "Yes" if n_jets else "No")]
-                if n_jets:
-                    answers.append(("T4", "Yes" if n_jets > 1 else "No"))
+                answers, tasks = box_the_jets_marks(marker, jets, present, sub_times, rng, kind)
                 value: list[dict[str, Any]] = [{"task": t, "task_label": t, "value": a} for t, a in answers]
-                tasks: list[tuple[str, list[dict[str, Any]]]] = []
-                for task, jet in zip(("T1", "T5"), drawn, strict=False):
-                    if jet is None:
-                        jet = JetTruth(
-                            base_x=spec.center_x,
-                            base_y=spec.center_y,
-                            direction=0,
-                            start_time=sub_times[0],
-                            peak_time=sub_times[-1],
-                            end_time=sub_times[-1],
-                            max_height=10,
-                            width=5,
-                        )
-                    tasks.append((task, _jet_marks(marker, jet, sub_times, rng, kind)))
                 for task, marks in tasks:
                     value.append(
                         {"task": task, "task_label": task, "value": [_export_value(m) for m in marks]}

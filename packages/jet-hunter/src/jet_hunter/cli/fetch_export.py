@@ -14,10 +14,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from zoo_bridge.connection import PanoptesConfig, PanoptesConnection
 from zoo_bridge.fetch import EXPORT_KINDS, fetch_export
 
 from jet_hunter.cli.app import App, common_options, non_negative_float, positive_float, positive_int
+from jet_hunter.stages import panoptes_connection
 
 __all__ = ["register", "run"]
 
@@ -58,13 +58,7 @@ def register(commands: Any) -> None:
 
 def run(app: App, args: argparse.Namespace) -> int:
     """Run ``fetch-export``; return the exit code."""
-    secrets = app.settings.secrets
-    config = PanoptesConfig(
-        endpoint=app.settings.panoptes_url,
-        username=secrets.panoptes_username,
-        password=secrets.panoptes_password,
-    )
-    connection = PanoptesConnection(config).connect()
+    connection = panoptes_connection(app.settings).connect()
     out = (
         Path(args.out) if args.out else app.settings.data_dir / "exports" / f"{args.project}-{args.kind}.csv"
     )

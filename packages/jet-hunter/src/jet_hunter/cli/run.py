@@ -1,4 +1,11 @@
-"""``jet-hunter run`` (the preparation chain) and ``jet-hunter demo`` (the same, offline)."""
+"""``jet-hunter run`` (the whole chain, resumable, ``--from``/``--until`` a stage) and ``jet-hunter demo``.
+
+``run`` goes hek -> cutouts -> download -> render -> subjects -> upload ->
+classify -> fetch -> import -> aggregate -> catalogue -> report (see
+:mod:`jet_hunter.stages`); ``--simulate-crowd`` makes the classify stage the simulated
+volunteers on a Panoptes replica (``jet-hunter sandbox`` servers), otherwise it waits
+for real volunteers and the later stages take what their export holds.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,7 @@ from sdo_cutout import BACKENDS
 
 from jet_hunter.cli.app import (
     App,
+    CliUsageError,
     add_wave_option,
     channel,
     chosen_waves,
@@ -17,12 +25,16 @@ from jet_hunter.cli.app import (
     event_types,
     integer,
     path,
+    positive_int,
     seconds,
+    seed,
     utc_time,
     workers,
 )
+from jet_hunter.crowd import sandbox_crowd
 from jet_hunter.demo import run_demo
-from jet_hunter.pipeline import prepare
+from jet_hunter.pipeline import PrepareSummary, prepare
+from jet_hunter.stages import STAGES, ChainOptions, run_chain, stage_range
 
 __all__ = ["register"]
 
@@ -30,16 +42,34 @@ __all__ = ["register"]
 def register(commands: Any) -> None:
     run = commands.add_parser(
         "run",
-        help="HEK search -> cutouts -> download -> render, resumable",
-        description="Run the preparation chain over a time range; run it again to finish an interrupted run.",
+        help="the whole chain: HEK -> ... -> subjects -> upload -> ... -> catalogue, resumable",
+        description=(
+            "Run the chain over a time range, stage by stage: " + " -> ".join(STAGES) + ". Run it again "
+            "to finish an interrupted run; --from/--until run part of it."
+        ),
         parents=[common_options(defaults=False)],
     )
+    run.add_argument("--from", dest="first", choices=STAGES, metavar="STAGE", help="first stage (hek)")
+    run.add_argument("--until", dest="last", choices=STAGES, metavar="STAGE", help="last stage (report)")
     run.add_argument(
-        "--start", type=utc_time, required=True, metavar="T", help="start of the HEK search (ISO time)"
+        "--start", type=utc_time, metavar="T", help="start of the HEK search (ISO time; for prepare)"
     )
     run.add_argument(
-        "--end", type=utc_time, required=True, metavar="T", help="end of the HEK search (ISO time)"
+        "--end", type=utc_time, metavar="T", help="end of the HEK search (ISO time; for prepare)"
     )
+    run.add_argument("--project", type=positive_int, default=11265, metavar="ID", help="project (11265)")
+    run.add_argument(
+        "--subject-set", default="jet-hunter", metavar="NAME", help="subject set to upload to (jet-hunter)"
+    )
+    run.add_argument(
+        "--out", type=path, default=None, metavar="DIR", help="catalogue folder (<data dir>/catalogue)"
+    )
+    run.add_argument(
+        "--simulate-crowd",
+        action="store_true",
+        help="classify stage: simulated volunteers on the Panoptes replica (sandbox only)",
+    )
+    run.add_argument("--crowd-seed", type=seed, default=0, metavar="N", help="seed of the simulated crowd")
     run.add_argument(
         "--type", type=event_types, default="cj", metavar="TYPES", help="HEK event types (default cj)"
     )
@@ -73,8 +103,11 @@ def register(commands: Any) -> None:
 
     demo = commands.add_parser(
         "demo",
-        help="the pipeline offline against local replicas",
-        description="Start the HEK and SSW replicas on loopback and run the pipeline into a folder.",
+        help="the whole chain offline against local replicas, scored against the synthetic truth",
+        description=(
+            "Start the HEK, SSW and Panoptes replicas on loopback, run every stage into a folder with a "
+            "simulated crowd, and print each synthetic jet's error against its truth."
+        ),
         parents=[common_options(defaults=False)],
     )
     demo.add_argument(
@@ -92,9 +125,34 @@ def run_run(app: App, args: argparse.Namespace) -> int:
 
 
 def _run_with(app: App, args: argparse.Namespace, executor: Executor | None) -> int:
-    summary = prepare(
+    stages = stage_range(args.first, args.last)
+    if {"hek", "cutouts"} & set(stages) and (args.start is None or args.end is None):
+        raise CliUsageError("the hek and cutouts stages need --start and --end (or --from download or later)")
+    store = app.store()
+    options = ChainOptions(
+        project_id=args.project,
+        subject_set=args.subject_set,
+        out_dir=args.out or app.settings.data_dir / "catalogue",
+        crowd=sandbox_crowd(seed=args.crowd_seed) if args.simulate_crowd else None,
+    )
+    summary = run_chain(
         app.settings,
-        app.store(),
+        store,
+        lambda steps: _prepare(app, args, store, steps, executor),
+        options,
+        first=args.first,
+        last=args.last,
+        progress=app.progress,
+    )
+    return app.report(summary)
+
+
+def _prepare(
+    app: App, args: argparse.Namespace, store: Any, steps: tuple[str, ...], executor: Executor | None
+) -> PrepareSummary:
+    return prepare(
+        app.settings,
+        store,
         args.start,
         args.end,
         event_types=args.type,
@@ -110,8 +168,8 @@ def _run_with(app: App, args: argparse.Namespace, executor: Executor | None) -> 
         movies=args.movie,
         progress=app.progress,
         executor=executor,
+        steps=steps,
     )
-    return app.report(summary)
 
 
 def run_demo_command(app: App, args: argparse.Namespace) -> int:

@@ -14,10 +14,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from zoo_bridge.connection import PanoptesConfig, PanoptesConnection
 from zoo_bridge.upload import UploadOptions, upload_subjects
 
 from jet_hunter.cli.app import App, common_options, positive_int, workers
+from jet_hunter.stages import panoptes_connection
 
 __all__ = ["register", "run"]
 
@@ -44,14 +44,7 @@ def register(commands: Any) -> None:
 
 
 def run(app: App, args: argparse.Namespace) -> int:
-    secrets = app.settings.secrets
-    conn = PanoptesConnection(
-        PanoptesConfig(
-            endpoint=app.settings.panoptes_url,
-            username=secrets.panoptes_username,
-            password=secrets.panoptes_password,
-        )
-    )
+    conn = panoptes_connection(app.settings)
     options = UploadOptions(
         project_id=args.project, subject_set=args.subject_set, workers=args.workers, dry_run=args.dry_run
     )
