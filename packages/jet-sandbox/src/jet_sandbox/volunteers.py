@@ -48,6 +48,7 @@ import numpy as np
 from jet_store import Annotation, Classification, Subject
 
 from jet_sandbox.aia import CutoutSpec, JetTruth, observer_at
+from jet_sandbox.panoptes_exports import CLASSIFICATION_COLUMNS
 
 __all__ = [
     "EXPORT_COLUMNS",
@@ -63,22 +64,8 @@ __all__ = [
     "subject_windows",
 ]
 
-EXPORT_COLUMNS = (
-    "classification_id",
-    "user_name",
-    "user_id",
-    "user_ip",
-    "workflow_id",
-    "workflow_name",
-    "workflow_version",
-    "created_at",
-    "gold_standard",
-    "expert",
-    "metadata",
-    "annotations",
-    "subject_data",
-    "subject_ids",
-)
+EXPORT_COLUMNS = CLASSIFICATION_COLUMNS
+"""The columns of a Panoptes classification export, in order (the replica's own list)."""
 
 
 @dataclass(frozen=True, slots=True)
