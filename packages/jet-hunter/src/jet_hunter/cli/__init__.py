@@ -104,6 +104,11 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Dask sets its own loggers to INFO (workers registering, clients closing): keep that
+    # chatter for -vv, so errors stay one line and -v shows jet-hunter's own progress
+    chatty = logging.DEBUG if verbose >= 2 else max(level, logging.WARNING)
+    for name in ("distributed", "dask"):
+        logging.getLogger(name).setLevel(chatty)
 
 
 INTERNAL_ERROR = 3
