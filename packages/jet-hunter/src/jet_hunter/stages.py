@@ -47,7 +47,15 @@ from zoo_bridge.upload import UploadOptions, upload_subjects
 from jet_hunter.config import Settings
 from jet_hunter.pipeline import PREPARE_STEPS
 
-__all__ = ["STAGES", "ChainOptions", "ChainSummary", "run_chain", "stage_range", "CATALOGUE_FORMATS", "panoptes_connection"]
+__all__ = [
+    "STAGES",
+    "ChainOptions",
+    "ChainSummary",
+    "run_chain",
+    "stage_range",
+    "CATALOGUE_FORMATS",
+    "panoptes_connection",
+]
 
 log = logging.getLogger(__name__)
 
