@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from jet_hunter import cli
-from jet_hunter.cli import app as types
+from jet_hunter.cli import argtypes as types
 from jet_hunter.cli import main
 from jet_sandbox.hek import HekServer
 from jet_store import HekSearch, Store

@@ -17,7 +17,8 @@ from typing import Any
 from jet_aggregate.config import load_config
 from jet_aggregate.stage import aggregate
 
-from jet_hunter.cli.app import App, common_options, positive_int, workers
+from jet_hunter.cli.app import App, common_options
+from jet_hunter.cli.argtypes import positive_int, workers
 
 __all__ = ["register", "run"]
 

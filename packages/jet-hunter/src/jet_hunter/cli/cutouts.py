@@ -29,17 +29,8 @@ from sdo_cutout import (
     submit_jobs,
 )
 
-from jet_hunter.cli.app import (
-    App,
-    CliUsageError,
-    Reported,
-    add_wave_option,
-    chosen_waves,
-    common_options,
-    number,
-    seconds,
-    workers,
-)
+from jet_hunter.cli.app import App, CliUsageError, Reported, common_options
+from jet_hunter.cli.argtypes import add_wave_option, chosen_waves, number, seconds, workers
 from jet_hunter.pipeline import cutout_clients
 
 __all__ = ["register", "run_request", "run_fetch"]

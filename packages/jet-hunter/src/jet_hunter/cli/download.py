@@ -19,7 +19,8 @@ from typing import Any
 from sdo_cutout.download import DownloadSummary, download_frames
 from sdo_cutout.verify import VerifySummary, verify_frames
 
-from jet_hunter.cli.app import App, Reported, common_options, workers
+from jet_hunter.cli.app import App, Reported, common_options
+from jet_hunter.cli.argtypes import workers
 
 __all__ = ["register", "run_download", "run_verify"]
 

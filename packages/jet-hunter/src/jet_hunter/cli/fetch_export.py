@@ -16,7 +16,8 @@ from typing import Any
 
 from zoo_bridge.fetch import EXPORT_KINDS, fetch_export
 
-from jet_hunter.cli.app import App, common_options, non_negative_float, positive_float, positive_int
+from jet_hunter.cli.app import App, common_options
+from jet_hunter.cli.argtypes import non_negative_float, positive_float, positive_int
 from jet_hunter.stages import panoptes_connection
 
 __all__ = ["register", "run"]

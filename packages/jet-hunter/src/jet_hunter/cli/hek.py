@@ -27,12 +27,10 @@ from hek_client import (
 )
 from jet_store import DEFAULT_LEASE
 
-from jet_hunter.cli.app import (
-    App,
-    Reported,
+from jet_hunter.cli.app import App, Reported, common_options
+from jet_hunter.cli.argtypes import (
     arcsec,
     channel,
-    common_options,
     event_types,
     http_url,
     integer,

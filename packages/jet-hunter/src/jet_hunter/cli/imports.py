@@ -14,7 +14,8 @@ from typing import Any
 
 from zoo_bridge import ImportOptions, ImportSummary, import_classifications, import_subjects, import_workflows
 
-from jet_hunter.cli.app import App, common_options, positive_int
+from jet_hunter.cli.app import App, common_options
+from jet_hunter.cli.argtypes import positive_int
 
 __all__ = ["register", "run_classifications", "run_subjects", "run_workflows", "print_summary"]
 

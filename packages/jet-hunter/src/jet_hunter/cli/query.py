@@ -10,7 +10,8 @@ from jet_store import RECORD_TYPES, BadFilter, to_json_dict
 from jet_store.filters import Condition, parse_where
 from jet_store.records import Record, record_type
 
-from jet_hunter.cli.app import App, common_options, count
+from jet_hunter.cli.app import App, common_options
+from jet_hunter.cli.argtypes import count
 
 __all__ = ["register", "run", "where_from_tokens"]
 

@@ -16,7 +16,8 @@ from typing import Any
 from jet_render.normalize import Normalization
 from jet_render.stage import render_frames
 
-from jet_hunter.cli.app import App, CliUsageError, Reported, common_options, percentile, pixel_size, workers
+from jet_hunter.cli.app import App, CliUsageError, Reported, common_options
+from jet_hunter.cli.argtypes import percentile, pixel_size, workers
 
 __all__ = ["register", "run"]
 

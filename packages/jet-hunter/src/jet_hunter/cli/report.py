@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from jet_hunter.cli.app import App, common_options, path
+from jet_hunter.cli.app import App, common_options
+from jet_hunter.cli.argtypes import path
 from jet_hunter.report import build_report
 
 __all__ = ["register", "run"]

@@ -15,13 +15,11 @@ from typing import Any
 
 from sdo_cutout import BACKENDS
 
-from jet_hunter.cli.app import (
-    App,
-    CliUsageError,
+from jet_hunter.cli.app import App, CliUsageError, common_options
+from jet_hunter.cli.argtypes import (
     add_wave_option,
     channel,
     chosen_waves,
-    common_options,
     event_types,
     integer,
     path,

@@ -36,10 +36,8 @@ from jet_sandbox.panoptes_faults import PanoptesFaults
 from jet_sandbox.server import SandboxServer
 from jet_sandbox.ssw import SswServer
 
-from jet_hunter.cli.app import (
-    App,
-    CliUsageError,
-    common_options,
+from jet_hunter.cli.app import App, CliUsageError, common_options
+from jet_hunter.cli.argtypes import (
     count,
     delay,
     email,

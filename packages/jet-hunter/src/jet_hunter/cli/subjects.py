@@ -15,7 +15,8 @@ from typing import Any
 from zoo_bridge.grouping import GroupingOptions
 from zoo_bridge.subjects import make_subjects
 
-from jet_hunter.cli.app import App, common_options, positive_float, positive_int
+from jet_hunter.cli.app import App, common_options
+from jet_hunter.cli.argtypes import positive_float, positive_int
 
 __all__ = ["register", "run"]
 

@@ -16,7 +16,8 @@ from typing import Any
 
 from zoo_bridge.upload import UploadOptions, upload_subjects
 
-from jet_hunter.cli.app import App, common_options, positive_int, workers
+from jet_hunter.cli.app import App, common_options
+from jet_hunter.cli.argtypes import positive_int, workers
 from jet_hunter.stages import panoptes_connection
 
 __all__ = ["register", "run"]
