@@ -121,11 +121,11 @@ class AsyncHekClient(BaseHekClient):
         Use it with ``contextlib.aclosing`` if you may stop iterating early, so the
         windows still in flight are cancelled at once.
         """
-        todo = list(self.plan(query) if windows is None else windows)
+        pending = list(self.plan(query) if windows is None else windows)
         counter = _Counter()
         semaphore = asyncio.Semaphore(self.concurrency)
         async with self._connection() as client:
-            with progress_bar(len(todo), enabled=progress, desc="HEK", unit="window") as bar:
+            with progress_bar(len(pending), enabled=progress, desc="HEK", unit="window") as bar:
 
                 async def fetch(window: HekQuery) -> WindowResult:
                     async with semaphore:
@@ -133,7 +133,7 @@ class AsyncHekClient(BaseHekClient):
                             client, window, lambda answer: counter.add(answer, bar)
                         )
 
-                tasks = [asyncio.ensure_future(fetch(window)) for window in todo]
+                tasks = [asyncio.ensure_future(fetch(window)) for window in pending]
                 try:
                     for next_done in asyncio.as_completed(tasks):
                         done = await next_done

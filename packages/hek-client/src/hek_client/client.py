@@ -172,23 +172,23 @@ class HekClient(BaseHekClient):
             Show a progress bar over windows (pages and events as postfix) on stderr
             when it is a terminal.
         """
-        todo = list(self.plan(query) if windows is None else windows)
+        pending = list(self.plan(query) if windows is None else windows)
         counter = _Counter()
         with (
             self._connection() as client,
-            progress_bar(len(todo), enabled=progress, desc="HEK", unit="window") as bar,
+            progress_bar(len(pending), enabled=progress, desc="HEK", unit="window") as bar,
         ):
 
             def fetch(window: HekQuery) -> WindowResult:
                 return self._fetch_window(client, window, lambda answer: counter.add(answer, bar))
 
             pool = ThreadPoolExecutor(
-                max_workers=max(1, min(self.concurrency, len(todo))), thread_name_prefix="hek"
+                max_workers=max(1, min(self.concurrency, len(pending))), thread_name_prefix="hek"
             )
             futures: list[Future[WindowResult]] = []
             handed: set[int] = set()
             try:
-                futures = [pool.submit(fetch, window) for window in todo]
+                futures = [pool.submit(fetch, window) for window in pending]
                 for future in as_completed(futures):
                     done = future.result()
                     handed.add(id(future))

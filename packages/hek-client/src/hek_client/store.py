@@ -189,12 +189,12 @@ def plan_windows(
     if refresh:
         return windows, []
     covered = _covered_intervals(store, query, client.base_url)
-    todo: list[HekQuery] = []
+    pending: list[HekQuery] = []
     done: list[HekQuery] = []
     for window in windows:
         inside = any(lo <= window.start and window.end <= hi for lo, hi in covered)
-        (done if inside else todo).append(window)
-    return todo, done
+        (done if inside else pending).append(window)
+    return pending, done
 
 
 @dataclass(frozen=True)
@@ -238,18 +238,18 @@ class _Saver:
     def __call__(self, done: WindowResult) -> None:
         _save_window(self, done)
 
-    def claim(self, todo: list[HekQuery]) -> AbstractContextManager[list[Any]]:
+    def claim(self, pending: list[HekQuery]) -> AbstractContextManager[list[Any]]:
         """Claims on the windows to fetch (renewed while held, released on exit)."""
-        keys = [search_key(w, self.client.base_url) for w in todo]
+        keys = [search_key(w, self.client.base_url) for w in pending]
         o = self.options
         self.store.release_dead_claims(HEK_WINDOWS)  # a killed search's windows, at once
         return self.store.claiming_keys(HEK_WINDOWS, keys, owner=o.owner, lease=o.lease)
 
-    def mine(self, todo: list[HekQuery], won: list[Any]) -> list[HekQuery]:
+    def mine(self, pending: list[HekQuery], won: list[Any]) -> list[HekQuery]:
         """The claimed windows still to fetch: another worker may have finished some meanwhile."""
         held = set(won)
-        claimed = [w for w in todo if search_key(w, self.client.base_url) in held]
-        self.summary.windows_busy = len(todo) - len(claimed)
+        claimed = [w for w in pending if search_key(w, self.client.base_url) in held]
+        self.summary.windows_busy = len(pending) - len(claimed)
         if self.summary.windows_busy:
             log.info(
                 "%d HEK windows are being fetched by another worker; leaving them", self.summary.windows_busy
@@ -310,13 +310,13 @@ def _save_window(saver: _Saver, done: WindowResult) -> None:
 def _start(
     client: BaseHekClient, store: Store, query: HekQuery, options: SaveOptions
 ) -> tuple[list[HekQuery], _Saver]:
-    todo, covered = plan_windows(client, store, query, refresh=options.refresh)
+    pending, covered = plan_windows(client, store, query, refresh=options.refresh)
     if covered:
         log.info(
-            "%d of %d HEK windows already searched; skipping them", len(covered), len(todo) + len(covered)
+            "%d of %d HEK windows already searched; skipping them", len(covered), len(pending) + len(covered)
         )
     settled = (options.now or datetime.now(timezone.utc)) - options.reporting_lag
-    return todo, _Saver(store, client, query, options, settled, SaveSummary(windows_skipped=len(covered)))
+    return pending, _Saver(store, client, query, options, settled, SaveSummary(windows_skipped=len(covered)))
 
 
 def _save_all(windows: Generator[WindowResult, None, None], save: _Saver) -> None:
@@ -386,10 +386,10 @@ def search_and_save(
     Ctrl-C saves the windows that completed, then re-raises.
     """
     opts = options or SaveOptions(refresh=refresh, reporting_lag=reporting_lag)
-    todo, save = _start(client, store, query, opts)
-    if todo:
-        with save.claim(todo) as won:
-            mine = save.mine(todo, won)
+    pending, save = _start(client, store, query, opts)
+    if pending:
+        with save.claim(pending) as won:
+            mine = save.mine(pending, won)
             if mine:
                 _save_all(client.iter_windows(query, windows=mine, progress=progress), save)
     return save.summary
@@ -405,12 +405,12 @@ async def asearch_and_save(
 ) -> SaveSummary:
     """Async :func:`search_and_save` (its options as one :class:`SaveOptions`); the store is
     written from a worker thread."""
-    todo, save = await asyncio.to_thread(_start, client, store, query, options)
-    if todo:
-        holding = save.claim(todo)
+    pending, save = await asyncio.to_thread(_start, client, store, query, options)
+    if pending:
+        holding = save.claim(pending)
         won = await asyncio.to_thread(holding.__enter__)
         try:
-            mine = await asyncio.to_thread(save.mine, todo, won)
+            mine = await asyncio.to_thread(save.mine, pending, won)
             if mine:
                 async for done in client.iter_windows(query, windows=mine, progress=progress):
                     await asyncio.to_thread(save, done)
