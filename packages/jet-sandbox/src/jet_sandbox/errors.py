@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from jet_store.errors import JetHunterError, UserError
 
-__all__ = ["SandboxError", "FaultSpecError", "BadQuery", "RangeNotSatisfiable"]
+__all__ = ["SandboxError", "FaultSpecError", "BadQuery", "RangeNotSatisfiable", "SyntheticAiaError"]
 
 
 class SandboxError(JetHunterError):
@@ -33,3 +33,7 @@ class BadQuery(SandboxError, UserError, ValueError):
 
 class RangeNotSatisfiable(SandboxError, ValueError):
     """A ``Range`` header asks for bytes a file does not have (the replica answers 416)."""
+
+
+class SyntheticAiaError(SandboxError, UserError, ValueError):
+    """A synthetic cutout or jet was asked for with impossible parameters."""

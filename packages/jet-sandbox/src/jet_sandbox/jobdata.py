@@ -36,13 +36,12 @@ from jet_sandbox.aia import (
     FrameTruth,
     JetTruth,
     SyntheticAiaError,
-    TimeLike,
-    _frame_truth,
-    _utc,
     cutout_filename,
     frame_bytes,
     random_jet,
 )
+from jet_sandbox.aia_truth import _frame_truth
+from jet_sandbox.aia_values import TimeLike, _utc
 
 __all__ = ["SyntheticCutout", "SUPPORTED_WAVES", "thin"]
 
