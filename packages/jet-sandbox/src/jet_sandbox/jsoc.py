@@ -106,7 +106,8 @@ from jet_sandbox.errors import BadQuery, SandboxError
 from jet_sandbox.faults import Fault, FaultPlan
 from jet_sandbox.files import FileStore, file_response, not_found
 from jet_sandbox.jobdata import SUPPORTED_WAVES, SyntheticCutout
-from jet_sandbox.server import Request, Response, Route, SandboxServer, _seconds_header, as_fault_plan
+from jet_sandbox.server import Request, Response, Route, SandboxServer, as_fault_plan
+from jet_sandbox.server_faults import _seconds_header, error_page
 
 __all__ = [
     "JsocServer",
@@ -545,7 +546,7 @@ class JsocServer(SandboxServer):
             "JSOC replica: %s has more than %d requests in flight", request.client, self.max_connections
         )
         return Response.html(
-            self._error_page(429),
+            error_page(429, self.port),
             status=429,
             headers=[("Retry-After", _seconds_header(self.busy_retry_after))],
         )
