@@ -86,21 +86,44 @@ from __future__ import annotations
 import dataclasses
 import html
 import logging
-import math
 import os
-import random
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
-from jet_sandbox.aia import CutoutTruth, SyntheticAiaError, list_filename
+from jet_sandbox.aia import CutoutTruth, SyntheticAiaError
 from jet_sandbox.errors import BadQuery, SandboxError
 from jet_sandbox.faults import Fault, FaultPlan
 from jet_sandbox.files import CHUNK_SIZE, FileStore, ServedFile, file_response, not_found, safe_parts
-from jet_sandbox.jobdata import SUPPORTED_WAVES, SyntheticCutout
+from jet_sandbox.jobdata import SyntheticCutout
 from jet_sandbox.server import Request, Response, Route, SandboxServer, as_fault_plan
+from jet_sandbox.ssw_job import (
+    _BAIT_PREFIX,
+    _REQUIRED,
+    AIA_START,
+    DATA_PATH,
+    DATA_PATHS,
+    MALICIOUS_LINES,
+    MAX_FOV,
+    MAX_WINDOW,
+    READY_MARKER,
+    REMOTE_DATA_DIR,
+    SUBMIT_PATH,
+    TIME_FORMAT,
+    SswJob,
+    _job_id,
+    _number,
+    _time,
+    _waves,
+)
+from jet_sandbox.ssw_pages import (
+    _BUILDING_PAGE,
+    _ERROR_PAGE,
+    _SUBMIT_ANSWER,
+    index_page,
+    list_text,
+)
 
 __all__ = [
     "SswServer",
@@ -115,179 +138,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-SUBMIT_PATH = "/cgi-ssw/ssw_service_track_fov.sh"
-"""Path of the submit CGI."""
-DATA_PATH = "/solarsoft/archive/sdo/media/ssw/ssw_client/data/"
-"""Path of the job folders' base (:attr:`SswServer.data_url`)."""
-DATA_PATHS = (
-    DATA_PATH,
-    "/solarsoft//archive/sdo/media/ssw/ssw_client/data/",
-    "/sdomedia/ssw/media/ssw/ssw_client/data/",
-)
-"""Every path the job folders answer under (the real URL's spelling, and the older mirror's)."""
-REMOTE_DATA_DIR = "/archive/sdo/media/ssw/ssw_client/data/"
-"""Where the real service keeps job folders on its disk (the paths in ``.list`` files)."""
-READY_MARKER = "Per-Wave file lists"
-"""What a finished job's index says."""
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
-"""How the service writes ``starttime``/``endtime``."""
-MAX_WINDOW = timedelta(days=1)
-"""Longest window a job may ask for."""
-AIA_START = datetime(2010, 5, 13, tzinfo=UTC)
-"""The first day of AIA science data."""
-MAX_FOV = 2500.0
-"""Largest field of view (arcsec) a job may ask for."""
-
-MALICIOUS_LINES = (
-    "../../ssw_cutout_evil_AIA_{wave}_.fts",
-    "/etc/passwd",
-    "C:\\ssw_cutout_evil_AIA_{wave}_.fts",
-    "..\\..\\ssw_cutout_evil_AIA_{wave}_.fts",
-    REMOTE_DATA_DIR + "{job}/../../../../../tmp/ssw_cutout_evil_AIA_{wave}_.fts",
-    "..",
-    "%2e%2e%2fssw_cutout_evil_AIA_{wave}_.fts",
-    "ssw_cutout_evil_AIA_{wave}_.fts\x00.txt",
-    "   ",
-)
-"""Lines added to every ``.list`` of a malicious job (``{job}``, ``{wave}`` filled in)."""
-
-_BAIT_PREFIX = "ssw_cutout_evil"
-_REQUIRED = ("xcen", "ycen", "fovx", "fovy", "starttime", "endtime", "waves")
-
-_ERROR_PAGE = """<html>
-<head><title>SSW Service -- error</title></head>
-<body>
-<h2>ssw_service_track_fov: request not queued</h2>
-<p><b>Error:</b> {message}</p>
-<p>Usage: ssw_service_track_fov.sh?xcen=X&amp;ycen=Y&amp;fovx=FX&amp;fovy=FY&amp;starttime=T0&amp;endtime=T1
-&amp;waves=W1,W2[&amp;max_frames=N][&amp;notrack=1][&amp;queue_job=1]</p>
-</body>
-</html>
-"""
-
-_SUBMIT_ANSWER = """<!-- ssw_service_track_fov.sh: job queued -->
-<ssw_service>
-<param name="JobID">{job}</param>
-<param name="Status">queued</param>
-<param name="Service">ssw_service_track_fov</param>
-<param name="Waves">{waves}</param>
-<param name="JobURL">{url}</param>
-</ssw_service>
-"""
-
-_BUILDING_PAGE = """<html>
-<head><title>SSW Cutout Service -- {job}</title></head>
-<body>
-<h2>SSW Cutout Service: job {job}</h2>
-<p>Status: running; cutouts are being made, this page is updated when they are done.</p>
-</body>
-</html>
-"""
-
-_INDEX_PAGE = """<html>
-<head><title>SSW Cutout Service -- {job}</title></head>
-<body>
-<h2>SSW Cutout Service: job {job}</h2>
-<p>Request: {request}</p>
-<p>Status: done; {count} FITS files.</p>
-<h3>{marker}</h3>
-<ul>
-{lists}
-</ul>
-<h3>FITS files</h3>
-<ul>
-{files}
-</ul>
-</body>
-</html>
-"""
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class SswJob:
-    """One submitted job.
-
-    Attributes
-    ----------
-    job_id
-        The JobID answered.
-    params
-        The submit parameters, as sent (first value of each).
-    cutout
-        Its synthetic data (spec, jet, frames).
-    max_frames
-        The frames-per-wavelength limit applied (request and server cap), or None.
-    submitted
-        POSIX seconds of the submission (``Last-Modified`` of its files).
-    """
-
-    job_id: str
-    params: Mapping[str, str]
-    cutout: SyntheticCutout
-    max_frames: int | None
-    submitted: float
-
-    @property
-    def waves(self) -> tuple[int, ...]:
-        """The wavelengths, in request order."""
-        return self.cutout.waves
-
-    def list_name(self, wave: int) -> str:
-        """Name of the ``.list`` of one wavelength."""
-        return list_filename(self.cutout.spec.start_time, wave)
-
-    def file_names(self, wave: int | None = None) -> list[str]:
-        """Names of the FITS files (of one wavelength, or all), in listing order."""
-        return [self.cutout.ssw_name(w, t) for w, t in self.cutout.frames if wave is None or w == wave]
-
-
-def _job_id(seed: int, counter: int) -> str:
-    """``ssw_service_YYMMDD_HHMMSS_PID`` from a fictitious clock and a seeded process id."""
-    clock = datetime(2015, 1, 13, 12, 4, 34) + timedelta(days=seed % 997, seconds=41 * (counter - 1))
-    pid = random.Random(f"jet_sandbox.ssw.job:{seed}:{counter}").randrange(10000, 100000)
-    return f"ssw_service_{clock:%y%m%d_%H%M%S}_{pid}"
-
-
-def _number(params: Mapping[str, str], name: str) -> float:
-    text = params.get(name, "").strip()
-    try:
-        value = float(text)
-    except ValueError:
-        raise BadQuery(f"{name}={text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise BadQuery(f"{name}={text!r} is not a finite number")
-    return value
-
-
-def _time(params: Mapping[str, str], name: str) -> datetime:
-    text = params.get(name, "").strip()
-    clean = text[:-1] if text.endswith(("Z", "z")) else text
-    try:
-        moment = datetime.fromisoformat(clean)
-    except ValueError:
-        raise BadQuery(f"{name}={text!r} is not a time like 2012-07-08T13:05:00") from None
-    if "T" not in clean and " " not in clean:
-        raise BadQuery(f"{name}={text!r} has no time of day (use {TIME_FORMAT})")
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _waves(text: str) -> tuple[int, ...]:
-    waves: list[int] = []
-    for item in text.split(","):
-        item = item.strip()
-        if not item:
-            continue
-        if not item.isdigit():
-            raise BadQuery(f"waves={text!r}: {item!r} is not a wavelength")
-        wave = int(item)
-        if wave not in SUPPORTED_WAVES:
-            known = ", ".join(str(w) for w in SUPPORTED_WAVES)
-            raise BadQuery(f"wavelength {wave} is not available (this service makes {known})")
-        waves.append(wave)
-    if not waves:
-        raise BadQuery("waves is empty")
-    return tuple(dict.fromkeys(waves))
 
 
 class SswServer(SandboxServer):
@@ -577,7 +427,9 @@ class SswServer(SandboxServer):
             for wave in job.waves:
                 if job.list_name(wave) == name:
                     served = ServedFile.from_bytes(
-                        self._list_text(job, wave).encode(), name=name, last_modified=job.submitted
+                        list_text(job, wave, malicious=self.is_malicious(job.job_id)).encode(),
+                        name=name,
+                        last_modified=job.submitted,
                     )
                     return file_response(request, served)
         if self.is_malicious(job.job_id) and name == "passwd":
@@ -595,30 +447,7 @@ class SswServer(SandboxServer):
             return not_found(request.path)
         if not ready:
             return Response.html(_BUILDING_PAGE.format(job=job.job_id))
-        return Response.html(self._index(job))
-
-    def _index(self, job: SswJob) -> str:
-        lists = "\n".join(
-            f'<li><a href="{job.list_name(w)}">AIA {w}</a> ({len(job.file_names(w))} files)</li>'
-            for w in job.waves
-        )
-        files = "\n".join(f'<li><a href="{n}">{n}</a></li>' for n in job.file_names())
-        shown = ("xcen", "ycen", "fovx", "fovy", "starttime", "endtime", "waves", "max_frames")
-        request = " ".join(f"{k}={html.escape(job.params[k])}" for k in shown if k in job.params)
-        return _INDEX_PAGE.format(
-            job=job.job_id,
-            request=request,
-            count=len(job.cutout.frames),
-            marker=READY_MARKER,
-            lists=lists,
-            files=files,
-        )
-
-    def _list_text(self, job: SswJob, wave: int) -> str:
-        lines = [f"{REMOTE_DATA_DIR}{job.job_id}/{name}" for name in job.file_names(wave)]
-        if self.is_malicious(job.job_id):
-            lines += [line.format(job=job.job_id, wave=wave) for line in MALICIOUS_LINES]
-        return "\n".join(lines) + "\n"
+        return Response.html(index_page(job))
 
     def _fits(self, request: Request) -> Response:
         job, rest = self._locate(request)

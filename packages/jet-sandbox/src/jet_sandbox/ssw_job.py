@@ -1,0 +1,172 @@
+"""What an SSW cutout job is: the service's paths and limits, its submit parameters read, the job record."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import random
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+
+from jet_sandbox.aia import list_filename
+from jet_sandbox.errors import BadQuery
+from jet_sandbox.jobdata import SUPPORTED_WAVES, SyntheticCutout
+
+__all__ = [
+    "SswJob",
+    "SUBMIT_PATH",
+    "DATA_PATH",
+    "DATA_PATHS",
+    "REMOTE_DATA_DIR",
+    "READY_MARKER",
+    "MALICIOUS_LINES",
+    "TIME_FORMAT",
+    "AIA_START",
+    "MAX_FOV",
+    "MAX_WINDOW",
+]
+
+SUBMIT_PATH = "/cgi-ssw/ssw_service_track_fov.sh"
+"""Path of the submit CGI."""
+
+
+DATA_PATH = "/solarsoft/archive/sdo/media/ssw/ssw_client/data/"
+"""Path of the job folders' base (:attr:`SswServer.data_url`)."""
+
+
+DATA_PATHS = (
+    DATA_PATH,
+    "/solarsoft//archive/sdo/media/ssw/ssw_client/data/",
+    "/sdomedia/ssw/media/ssw/ssw_client/data/",
+)
+"""Every path the job folders answer under (the real URL's spelling, and the older mirror's)."""
+
+
+REMOTE_DATA_DIR = "/archive/sdo/media/ssw/ssw_client/data/"
+"""Where the real service keeps job folders on its disk (the paths in ``.list`` files)."""
+
+
+READY_MARKER = "Per-Wave file lists"
+"""What a finished job's index says."""
+
+
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
+"""How the service writes ``starttime``/``endtime``."""
+
+
+MAX_WINDOW = timedelta(days=1)
+"""Longest window a job may ask for."""
+
+
+AIA_START = datetime(2010, 5, 13, tzinfo=UTC)
+"""The first day of AIA science data."""
+
+
+MAX_FOV = 2500.0
+"""Largest field of view (arcsec) a job may ask for."""
+
+
+MALICIOUS_LINES = (
+    "../../ssw_cutout_evil_AIA_{wave}_.fts",
+    "/etc/passwd",
+    "C:\\ssw_cutout_evil_AIA_{wave}_.fts",
+    "..\\..\\ssw_cutout_evil_AIA_{wave}_.fts",
+    REMOTE_DATA_DIR + "{job}/../../../../../tmp/ssw_cutout_evil_AIA_{wave}_.fts",
+    "..",
+    "%2e%2e%2fssw_cutout_evil_AIA_{wave}_.fts",
+    "ssw_cutout_evil_AIA_{wave}_.fts\x00.txt",
+    "   ",
+)
+"""Lines added to every ``.list`` of a malicious job (``{job}``, ``{wave}`` filled in)."""
+
+
+_BAIT_PREFIX = "ssw_cutout_evil"
+
+
+_REQUIRED = ("xcen", "ycen", "fovx", "fovy", "starttime", "endtime", "waves")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SswJob:
+    """One submitted job.
+
+    Attributes
+    ----------
+    job_id
+        The JobID answered.
+    params
+        The submit parameters, as sent (first value of each).
+    cutout
+        Its synthetic data (spec, jet, frames).
+    max_frames
+        The frames-per-wavelength limit applied (request and server cap), or None.
+    submitted
+        POSIX seconds of the submission (``Last-Modified`` of its files).
+    """
+
+    job_id: str
+    params: Mapping[str, str]
+    cutout: SyntheticCutout
+    max_frames: int | None
+    submitted: float
+
+    @property
+    def waves(self) -> tuple[int, ...]:
+        """The wavelengths, in request order."""
+        return self.cutout.waves
+
+    def list_name(self, wave: int) -> str:
+        """Name of the ``.list`` of one wavelength."""
+        return list_filename(self.cutout.spec.start_time, wave)
+
+    def file_names(self, wave: int | None = None) -> list[str]:
+        """Names of the FITS files (of one wavelength, or all), in listing order."""
+        return [self.cutout.ssw_name(w, t) for w, t in self.cutout.frames if wave is None or w == wave]
+
+
+def _job_id(seed: int, counter: int) -> str:
+    """``ssw_service_YYMMDD_HHMMSS_PID`` from a fictitious clock and a seeded process id."""
+    clock = datetime(2015, 1, 13, 12, 4, 34) + timedelta(days=seed % 997, seconds=41 * (counter - 1))
+    pid = random.Random(f"jet_sandbox.ssw.job:{seed}:{counter}").randrange(10000, 100000)
+    return f"ssw_service_{clock:%y%m%d_%H%M%S}_{pid}"
+
+
+def _number(params: Mapping[str, str], name: str) -> float:
+    text = params.get(name, "").strip()
+    try:
+        value = float(text)
+    except ValueError:
+        raise BadQuery(f"{name}={text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise BadQuery(f"{name}={text!r} is not a finite number")
+    return value
+
+
+def _time(params: Mapping[str, str], name: str) -> datetime:
+    text = params.get(name, "").strip()
+    clean = text[:-1] if text.endswith(("Z", "z")) else text
+    try:
+        moment = datetime.fromisoformat(clean)
+    except ValueError:
+        raise BadQuery(f"{name}={text!r} is not a time like 2012-07-08T13:05:00") from None
+    if "T" not in clean and " " not in clean:
+        raise BadQuery(f"{name}={text!r} has no time of day (use {TIME_FORMAT})")
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _waves(text: str) -> tuple[int, ...]:
+    waves: list[int] = []
+    for item in text.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        if not item.isdigit():
+            raise BadQuery(f"waves={text!r}: {item!r} is not a wavelength")
+        wave = int(item)
+        if wave not in SUPPORTED_WAVES:
+            known = ", ".join(str(w) for w in SUPPORTED_WAVES)
+            raise BadQuery(f"wavelength {wave} is not available (this service makes {known})")
+        waves.append(wave)
+    if not waves:
+        raise BadQuery("waves is empty")
+    return tuple(dict.fromkeys(waves))
