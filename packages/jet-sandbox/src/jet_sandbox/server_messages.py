@@ -14,7 +14,7 @@ from typing import Any
 
 from jet_sandbox.faults import TRANSPORT_KINDS, FaultPlan
 
-__all__ = ["Route", "Request", "Response", "StreamBody", "LoggedRequest"]
+__all__ = ["SuffixMatch", "Route", "Request", "Response", "StreamBody", "LoggedRequest"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -273,3 +273,23 @@ class LoggedRequest:
         False
         """
         return self.method == "GET" and self.status == 200 and self.sent_bytes == self.body_bytes
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SuffixMatch:
+    """Path predicate for :attr:`Route.match`: below ``base`` and ending with one of ``suffixes``.
+
+    The suffixes are compared case-insensitively.
+
+    Examples
+    --------
+    >>> match = SuffixMatch("/data/", (".fts", ".fits"))
+    >>> match("/data/job/a.FTS"), match("/data/job/a.list"), match("/other/a.fts")
+    (True, False, False)
+    """
+
+    base: str
+    suffixes: tuple[str, ...]
+
+    def __call__(self, path: str) -> bool:
+        return path.startswith(self.base) and path.lower().endswith(self.suffixes)

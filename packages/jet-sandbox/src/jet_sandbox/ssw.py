@@ -11,26 +11,8 @@ the job folders (``JET_HUNTER_SSW_DATA_URL``)::
 
 From a shell: ``jet-hunter sandbox serve ssw --pending-polls 3 --fault 503:1``.
 
-The protocol (as the real service at www.lmsal.com)
--------------------------------------------------------
-1. ``GET /cgi-ssw/ssw_service_track_fov.sh?xcen=..&ycen=..&fovx=..&fovy=..&starttime=..
-   &endtime=..&waves=171,304&max_frames=..&notrack=1&queue_job=1`` answers text holding
-   ``<param name="JobID">ssw_service_150113_120434_79087</param>``. Job ids come from a
-   counter and the seed (``ssw_service_YYMMDD_HHMMSS_PID``, a fictitious submission
-   clock), so a run is reproducible. A missing or bad parameter gets an HTML error
-   page (status 200, as from the real CGI) without a JobID.
-2. The job folder ``{data_url}{job}/`` answers 404 to the first ``pending_polls``
-   polls, then a page without "Per-Wave file lists" to the next ``building_polls``
-   ones, then the HTML index: "Per-Wave file lists" with one link per wavelength to
-   ``ssw_cutout_<start>_AIA_<wave>_.list``, and links to the FITS files. Files of a job
-   not ready yet are 404; the folder URL without its final ``/`` is redirected (301).
-3. Each ``.list`` holds one absolute path of the service's disk per line
-   (``/archive/sdo/media/ssw/ssw_client/data/<job>/ssw_cutout_..._AIA_304_.fts``); the
-   file URL is the job folder plus the basename.
-
-Paths: the data folders answer under ``/solarsoft/archive/sdo/media/ssw/ssw_client/data/``
-(:attr:`SswServer.data_url`), the real URL's double-slash spelling
-``/solarsoft//archive/...``, and the older mirror's ``/sdomedia/ssw/media/ssw/ssw_client/data/``.
+The protocol, as the real service at www.lmsal.com answers it, and the paths the job folders
+answer under are described in :mod:`jet_sandbox.ssw_job`.
 
 Data: the frames are synthetic AIA cutouts (:mod:`jet_sandbox.aia`) of the requested
 centre, field of view, window and wavelengths, on AIA's 12 s grid, thinned evenly to at
@@ -83,7 +65,6 @@ b'SIMPLE  ='
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import logging
 import os
@@ -98,24 +79,19 @@ from jet_sandbox.faults import Fault, FaultPlan
 from jet_sandbox.files import CHUNK_SIZE, FileStore, ServedFile, file_response, not_found, safe_parts
 from jet_sandbox.jobdata import SyntheticCutout
 from jet_sandbox.server import Request, Response, Route, SandboxServer, as_fault_plan
+from jet_sandbox.server_messages import SuffixMatch
 from jet_sandbox.ssw_job import (
     _BAIT_PREFIX,
-    _REQUIRED,
-    AIA_START,
     DATA_PATH,
     DATA_PATHS,
     MALICIOUS_LINES,
-    MAX_FOV,
-    MAX_WINDOW,
     READY_MARKER,
     REMOTE_DATA_DIR,
     SUBMIT_PATH,
     TIME_FORMAT,
     SswJob,
     _job_id,
-    _number,
-    _time,
-    _waves,
+    read_submit,
 )
 from jet_sandbox.ssw_pages import (
     _BUILDING_PAGE,
@@ -309,42 +285,19 @@ class SswServer(SandboxServer):
         >>> job.job_id, len(job.file_names()), job.list_name(304)
         ('ssw_service_150113_120434_63871', 5, 'ssw_cutout_20120708_130500_AIA_304_.list')
         """
-        missing = [name for name in _REQUIRED if not params.get(name, "").strip()]
-        if missing:
-            raise BadQuery(f"missing required parameter(s): {', '.join(missing)}")
-        xcen, ycen = _number(params, "xcen"), _number(params, "ycen")
-        fovx, fovy = _number(params, "fovx"), _number(params, "fovy")
-        for name, fov in (("fovx", fovx), ("fovy", fovy)):
-            if not 0 < fov <= MAX_FOV:
-                raise BadQuery(f"{name}={fov:g} must be in (0, {MAX_FOV:g}] arcsec")
-        start, end = _time(params, "starttime"), _time(params, "endtime")
-        if end <= start:
-            raise BadQuery(f"endtime {end:{TIME_FORMAT}} is not after starttime {start:{TIME_FORMAT}}")
-        if end - start > MAX_WINDOW:
-            raise BadQuery(f"the window {end - start} is longer than the {MAX_WINDOW} a job may ask for")
-        if start < AIA_START:
-            raise BadQuery(f"no AIA data before {AIA_START:%Y-%m-%d}")
-        waves = _waves(params["waves"])
-        max_frames: int | None = None
-        if params.get("max_frames", "").strip():
-            text = params["max_frames"].strip()
-            if not text.isdigit() or int(text) < 1:
-                raise BadQuery(f"max_frames={text!r} is not a positive whole number")
-            max_frames = int(text)
-        if self.max_frames_cap is not None:
-            max_frames = self.max_frames_cap if max_frames is None else min(max_frames, self.max_frames_cap)
+        asked = read_submit(params, max_frames_cap=self.max_frames_cap)
         try:
             cutout = SyntheticCutout.build(
-                xcen=xcen,
-                ycen=ycen,
-                fovx=fovx,
-                fovy=fovy,
-                start=start,
-                end=end,
-                waves=waves,
+                xcen=asked.xcen,
+                ycen=asked.ycen,
+                fovx=asked.fovx,
+                fovy=asked.fovy,
+                start=asked.start,
+                end=asked.end,
+                waves=asked.waves,
                 seed=self.seed,
                 shape=self.shape,
-                max_frames=max_frames,
+                max_frames=asked.max_frames,
             )
         except SyntheticAiaError as err:
             raise BadQuery(str(err)) from None
@@ -353,14 +306,14 @@ class SswServer(SandboxServer):
         with self._state:
             self._submitted += 1
             job_id = _job_id(self.seed, self._submitted)
-            job = SswJob(job_id, dict(params), cutout, max_frames, float(int(time.time())))
+            job = SswJob(job_id, dict(params), cutout, asked.max_frames, float(int(time.time())))
             self._jobs[job_id] = job
             self._polls[job_id] = 0
         for wave, moment in cutout.frames:
             name = f"{cutout.key}/{cutout.ssw_name(wave, moment)}"
             if name not in self.store:
                 self.store.add(name, cutout.maker(wave, moment), last_modified=job.submitted)
-        logger.info("SSW job %s queued: %d frames of %s", job_id, len(cutout.frames), waves)
+        logger.info("SSW job %s queued: %d frames of %s", job_id, len(cutout.frames), asked.waves)
         return job
 
     # -- HTTP ----------------------------------------------------------------------------
@@ -370,8 +323,8 @@ class SswServer(SandboxServer):
         routes = [Route(SUBMIT_PATH, self._submit_page)]
         for base in DATA_PATHS:
             routes += [
-                Route(base, self._fits, match=_under(base, (".fts", ".fits")), faults=self.file_plan),
-                Route(base, self._truth_file, match=_under(base, ("/truth.json",)), accepts=frozenset()),
+                Route(base, self._fits, match=SuffixMatch(base, (".fts", ".fits")), faults=self.file_plan),
+                Route(base, self._truth_file, match=SuffixMatch(base, ("/truth.json",)), accepts=frozenset()),
                 Route(base, self._folder, prefix=True),
             ]
         return routes
@@ -468,18 +421,3 @@ class SswServer(SandboxServer):
             job.cutout.truth_json(), name="truth.json", last_modified=job.submitted
         )
         return file_response(request, served)
-
-
-def _under(base: str, suffixes: tuple[str, ...]) -> _Suffix:
-    return _Suffix(base, suffixes)
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Suffix:
-    """Path predicate: below ``base`` and ending with one of ``suffixes`` (case-insensitive)."""
-
-    base: str
-    suffixes: tuple[str, ...]
-
-    def __call__(self, path: str) -> bool:
-        return path.startswith(self.base) and path.lower().endswith(self.suffixes)

@@ -1,4 +1,26 @@
-"""What an SSW cutout job is: the service's paths and limits, its submit parameters read, the job record."""
+"""What an SSW cutout job is: the service's paths and limits, its submit parameters read, the job record.
+
+The protocol (as the real service at www.lmsal.com)
+-------------------------------------------------------
+1. ``GET /cgi-ssw/ssw_service_track_fov.sh?xcen=..&ycen=..&fovx=..&fovy=..&starttime=..
+   &endtime=..&waves=171,304&max_frames=..&notrack=1&queue_job=1`` answers text holding
+   ``<param name="JobID">ssw_service_150113_120434_79087</param>``. Job ids come from a
+   counter and the seed (``ssw_service_YYMMDD_HHMMSS_PID``, a fictitious submission
+   clock), so a run is reproducible. A missing or bad parameter gets an HTML error
+   page (status 200, as from the real CGI) without a JobID.
+2. The job folder ``{data_url}{job}/`` answers 404 to the first ``pending_polls``
+   polls, then a page without "Per-Wave file lists" to the next ``building_polls``
+   ones, then the HTML index: "Per-Wave file lists" with one link per wavelength to
+   ``ssw_cutout_<start>_AIA_<wave>_.list``, and links to the FITS files. Files of a job
+   not ready yet are 404; the folder URL without its final ``/`` is redirected (301).
+3. Each ``.list`` holds one absolute path of the service's disk per line
+   (``/archive/sdo/media/ssw/ssw_client/data/<job>/ssw_cutout_..._AIA_304_.fts``); the
+   file URL is the job folder plus the basename.
+
+Paths: the data folders answer under ``/solarsoft/archive/sdo/media/ssw/ssw_client/data/``
+(:attr:`SswServer.data_url`), the real URL's double-slash spelling
+``/solarsoft//archive/...``, and the older mirror's ``/sdomedia/ssw/media/ssw/ssw_client/data/``.
+"""
 
 from __future__ import annotations
 
@@ -170,3 +192,63 @@ def _waves(text: str) -> tuple[int, ...]:
     if not waves:
         raise BadQuery("waves is empty")
     return tuple(dict.fromkeys(waves))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SubmitRequest:
+    """What a submit asks for, read and checked: centre and field of view (arcsec), window, channels.
+
+    ``max_frames`` is the frames-per-wavelength limit (the request's and the server's cap), or None.
+    """
+
+    xcen: float
+    ycen: float
+    fovx: float
+    fovy: float
+    start: datetime
+    end: datetime
+    waves: tuple[int, ...]
+    max_frames: int | None
+
+
+def read_submit(params: Mapping[str, str], *, max_frames_cap: int | None = None) -> SubmitRequest:
+    """Read and check the submit CGI's parameters (first value of each).
+
+    Raises
+    ------
+    BadQuery
+        For a missing or bad parameter (the CGI answers an HTML error page).
+
+    Examples
+    --------
+    >>> asked = read_submit({"xcen": "0", "ycen": "0", "fovx": "60", "fovy": "60", "waves": "304,171",
+    ...                      "starttime": "2012-07-08T13:05:00", "endtime": "2012-07-08T13:06:00",
+    ...                      "max_frames": "9"}, max_frames_cap=5)
+    >>> asked.waves, asked.max_frames, asked.end - asked.start
+    ((304, 171), 5, datetime.timedelta(seconds=60))
+    """
+    missing = [name for name in _REQUIRED if not params.get(name, "").strip()]
+    if missing:
+        raise BadQuery(f"missing required parameter(s): {', '.join(missing)}")
+    xcen, ycen = _number(params, "xcen"), _number(params, "ycen")
+    fovx, fovy = _number(params, "fovx"), _number(params, "fovy")
+    for name, fov in (("fovx", fovx), ("fovy", fovy)):
+        if not 0 < fov <= MAX_FOV:
+            raise BadQuery(f"{name}={fov:g} must be in (0, {MAX_FOV:g}] arcsec")
+    start, end = _time(params, "starttime"), _time(params, "endtime")
+    if end <= start:
+        raise BadQuery(f"endtime {end:{TIME_FORMAT}} is not after starttime {start:{TIME_FORMAT}}")
+    if end - start > MAX_WINDOW:
+        raise BadQuery(f"the window {end - start} is longer than the {MAX_WINDOW} a job may ask for")
+    if start < AIA_START:
+        raise BadQuery(f"no AIA data before {AIA_START:%Y-%m-%d}")
+    waves = _waves(params["waves"])
+    max_frames: int | None = None
+    if params.get("max_frames", "").strip():
+        text = params["max_frames"].strip()
+        if not text.isdigit() or int(text) < 1:
+            raise BadQuery(f"max_frames={text!r} is not a positive whole number")
+        max_frames = int(text)
+    if max_frames_cap is not None:
+        max_frames = max_frames_cap if max_frames is None else min(max_frames, max_frames_cap)
+    return SubmitRequest(xcen, ycen, fovx, fovy, start, end, waves, max_frames)
