@@ -25,14 +25,14 @@ True
 from __future__ import annotations
 
 import dataclasses
-import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
-from functools import lru_cache
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from jet_sandbox.errors import BadQuery
+from jet_sandbox.hek_filters import OPS, AttributeFilter, _number, filters_from
+from jet_sandbox.hek_times import event_times, format_time, to_utc
 
 __all__ = [
     "HekQuery",
@@ -45,165 +45,11 @@ __all__ = [
     "event_times",
 ]
 
-OPS: tuple[str, ...] = ("=", "!=", "<", "<=", ">", ">=", "like")
-"""The attribute-filter operators HEK accepts."""
-
 DEFAULT_LIMIT = 100
 """Page size when a query gives no ``result_limit``."""
 
+
 _PARAM_RE = re.compile(r"^param(\d+)$")
-
-
-def to_utc(value: Any) -> datetime:
-    """A UTC-aware datetime from a datetime, an ISO string or an astropy ``Time``.
-
-    Naive datetimes and strings without a zone are taken as UTC. Accepts HEK's
-    ``YYYY-MM-DDTHH:MM:SS`` and also ``YYYY/MM/DD HH:MM:SS`` and a trailing ``Z``.
-
-    Raises
-    ------
-    ValueError
-        If the value is not a time.
-
-    Examples
-    --------
-    >>> to_utc("2010-06-01T00:00:00")
-    datetime.datetime(2010, 6, 1, 0, 0, tzinfo=datetime.timezone.utc)
-    >>> to_utc("2010/06/01 12:30:00Z").hour
-    12
-    """
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str):
-        text = value.strip().replace("/", "-")
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        moment = datetime.fromisoformat(text)
-    elif hasattr(value, "to_datetime") and type(value).__module__.startswith("astropy"):
-        moment = value.utc.to_datetime(timezone=UTC)
-    else:
-        raise ValueError(f"not a time: {value!r}")
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def format_time(moment: datetime) -> str:
-    """HEK's time format, ``YYYY-MM-DDTHH:MM:SS`` (UTC).
-
-    Examples
-    --------
-    >>> format_time(to_utc("2010-06-01 01:02:03.9"))
-    '2010-06-01T01:02:03'
-    """
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-
-
-@lru_cache(maxsize=4096)
-def _parse_event_time(text: str) -> datetime | None:
-    try:
-        return to_utc(text)
-    except ValueError:
-        return None
-
-
-def event_times(event: Mapping[str, Any]) -> tuple[datetime, datetime] | None:
-    """An event's (start, end), end defaulting to start; None if the start is unusable.
-
-    Examples
-    --------
-    >>> event_times({"event_starttime": "2010-06-04T09:21:47", "event_endtime": ""})[1].minute
-    21
-    """
-    start = event.get("event_starttime")
-    begin = _parse_event_time(start) if isinstance(start, str) else None
-    if begin is None:
-        return None
-    end = event.get("event_endtime")
-    finish = _parse_event_time(end) if isinstance(end, str) and end else None
-    return begin, max(begin, finish) if finish is not None else begin
-
-
-def _number(value: Any) -> float | None:
-    """A finite number from an int, float or numeric string; None otherwise."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            return None
-    else:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-@lru_cache(maxsize=256)
-def _like(pattern: str) -> re.Pattern[str]:
-    parts = ("." if ch == "_" else ".*" if ch == "%" else re.escape(ch) for ch in pattern)
-    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class AttributeFilter:
-    """One ``paramN/opN/valueN`` condition.
-
-    Numbers compare as numbers when both sides are numeric (``"304"`` equals ``304``);
-    otherwise text compares case-insensitively. ``like`` is SQL LIKE (``%`` any run,
-    ``_`` one character), case-insensitive. A missing or null field never matches.
-
-    Examples
-    --------
-    >>> AttributeFilter("obs_channelid", "=", "304").matches({"obs_channelid": "304"})
-    True
-    >>> AttributeFilter("hpc_x", ">=", "900").matches({"hpc_x": 933})
-    True
-    >>> AttributeFilter("frm_name", "like", "%SAINZ%").matches({"frm_name": "asainz"})
-    True
-    >>> AttributeFilter("event_peaktime", "!=", "x").matches({"event_peaktime": None})
-    False
-    """
-
-    param: str
-    op: str
-    value: str
-
-    def __post_init__(self) -> None:
-        op = self.op.strip().lower()
-        if op not in OPS:
-            raise BadQuery(f"unknown operator {self.op!r} for {self.param}; use one of {' '.join(OPS)}")
-        object.__setattr__(self, "op", op)
-
-    def matches(self, event: Mapping[str, Any]) -> bool:
-        """Whether ``event`` satisfies the condition."""
-        actual = event.get(self.param)
-        if actual is None or isinstance(actual, list | dict):
-            return False
-        if self.op == "like":
-            return _like(self.value).fullmatch(_text(actual)) is not None
-        left: Any = _number(actual)
-        right: Any = _number(self.value)
-        if left is None or right is None:
-            left, right = _text(actual).casefold(), self.value.casefold()
-        match self.op:
-            case "=":
-                return bool(left == right)
-            case "!=":
-                return bool(left != right)
-            case "<":
-                return bool(left < right)
-            case "<=":
-                return bool(left <= right)
-            case ">":
-                return bool(left > right)
-            case _:
-                return bool(left >= right)
 
 
 def _required(params: Mapping[str, str], name: str) -> str:
@@ -430,21 +276,3 @@ class HekQuery:
             return dict(event)
         keep = set(self.fields) | {"kb_archivid"}
         return {k: v for k, v in event.items() if k in keep}
-
-
-def filters_from(items: Iterable[AttributeFilter | Sequence[str]]) -> tuple[AttributeFilter, ...]:
-    """Attribute filters from filters or ``(param, op, value)`` triples.
-
-    Examples
-    --------
-    >>> filters_from([("obs_channelid", "=", "304")])
-    (AttributeFilter(param='obs_channelid', op='=', value='304'),)
-    """
-    out = []
-    for item in items:
-        if isinstance(item, AttributeFilter):
-            out.append(item)
-        else:
-            param, op, value = item
-            out.append(AttributeFilter(str(param), str(op), str(value)))
-    return tuple(out)
