@@ -13,13 +13,10 @@ from jet_sandbox.aia_jet import JetTruth, _jet_margin
 from jet_sandbox.aia_observer import observer_at
 from jet_sandbox.aia_spec import CutoutSpec
 from jet_sandbox.aia_values import TimeLike, _utc
+from jet_sandbox.draws import uniform
 from jet_sandbox.errors import SyntheticAiaError
 
 __all__ = ["random_jet", "random_spec"]
-
-
-def _uniform(rng: random.Random, low: float, high: float) -> float:
-    return low + (high - low) * rng.random()
 
 
 def random_jet(seed: int, spec: CutoutSpec, *, attempts: int = 500) -> JetTruth:
@@ -50,34 +47,34 @@ def random_jet(seed: int, spec: CutoutSpec, *, attempts: int = 500) -> JetTruth:
     if 2.0 * (_jet_margin(fov_min / 9.0) / spec.cdelt + 2.0) + 10.0 >= min(nx, ny):
         raise SyntheticAiaError(f"the field of view {spec.fov} arcsec is too small for a jet")
     for attempt in range(attempts):
-        width = _uniform(rng, min(4.0, fov_min / 12.0), min(10.0, fov_min / 9.0))
+        width = uniform(rng, min(4.0, fov_min / 12.0), min(10.0, fov_min / 9.0))
         margin = _jet_margin(width) / spec.cdelt + 2.0
         bx, by = spec.pixel_to_world(
-            _uniform(rng, margin, nx - 1 - margin), _uniform(rng, margin, ny - 1 - margin)
+            uniform(rng, margin, nx - 1 - margin), uniform(rng, margin, ny - 1 - margin)
         )
         r = math.hypot(bx, by)
         radial = math.degrees(math.atan2(by, bx))
         if scene == "limb" and attempt < attempts // 2:
-            scale = (radius - _uniform(rng, 0.5, 6.0)) / max(r, 1e-9)
+            scale = (radius - uniform(rng, 0.5, 6.0)) / max(r, 1e-9)
             bx, by = bx * scale, by * scale
             direction = radial + rng.gauss(0.0, 15.0)
         elif scene == "disk" or r < radius:
-            direction = _uniform(rng, 0.0, 360.0)
+            direction = uniform(rng, 0.0, 360.0)
         else:
             direction = radial + rng.gauss(0.0, 15.0)
         room = _room(spec, bx, by, direction, margin)
         shortest = max(2.5 * width, 8.0)
         if room >= shortest:
             cap = min(room, 150.0)
-            max_height = _uniform(rng, max(shortest, 0.55 * cap), max(shortest, 0.95 * cap))
+            max_height = uniform(rng, max(shortest, 0.55 * cap), max(shortest, 0.95 * cap))
             break
     else:
         raise SyntheticAiaError(f"found no jet that fits inside the field of view of {spec!r}")
     window = (spec.end_time - spec.start_time).total_seconds()
-    duration = min(_uniform(rng, 0.4, 0.85) * window, 2400.0)
-    lead = _uniform(rng, 0.0, window - duration)
+    duration = min(uniform(rng, 0.4, 0.85) * window, 2400.0)
+    lead = uniform(rng, 0.0, window - duration)
     start = spec.start_time + timedelta(seconds=round(lead, 3))
-    rise = max(round(duration * _uniform(rng, 0.3, 0.65), 3), 0.001)
+    rise = max(round(duration * uniform(rng, 0.3, 0.65), 3), 0.001)
     peak = start + timedelta(seconds=rise)
     end = max(start + timedelta(seconds=round(duration, 3)), peak)
     growth: Literal["linear", "ballistic"] = "linear" if rng.random() < 0.5 else "ballistic"
@@ -92,7 +89,7 @@ def random_jet(seed: int, spec: CutoutSpec, *, attempts: int = 500) -> JetTruth:
         width=round(width, 4),
         growth=growth,
         wavelengths=spec.waves,
-        brightness=round(_uniform(rng, 0.8, 1.3), 4),
+        brightness=round(uniform(rng, 0.8, 1.3), 4),
         jet_id=f"synthetic-jet-{seed}",
     )
 
@@ -149,9 +146,9 @@ def random_spec(
     radius = observer_at(start).rsun_obs
     if where == "any":
         where = "disk" if rng.random() < 0.5 else "limb"
-    angle = _uniform(rng, 0.0, 2.0 * math.pi)
+    angle = uniform(rng, 0.0, 2.0 * math.pi)
     if where == "limb":
-        r = radius + _uniform(rng, -0.2, 0.2) * min(shape) * cdelt
+        r = radius + uniform(rng, -0.2, 0.2) * min(shape) * cdelt
     elif where == "disk":
         if half_diag + 10.0 >= radius:
             raise SyntheticAiaError(f"a field of view of {shape} pixels does not fit on the disk")
