@@ -36,19 +36,25 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from jet_store import Annotation, Classification, Subject
 
 from jet_sandbox.aia import CutoutSpec, JetTruth, observer_at
 from jet_sandbox.panoptes_exports import CLASSIFICATION_COLUMNS
+from jet_sandbox.volunteers_crowd import DEFAULT_CROWD, KINDS, VolunteerKind, _user
+from jet_sandbox.volunteers_marks import (
+    FrameView,
+    Marker,
+    RenderedGeometry,
+    _visible_frames,
+    box_the_jets_marks,
+)
 
 __all__ = [
     "EXPORT_COLUMNS",
@@ -66,62 +72,6 @@ __all__ = [
 
 EXPORT_COLUMNS = CLASSIFICATION_COLUMNS
 """The columns of a Panoptes classification export, in order (the replica's own list)."""
-
-
-@dataclass(frozen=True, slots=True)
-class VolunteerKind:
-    """How one kind of volunteer marks (sigmas are 1-sigma Gaussian errors).
-
-    ``base_px`` in AIA pixels; ``length``/``width`` relative; ``angle`` degrees;
-    ``frame_slip`` the probability of marking one frame off; ``skip`` the probability
-    of leaving out a tool; ``random`` marks anywhere.
-    """
-
-    name: str
-    base_px: float = 0.3
-    length: float = 0.03
-    width: float = 0.1
-    angle: float = 1.5
-    frame_slip: float = 0.0
-    skip: float = 0.0
-    random: bool = False
-    anonymous: bool = False
-    repeats: int = 1
-
-
-KINDS: dict[str, VolunteerKind] = {
-    "careful": VolunteerKind("careful"),
-    "sloppy": VolunteerKind(
-        "sloppy", base_px=1.2, length=0.08, width=0.25, angle=5.0, frame_slip=0.3, skip=0.15
-    ),
-    "random": VolunteerKind("random", random=True),
-    "anonymous": VolunteerKind("anonymous", anonymous=True),
-    "repeat": VolunteerKind("repeat", repeats=2),
-}
-"""The volunteer kinds by name."""
-
-DEFAULT_CROWD: tuple[str, ...] = (
-    ("careful",) * 8 + ("sloppy",) * 3 + ("random",) * 2 + ("anonymous",) * 2 + ("repeat",)
-)
-"""16 volunteers: 8 careful, 3 sloppy, 2 random, 2 anonymous, 1 repeat classifier."""
-
-
-@dataclass(frozen=True, slots=True)
-class RenderedGeometry:
-    """Where the FITS array sits in the rendered image (figure fractions, origin bottom-left)."""
-
-    width: int = 1920
-    height: int = 1440
-    im_ll_x: float = 0.2003
-    im_ll_y: float = 0.11
-    im_ur_x: float = 0.8247
-    im_ur_y: float = 0.88
-
-    def to_image(self, px: Any, py: Any, nx: int, ny: int) -> tuple[Any, Any]:
-        """0-based array pixel centres -> image pixels (x right, y down)."""
-        fx = self.im_ll_x + (np.asarray(px) + 0.5) / nx * (self.im_ur_x - self.im_ll_x)
-        fy = self.im_ll_y + (np.asarray(py) + 0.5) / ny * (self.im_ur_y - self.im_ll_y)
-        return fx * self.width, (1.0 - fy) * self.height
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,167 +143,6 @@ def _metadata(
         meta[f"#date-obs_{i}"] = _iso(moment)
     meta["!SOL"] = sol
     return meta
-
-
-class FrameView(Protocol):
-    """What a marker needs of a frame: its size, pixel scale, centre and world -> pixel."""
-
-    @property
-    def nx(self) -> int: ...
-    @property
-    def ny(self) -> int: ...
-    @property
-    def cdelt(self) -> float: ...
-    @property
-    def center_x(self) -> float: ...
-    @property
-    def center_y(self) -> float: ...
-    def world_to_pixel(self, x: Any, y: Any) -> tuple[Any, Any]: ...
-
-
-class Marker:
-    """Turns truth into image marks for one subject (a :class:`CutoutSpec` or any :class:`FrameView`)."""
-
-    def __init__(self, spec: FrameView, geometry: RenderedGeometry) -> None:
-        self.spec = spec
-        self.geometry = geometry
-
-    def image(self, tx: Any, ty: Any) -> tuple[Any, Any]:
-        px, py = self.spec.world_to_pixel(tx, ty)
-        return self.geometry.to_image(px, py, self.spec.nx, self.spec.ny)
-
-    def image_scale(self) -> float:
-        """Image pixels per AIA pixel (mean of the two axes)."""
-        g = self.geometry
-        sx = (g.im_ur_x - g.im_ll_x) * g.width / self.spec.nx
-        sy = (g.im_ur_y - g.im_ll_y) * g.height / self.spec.ny
-        return 0.5 * (sx + sy)
-
-    def box(
-        self, jet: JetTruth, height: float, rng: np.random.Generator, kind: VolunteerKind
-    ) -> dict[str, float]:
-        """A rotateRectangle from the base point along the jet, ``height`` long (arcsec)."""
-        angle = math.radians(jet.direction + rng.normal(0.0, kind.angle))
-        length = height * (1.0 + rng.normal(0.0, kind.length))
-        width = jet.width * 2.0 * (1.0 + rng.normal(0.0, kind.width))
-        bx, by = self.image(jet.base_x, jet.base_y)
-        tx, ty = self.image(jet.base_x + length * math.cos(angle), jet.base_y + length * math.sin(angle))
-        shift = rng.normal(0.0, kind.base_px * self.image_scale(), size=2)
-        bx, by, tx, ty = bx + shift[0], by + shift[1], tx + shift[0], ty + shift[1]
-        along = math.hypot(tx - bx, ty - by)
-        across = width / self.spec.cdelt * self.image_scale()
-        theta = math.degrees(math.atan2(ty - by, tx - bx))  # the length axis, y-down image frame
-        cx, cy = (bx + tx) / 2.0, (by + ty) / 2.0
-        if rng.random() < 0.5:  # draw the length as the box's width ...
-            w, h, a = along, across, theta
-        else:  # ... or as its height: the same rectangle, (h, w, a + 90)
-            w, h, a = across, along, theta - 90.0
-        a = (a + 180.0) % 360.0 - 180.0
-        return {"x": cx - w / 2.0, "y": cy - h / 2.0, "width": w, "height": h, "angle": a}
-
-    def point(self, jet: JetTruth, rng: np.random.Generator, kind: VolunteerKind) -> dict[str, float]:
-        x, y = self.image(jet.base_x, jet.base_y)
-        dx, dy = rng.normal(0.0, kind.base_px * self.image_scale(), size=2)
-        return {"x": float(x + dx), "y": float(y + dy)}
-
-    def anywhere(self, rng: np.random.Generator) -> tuple[float, float]:
-        g = self.geometry
-        return (
-            float(rng.uniform(g.im_ll_x, g.im_ur_x) * g.width),
-            float(rng.uniform(1.0 - g.im_ur_y, 1.0 - g.im_ll_y) * g.height),
-        )
-
-
-def _visible_frames(jet: JetTruth, times: Sequence[datetime]) -> list[int]:
-    return [i for i, t in enumerate(times) if jet.active_at(t) and jet.height_at(t) > 0]
-
-
-def _jet_marks(
-    marker: Marker, jet: JetTruth, times: Sequence[datetime], rng: np.random.Generator, kind: VolunteerKind
-) -> list[dict[str, Any]]:
-    last = len(times) - 1
-    if kind.random:
-        marks = []
-        for tool in (0, 1):
-            x, y = marker.anywhere(rng)
-            marks.append({"tool": tool, "frame": int(rng.integers(0, last + 1)), "x": x, "y": y})
-        x, y = marker.anywhere(rng)
-        w, h = rng.uniform(20, 300, size=2)
-        marks.append(
-            {
-                "tool": 2,
-                "frame": int(rng.integers(0, last + 1)),
-                "x": x,
-                "y": y,
-                "width": float(w),
-                "height": float(h),
-                "angle": float(rng.uniform(-180, 180)),
-            }
-        )
-        return marks
-    visible = _visible_frames(jet, times)
-    heights = [jet.height_at(times[i]) for i in visible]
-    peak = visible[int(np.argmax(heights))]
-
-    def slip(i: int) -> int:
-        if rng.random() < kind.frame_slip:
-            i += int(rng.choice([-1, 1]))
-        return min(max(i, 0), last)
-
-    marks = []
-    for tool, frame in ((0, visible[0]), (1, visible[-1])):
-        if rng.random() >= kind.skip:
-            marks.append({"tool": tool, "frame": slip(frame), **marker.point(jet, rng, kind)})
-    # the box is what the task is about: always drawn
-    marks.append({"tool": 2, "frame": peak, **marker.box(jet, jet.height_at(times[peak]), rng, kind)})
-    return marks
-
-
-def box_the_jets_marks(
-    marker: Marker,
-    jets: Sequence[JetTruth],
-    present: Sequence[JetTruth],
-    times: Sequence[datetime],
-    rng: np.random.Generator,
-    kind: VolunteerKind,
-) -> tuple[list[tuple[str, str]], list[tuple[str, list[dict[str, Any]]]]]:
-    """One volunteer's "Box the jets" answers (T3, T4: ``Yes``/``No``) and marks (T1, T5).
-
-    ``present`` are the jets visible in the subject's frames ``times``; a random
-    volunteer answers at random and marks anywhere. Marks are dicts of ``tool``,
-    ``frame``, ``x``, ``y`` (and ``width``, ``height``, ``angle`` for the box), image
-    pixels of ``marker``'s rendering.
-    """
-    if kind.random:
-        n_jets = int(rng.integers(0, 3))
-        drawn: list[JetTruth | None] = [jets[0] if jets else None] * n_jets
-    else:
-        n_jets = len(present)
-        drawn = list(present)
-    answers = [("T3", "Yes" if n_jets else "No")]
-    if n_jets:
-        answers.append(("T4", "Yes" if n_jets > 1 else "No"))
-    tasks: list[tuple[str, list[dict[str, Any]]]] = []
-    for task, jet in zip(("T1", "T5"), drawn, strict=False):
-        if jet is None:
-            jet = JetTruth(
-                base_x=marker.spec.center_x,
-                base_y=marker.spec.center_y,
-                direction=0,
-                start_time=times[0],
-                peak_time=times[-1],
-                end_time=times[-1],
-                max_height=10,
-                width=5,
-            )
-        tasks.append((task, _jet_marks(marker, jet, times, rng, kind)))
-    return answers, tasks
-
-
-def _user(index: int, kind: VolunteerKind) -> tuple[str, int | None]:
-    if kind.anonymous:
-        return f"not-logged-in-{hashlib.sha1(str(index).encode()).hexdigest()[:20]}", None
-    return f"sim-{kind.name}-{index:02d}", 100_000 + index
 
 
 def _export_value(mark: dict[str, Any]) -> dict[str, Any]:

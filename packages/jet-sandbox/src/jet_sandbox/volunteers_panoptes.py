@@ -46,16 +46,9 @@ from astropy.wcs import WCS
 
 from jet_sandbox.aia import CutoutTruth, JetTruth
 from jet_sandbox.panoptes_records import PanoptesUser
-from jet_sandbox.volunteers import (
-    DEFAULT_CROWD,
-    KINDS,
-    Marker,
-    RenderedGeometry,
-    VolunteerKind,
-    _visible_frames,
-    box_the_jets_marks,
-)
+from jet_sandbox.volunteers_crowd import DEFAULT_CROWD, KINDS, VolunteerKind
 from jet_sandbox.volunteers_frontend import FrontEnd, Journal, link_workflows, subject_dimensions
+from jet_sandbox.volunteers_marks import Marker, RenderedGeometry, _visible_frames, box_the_jets_marks
 
 __all__ = [
     "WORKFLOWS",
