@@ -56,23 +56,18 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar, NamedTuple
 
 from jet_sandbox.faults import Fault, FaultPlan, FaultSchedule
-from jet_sandbox.files import ServedFile, file_response
 from jet_sandbox.panoptes_api import PanoptesApi
 from jet_sandbox.panoptes_auth import PanoptesAuth, TokenRejected
+from jet_sandbox.panoptes_blobs import BlobRoutes
 from jet_sandbox.panoptes_devise import DeviseRoutes
-from jet_sandbox.panoptes_faults import ROUTES, PanoptesFaults
+from jet_sandbox.panoptes_faults import PanoptesFaults
 from jet_sandbox.panoptes_jsonapi import (
     API_CONTENT_TYPE,
     PanoptesApiError,
     error_response,
 )
 from jet_sandbox.panoptes_media import (
-    AUTH_FAILED,
-    EXPORT_PREFIX,
     MAX_MEDIA_BYTES,
-    MEDIA_PREFIX,
-    TOO_LARGE,
-    UPLOAD_PREFIX,
     MediaSigner,
 )
 from jet_sandbox.panoptes_records import (
@@ -84,6 +79,7 @@ from jet_sandbox.panoptes_records import (
     Subject,
     SubjectSet,
 )
+from jet_sandbox.panoptes_routes import _PATTERNS, _WRITES, _matches, route_of
 from jet_sandbox.panoptes_state import PanoptesState
 from jet_sandbox.server import Request, Response, Route, SandboxServer
 
@@ -99,31 +95,6 @@ _FAULT_MESSAGES = {
     422: "Unprocessable entity",
     429: "Rate limit exceeded",
 }
-_WRITES = frozenset({"POST", "PUT", "DELETE", "PATCH"})
-_ID = r"(\d+)"
-_GET = frozenset({"GET"})
-_PATTERNS: dict[str, tuple[re.Pattern[str], frozenset[str]]] = {
-    name: (re.compile(pattern), frozenset(methods))
-    for name, pattern, methods in [
-        ("sign_in", r"/users/sign_in", {"GET", "POST"}),
-        ("token", r"/oauth/token", {"POST"}),
-        ("me", r"/api/me", _GET),
-        ("users", rf"/api/users(?:/{_ID})?", _GET),
-        ("exports", rf"/api/projects/{_ID}/(\w+)_export", {"GET", "POST"}),
-        ("projects", rf"/api/projects(?:/{_ID})?", _GET),
-        ("workflows", rf"/api/workflows(?:/{_ID}(/links/subject_sets)?)?", {"GET", "POST"}),
-        ("links", rf"/api/subject_sets/{_ID}/links/subjects(?:/([\d,]+))?", {"POST", "DELETE"}),
-        ("subject_sets", rf"/api/subject_sets(?:/{_ID})?", {"GET", "POST", "PUT", "DELETE"}),
-        ("set_member_subjects", r"/api/set_member_subjects", _GET),
-        ("subjects", r"/api/subjects(?:/(queued|\d+(?:,\d+)*))?", {"GET", "POST", "PUT", "DELETE"}),
-        ("subject_workflow_statuses", rf"/api/subject_workflow_statuses(?:/{_ID})?", _GET),
-        ("classifications", r"/api/classifications", {"GET", "POST"}),
-        ("uploads", re.escape(UPLOAD_PREFIX) + r"(.+)", {"PUT"}),
-        ("media", re.escape(MEDIA_PREFIX) + r"(.+)", _GET),
-        ("downloads", re.escape(EXPORT_PREFIX) + r"(.+)", _GET),
-    ]
-}
-assert set(_PATTERNS) == set(ROUTES)
 
 
 class LostAnswer(NamedTuple):
@@ -221,12 +192,12 @@ class PanoptesServer(SandboxServer):
             clock=clock,
         )
         self.signer = MediaSigner(secrets.token_bytes(32), clock=clock)
+        self.blobs = BlobRoutes(self.state, self.signer, max_media_bytes=max_media_bytes, clock=clock)
         self.devise = DeviseRoutes(self.auth, lambda user_id: self.api.user_doc(user_id, private=True))
         self.api = PanoptesApi(
             self.state, self.signer, lambda: self.base_url, export_polls=export_polls, clock=clock
         )
         self.panoptes_faults = panoptes_faults or PanoptesFaults()
-        self.max_media_bytes = max_media_bytes
         self.clock = clock
         self._lost: list[LostAnswer] = []
         self._lost_schedules: dict[str, FaultSchedule] = {}
@@ -266,9 +237,9 @@ class PanoptesServer(SandboxServer):
             "subjects": self.api.subjects,
             "subject_workflow_statuses": self.api.statuses,
             "classifications": self.api.classifications,
-            "uploads": self._upload,
-            "media": self._media,
-            "downloads": self._download,
+            "uploads": self.blobs.upload,
+            "media": self.blobs.media,
+            "downloads": self.blobs.download,
         }
         routes = []
         for name, (regex, methods) in _PATTERNS.items():
@@ -295,7 +266,7 @@ class PanoptesServer(SandboxServer):
         >>> PanoptesServer.route_of("/api/subject_sets/7/links/subjects"), PanoptesServer.route_of("/x")
         ('links', None)
         """
-        return next((name for name, (regex, _) in _PATTERNS.items() if regex.fullmatch(path)), None)
+        return route_of(path)
 
     def request_counts(self) -> Counter[str]:
         """Requests per ``METHOD route`` so far (``POST subjects``, ``PUT uploads``, ...)."""
@@ -366,31 +337,6 @@ class PanoptesServer(SandboxServer):
 
     # -- media ---------------------------------------------------------------------
 
-    def _upload(self, request: Request, key: str, *, user: int | None) -> Response:
-        if not self.signer.verify(request.path, request.query, "cw"):
-            return Response(403, AUTH_FAILED.encode(), "application/xml")
-        medium = self.state.media.get(key)
-        if medium is None:
-            return Response(404, b"", "application/xml")
-        given = (request.header("Content-Type") or "").split(";")[0].strip()
-        if given != medium.content_type:
-            return Response.text(
-                f"Content-Type {given or '(none)'} does not match the location's {medium.content_type}\n",
-                status=400,
-            )
-        if len(request.body) > self.max_media_bytes:
-            return Response(413, TOO_LARGE.encode(), "application/xml")
-        self.state.media.store(key, request.body)
-        return Response(201, b"", "application/xml", (("ETag", f'"{secrets.token_hex(8)}"'),))
-
-    def _media(self, request: Request, key: str, *, user: int | None) -> Response:
-        medium = self.state.media.get(key)
-        data = self.state.media.read(key)
-        if medium is None or data is None:
-            return Response.text("The specified blob does not exist.\n", status=404)
-        served = ServedFile.from_bytes(data, content_type=medium.content_type, last_modified=self.clock())
-        return file_response(request, served)
-
     # -- exports -------------------------------------------------------------------
 
     def _fault_response(self, fault: Fault) -> Response:
@@ -407,15 +353,6 @@ class PanoptesServer(SandboxServer):
     def generate_export(self, project_id: int, kind: str) -> ExportFile:
         """Build the ``kind`` export of a project now (what ``generate=True`` asks for)."""
         return self.api.generate_export(project_id, kind)
-
-    def _download(self, request: Request, name: str, *, user: int | None) -> Response:
-        if not self.signer.verify(request.path, request.query, "r"):
-            return Response(403, AUTH_FAILED.encode(), "application/xml")
-        export = next((e for e in self.state.exports() if e.name == name), None)
-        if export is None:
-            return Response.text("The specified blob does not exist.\n", status=404)
-        served = ServedFile.from_bytes(export.data, content_type="text/csv", last_modified=export.created_at)
-        return file_response(request, served)
 
     # -- accessors for tests -------------------------------------------------------
 
@@ -440,7 +377,3 @@ class PanoptesServer(SandboxServer):
     def expire_tokens(self) -> int:
         """Expire every token issued so far (the next API write answers 401)."""
         return self.auth.expire()
-
-
-def _matches(regex: re.Pattern[str], path: str) -> bool:
-    return regex.fullmatch(path) is not None
