@@ -42,12 +42,33 @@ from jet_sandbox.aia import (
 )
 from jet_sandbox.aia_truth import _frame_truth
 from jet_sandbox.aia_values import TimeLike, _utc
+from jet_sandbox.errors import SandboxError
 
-__all__ = ["SyntheticCutout", "SUPPORTED_WAVES", "thin"]
+__all__ = ["SyntheticCutout", "SUPPORTED_WAVES", "frame_shape", "thin"]
 
 logger = logging.getLogger(__name__)
 
 _CDELT = 0.6
+
+
+def frame_shape(shape: Sequence[int] | None) -> tuple[int, int] | None:
+    """A replica's largest frame ``(nx, ny)``, checked (both at least 16), or None.
+
+    Raises
+    ------
+    SandboxError
+        If ``shape`` is not two sides of at least 16 pixels.
+
+    Examples
+    --------
+    >>> frame_shape([64.0, 48]), frame_shape(None)
+    ((64, 48), None)
+    """
+    if shape is None:
+        return None
+    if len(shape) != 2 or min(shape) < 16:
+        raise SandboxError(f"shape must be (nx, ny) with both >= 16, not {shape!r}")
+    return (int(shape[0]), int(shape[1]))
 
 
 def thin(times: Sequence[datetime], max_frames: int | None) -> list[datetime]:

@@ -70,6 +70,7 @@ from jet_sandbox.aia import CutoutTruth
 from jet_sandbox.errors import BadQuery, SandboxError
 from jet_sandbox.faults import Fault, FaultPlan
 from jet_sandbox.files import FileStore, file_response, not_found
+from jet_sandbox.jobdata import frame_shape
 from jet_sandbox.jsoc_export import JsocExport, _State, build_export, status_answer
 from jet_sandbox.jsoc_protocol import (
     _EMAIL,
@@ -83,8 +84,8 @@ from jet_sandbox.jsoc_protocol import (
     parse_record_set,
     record_name,
 )
-from jet_sandbox.server import Request, Response, Route, SandboxServer, as_fault_plan
-from jet_sandbox.server_faults import _seconds_header, error_page
+from jet_sandbox.server import Request, Response, Route, SandboxServer
+from jet_sandbox.server_faults import _seconds_header, error_page, file_fault_plan
 
 __all__ = [
     "JsocServer",
@@ -180,15 +181,10 @@ class JsocServer(SandboxServer):
             raise SandboxError(f"transient_error_every must be >= 1, not {transient_error_every}")
         if max_connections is not None and max_connections < 1:
             raise SandboxError(f"max_connections must be >= 1, not {max_connections}")
-        if shape is not None and (len(shape) != 2 or min(shape) < 16):
-            raise SandboxError(f"shape must be (nx, ny) with both >= 16, not {shape!r}")
+        shape = frame_shape(shape)
         self.registered = {e.strip().lower() for e in registered}
         self.unvalidated = {e.strip().lower() for e in unvalidated} - self.registered
-        self.file_plan: FaultPlan | None = None
-        if file_faults is not None:
-            self.file_plan = as_fault_plan(
-                file_faults, None if isinstance(file_faults, FaultPlan) else self.fault_plan.latency
-            )
+        self.file_plan = file_fault_plan(file_faults, self.fault_plan)
         self.latency_per_mb = float(latency_per_mb or 0.0)
         self.seed = seed
         self.status_sequence = tuple(int(s) for s in status_sequence)
@@ -196,7 +192,7 @@ class JsocServer(SandboxServer):
         self.max_connections = max_connections
         self.busy_retry_after = busy_retry_after
         self.wait_seconds = wait
-        self.shape = None if shape is None else (int(shape[0]), int(shape[1]))
+        self.shape = shape
         self.max_records = max_records
         self.no_data_files = no_data_files
         self.pending_timeout = pending_timeout

@@ -164,12 +164,11 @@ def status_answer(export: JsocExport, status: int, wait: float) -> dict[str, Any
 
     Examples
     --------
-    >>> export = build_export(
-    ...     {"ds": "aia.lev1_euv_12s[2012-07-08T13:05:00Z/1m][304]{image}",
-    ...      "process": "n=0|im_patch,x=-300,y=200,width=60,height=60"},
-    ...     "jets@example.org", seed=0, shape=(32, 32))
+    >>> asked = {"ds": "aia.lev1_euv_12s[2012-07-08T13:05:00Z/30s][171]{image}",
+    ...          "process": "n=0|im_patch,x=0,y=0,width=40,height=40"}
+    >>> export = build_export(asked, "jets@example.org", seed=1, shape=(32, 32), no_data_files=0)
     >>> status_answer(export, 2, 10.0)["count"], status_answer(export, 0, 10.0)["wait"]
-    (5, 0)
+    (3, 0)
     """
     request_id = export.request_id
     base = {"requestid": request_id, "method": "url", "protocol": "FITS", "wait": wait}

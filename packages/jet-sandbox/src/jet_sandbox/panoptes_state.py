@@ -44,14 +44,8 @@ __all__ = ["PanoptesState"]
 class PanoptesState(PanoptesStore):
     """The replica's state: the stored records, and the API's writes with the rules Panoptes applies.
 
-    Reading and adding records is :class:`~jet_sandbox.panoptes_store.PanoptesStore`'s.
-
-    Parameters
-    ----------
-    clock
-        Returns the current POSIX time (creation times, token expiry).
-    media_root
-        Folder that keeps uploaded media (large uploads); None keeps them in memory.
+    Reading and adding records, and the parameters, are
+    :class:`~jet_sandbox.panoptes_store.PanoptesStore`'s.
     """
 
     # -- writing -------------------------------------------------------------------

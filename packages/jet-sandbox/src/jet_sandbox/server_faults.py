@@ -14,7 +14,7 @@ from http import HTTPStatus
 from jet_sandbox.faults import Fault, FaultDecision, FaultPlan
 from jet_sandbox.server_messages import Response
 
-__all__ = ["as_fault_plan", "error_page", "fault_response", "WirePlan", "wire_plan"]
+__all__ = ["as_fault_plan", "file_fault_plan", "error_page", "fault_response", "WirePlan", "wire_plan"]
 
 _NO_FAULTS = FaultDecision()
 
@@ -35,6 +35,24 @@ def as_fault_plan(
     """
     plan = faults if isinstance(faults, FaultPlan) else FaultPlan(faults or ())
     return plan if latency is None else plan.with_latency(latency)
+
+
+def file_fault_plan(
+    file_faults: FaultPlan | Iterable[Fault | str] | None, server_plan: FaultPlan
+) -> FaultPlan | None:
+    """The separate fault plan of a replica's files, or None to let the server's plan apply.
+
+    A list of faults or spec strings takes the server's latency; a plan keeps its own.
+
+    Examples
+    --------
+    >>> server = FaultPlan(["503:1"], latency=0.5)
+    >>> file_fault_plan(["cut:bytes=10"], server).describe(), file_fault_plan(None, server)
+    ('faults truncate:bytes=10:times=1; latency 0.5 s', None)
+    """
+    if file_faults is None:
+        return None
+    return as_fault_plan(file_faults, None if isinstance(file_faults, FaultPlan) else server_plan.latency)
 
 
 _ERROR_PAGE = """<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">

@@ -17,8 +17,26 @@ from jet_sandbox.faults import TRANSPORT_KINDS, FaultPlan
 __all__ = ["SuffixMatch", "Route", "Request", "Response", "StreamBody", "LoggedRequest"]
 
 
+class _Asked:
+    """What a request asked, read the same way from a :class:`Request` and a :class:`LoggedRequest`."""
+
+    __slots__ = ()
+    query: Mapping[str, list[str]]
+    headers: Mapping[str, str]
+
+    @property
+    def params(self) -> dict[str, str]:
+        """The query parameters, first value of each."""
+        return {name: values[0] for name, values in self.query.items() if values}
+
+    def header(self, name: str, default: str | None = None) -> str | None:
+        """A request header, looked up case-insensitively."""
+        lower = name.lower()
+        return next((v for k, v in self.headers.items() if k.lower() == lower), default)
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
-class Request:
+class Request(_Asked):
     """One HTTP request as an endpoint sees it.
 
     Attributes
@@ -59,16 +77,6 @@ class Request:
         """
         values = self.query.get(name)
         return values[0] if values else default
-
-    @property
-    def params(self) -> dict[str, str]:
-        """The query parameters, first value of each."""
-        return {name: values[0] for name, values in self.query.items() if values}
-
-    def header(self, name: str, default: str | None = None) -> str | None:
-        """A request header, looked up case-insensitively."""
-        lower = name.lower()
-        return next((v for k, v in self.headers.items() if k.lower() == lower), default)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -205,7 +213,7 @@ class Route:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class LoggedRequest:
+class LoggedRequest(_Asked):
     """One entry of a replica's request log.
 
     Attributes
@@ -245,16 +253,6 @@ class LoggedRequest:
     body_bytes: int = 0
     headers: Mapping[str, str] = dataclasses.field(default_factory=dict)
     client: str = ""
-
-    @property
-    def params(self) -> dict[str, str]:
-        """The query parameters, first value of each."""
-        return {name: values[0] for name, values in self.query.items() if values}
-
-    def header(self, name: str, default: str | None = None) -> str | None:
-        """A request header, looked up case-insensitively."""
-        lower = name.lower()
-        return next((v for k, v in self.headers.items() if k.lower() == lower), default)
 
     @property
     def range(self) -> str | None:

@@ -77,8 +77,9 @@ from jet_sandbox.aia import CutoutTruth, SyntheticAiaError
 from jet_sandbox.errors import BadQuery, SandboxError
 from jet_sandbox.faults import Fault, FaultPlan
 from jet_sandbox.files import CHUNK_SIZE, FileStore, ServedFile, file_response, not_found, safe_parts
-from jet_sandbox.jobdata import SyntheticCutout
-from jet_sandbox.server import Request, Response, Route, SandboxServer, as_fault_plan
+from jet_sandbox.jobdata import SyntheticCutout, frame_shape
+from jet_sandbox.server import Request, Response, Route, SandboxServer
+from jet_sandbox.server_faults import file_fault_plan
 from jet_sandbox.server_messages import SuffixMatch
 from jet_sandbox.ssw_job import (
     _BAIT_PREFIX,
@@ -175,18 +176,13 @@ class SswServer(SandboxServer):
             raise SandboxError("pending_polls and building_polls must be >= 0")
         if max_frames_cap is not None and max_frames_cap < 1:
             raise SandboxError(f"max_frames_cap must be >= 1, not {max_frames_cap}")
-        if shape is not None and (len(shape) != 2 or min(shape) < 16):
-            raise SandboxError(f"shape must be (nx, ny) with both >= 16, not {shape!r}")
+        shape = frame_shape(shape)
         self.pending_polls = pending_polls
         self.building_polls = building_polls
-        self.file_plan: FaultPlan | None = None
-        if file_faults is not None:
-            self.file_plan = as_fault_plan(
-                file_faults, None if isinstance(file_faults, FaultPlan) else self.fault_plan.latency
-            )
+        self.file_plan = file_fault_plan(file_faults, self.fault_plan)
         self.latency_per_mb = float(latency_per_mb or 0.0)
         self.seed = seed
-        self.shape = None if shape is None else (int(shape[0]), int(shape[1]))
+        self.shape = shape
         self.max_frames_cap = max_frames_cap
         self.malicious = malicious
         self.store = FileStore(cache_dir=root)
