@@ -73,7 +73,8 @@ from jet_sandbox.aia_jet import JetTruth, make_jet
 from jet_sandbox.aia_observer import RSUN_REF, Observer, observer_at
 from jet_sandbox.aia_random import random_jet, random_spec
 from jet_sandbox.aia_spec import CutoutSpec
-from jet_sandbox.aia_truth import CutoutTruth, FrameTruth
+from jet_sandbox.aia_truth import TRUTH_FORMAT, CutoutTruth, FrameTruth
+from jet_sandbox.aia_values import FloatArray, TimeLike
 from jet_sandbox.errors import SyntheticAiaError
 
 __all__ = [
@@ -97,4 +98,7 @@ __all__ = [
     "random_jet",
     "random_spec",
     "write_cutout",
+    "TRUTH_FORMAT",
+    "FloatArray",
+    "TimeLike",
 ]

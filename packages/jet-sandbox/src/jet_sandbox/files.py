@@ -78,7 +78,7 @@ from jet_sandbox.errors import SandboxError
 from jet_sandbox.faults import Fault, FaultPlan
 from jet_sandbox.files_ranges import parse_range
 from jet_sandbox.files_response import file_response, full_downloads, not_found
-from jet_sandbox.files_served import CHUNK_SIZE, ServedFile, content_type_for, http_date
+from jet_sandbox.files_served import CHUNK_SIZE, Reader, ServedFile, content_type_for, http_date
 from jet_sandbox.files_sources import Content, DirectorySource, FileSource, FileStore, safe_parts
 from jet_sandbox.server import Request, Response, Route, SandboxServer
 
@@ -96,6 +96,8 @@ __all__ = [
     "http_date",
     "full_downloads",
     "safe_parts",
+    "Reader",
+    "Content",
 ]
 
 _INDEX_PAGE = """<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 3.2 Final//EN">

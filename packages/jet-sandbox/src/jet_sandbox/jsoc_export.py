@@ -168,7 +168,7 @@ def status_answer(export: JsocExport, status: int, wait: float) -> dict[str, Any
     ...          "process": "n=0|im_patch,x=0,y=0,width=40,height=40"}
     >>> export = build_export(asked, "jets@example.org", seed=1, shape=(32, 32), no_data_files=0)
     >>> status_answer(export, 2, 10.0)["count"], status_answer(export, 0, 10.0)["wait"]
-    (3, 0)
+    (2, 0)
     """
     request_id = export.request_id
     base = {"requestid": request_id, "method": "url", "protocol": "FITS", "wait": wait}

@@ -50,10 +50,19 @@ from typing import ClassVar, Self
 
 from jet_sandbox.faults import Fault, FaultDecision, FaultPlan, FaultSchedule
 from jet_sandbox.server_faults import _NO_FAULTS, as_fault_plan, fault_response, wire_plan
-from jet_sandbox.server_messages import LoggedRequest, Request, Response, Route, StreamBody
+from jet_sandbox.server_messages import Handler, LoggedRequest, Request, Response, Route, StreamBody
 from jet_sandbox.server_wire import _Handler, _HTTPServer, _reset, read_request, send_answer
 
-__all__ = ["SandboxServer", "Route", "Request", "Response", "StreamBody", "LoggedRequest", "as_fault_plan"]
+__all__ = [
+    "SandboxServer",
+    "Route",
+    "Request",
+    "Response",
+    "StreamBody",
+    "LoggedRequest",
+    "as_fault_plan",
+    "Handler",
+]
 
 logger = logging.getLogger(__name__)
 

@@ -83,9 +83,12 @@ from jet_sandbox.server_faults import file_fault_plan
 from jet_sandbox.server_messages import SuffixMatch
 from jet_sandbox.ssw_job import (
     _BAIT_PREFIX,
+    AIA_START,
     DATA_PATH,
     DATA_PATHS,
     MALICIOUS_LINES,
+    MAX_FOV,
+    MAX_WINDOW,
     READY_MARKER,
     REMOTE_DATA_DIR,
     SUBMIT_PATH,
@@ -112,6 +115,9 @@ __all__ = [
     "READY_MARKER",
     "MALICIOUS_LINES",
     "TIME_FORMAT",
+    "AIA_START",
+    "MAX_FOV",
+    "MAX_WINDOW",
 ]
 
 logger = logging.getLogger(__name__)
