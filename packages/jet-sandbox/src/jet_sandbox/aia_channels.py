@@ -6,7 +6,7 @@ import dataclasses
 
 from jet_sandbox.errors import SyntheticAiaError
 
-__all__ = ["AIA_CHANNELS", "Channel"]
+__all__ = ["AIA_CHANNELS", "Channel", "channel_of"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -130,7 +130,19 @@ AIA_CHANNELS: dict[int, Channel] = {
 """The supported channels (Å) and their synthetic appearance."""
 
 
-def _channel(wave: int) -> Channel:
+def channel_of(wave: int) -> Channel:
+    """The :class:`Channel` of ``wave`` (Å).
+
+    Raises
+    ------
+    SyntheticAiaError
+        If the wavelength is not one of :data:`AIA_CHANNELS`.
+
+    Examples
+    --------
+    >>> channel_of(171).instrument
+    'AIA_3'
+    """
     try:
         return AIA_CHANNELS[int(wave)]
     except (KeyError, ValueError, TypeError):

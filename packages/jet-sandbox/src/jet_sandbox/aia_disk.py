@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from jet_sandbox.aia_channels import _channel
+from jet_sandbox.aia_channels import channel_of
 from jet_sandbox.aia_observer import observer_at
 from jet_sandbox.aia_spec import CutoutSpec, _grid
 from jet_sandbox.aia_values import FloatArray
@@ -39,7 +39,7 @@ def _smooth_noise(
 @lru_cache(maxsize=8)
 def _background(spec: CutoutSpec, wave: int) -> FloatArray:
     """The static Sun of one channel (DN, no jet, no noise), shape (ny, nx)."""
-    ch = _channel(wave)
+    ch = channel_of(wave)
     tx, ty = _grid(spec)
     radius = observer_at(spec.start_time).rsun_obs
     rho = np.hypot(tx, ty).astype(np.float32)

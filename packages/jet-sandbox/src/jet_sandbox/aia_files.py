@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
 
-from jet_sandbox.aia_channels import _channel
+from jet_sandbox.aia_channels import channel_of
 from jet_sandbox.aia_frames import _fits_bytes, _frame_wave, _render, cutout_filename
 from jet_sandbox.aia_jet import JetTruth
 from jet_sandbox.aia_observer import _observers
@@ -65,7 +65,7 @@ def write_cutout(
     paths: list[Path] = []
     frames: list[FrameTruth] = []
     for wave in chosen:
-        ch = _channel(wave)
+        ch = channel_of(wave)
         times = spec.frame_times(wave)
         observers = _observers([t + timedelta(seconds=ch.exptime / 2.0) for t in times])
         for moment, obs in zip(times, observers, strict=True):

@@ -9,20 +9,20 @@ from typing import Any
 import numpy as np
 from astropy.io import fits
 
-from jet_sandbox.aia_channels import Channel, _channel
+from jet_sandbox.aia_channels import Channel, channel_of
 from jet_sandbox.aia_disk import _background
 from jet_sandbox.aia_jet import JetTruth, _add_jet
 from jet_sandbox.aia_observer import RSUN_REF, Observer, _observers
 from jet_sandbox.aia_spec import CutoutSpec, _crpix, _pc_matrix
 from jet_sandbox.aia_values import (
-    _MJD_EPOCH,
-    _TIME_GRID_EPOCH,
+    MJD_EPOCH,
+    TIME_GRID_EPOCH,
     FloatArray,
     TimeLike,
-    _fits_time,
-    _micro,
-    _round_10ms,
-    _utc,
+    as_utc,
+    fits_time,
+    microseconds,
+    round_10ms,
 )
 
 __all__ = ["cutout_filename", "frame", "frame_bytes", "list_filename"]
@@ -46,9 +46,9 @@ def _header(spec: CutoutSpec, ch: Channel, moment: datetime, obs: Observer, data
         ("TELESCOP", "SDO/AIA", ""),
         ("INSTRUME", ch.instrument, ""),
         ("DETECTOR", "AIA", ""),
-        ("DATE-OBS", _fits_time(moment), "start of exposure, UTC"),
-        ("T_OBS", _fits_time(t_obs, "Z"), "middle of exposure, UTC"),
-        ("MJD-OBS", _micro(_round_10ms(moment) - _MJD_EPOCH) / 86_400e6, "[d] DATE-OBS as MJD"),
+        ("DATE-OBS", fits_time(moment), "start of exposure, UTC"),
+        ("T_OBS", fits_time(t_obs, "Z"), "middle of exposure, UTC"),
+        ("MJD-OBS", microseconds(round_10ms(moment) - MJD_EPOCH) / 86_400e6, "[d] DATE-OBS as MJD"),
         ("EXPTIME", ch.exptime, "[s] exposure time"),
         ("WAVELNTH", ch.wavelength, "[angstrom] wavelength"),
         ("WAVEUNIT", "angstrom", ""),
@@ -95,12 +95,12 @@ def _header(spec: CutoutSpec, ch: Channel, moment: datetime, obs: Observer, data
 def _render(
     spec: CutoutSpec, jet: JetTruth | None, moment: datetime, wave: int, obs: Observer
 ) -> tuple[FloatArray, fits.Header]:
-    ch = _channel(wave)
+    ch = channel_of(wave)
     data = _background(spec, wave).copy()
     if jet is not None and wave in jet.wavelengths:
         _add_jet(data, spec, jet, moment, ch)
     if spec.noise:
-        stamp = _micro(moment - _TIME_GRID_EPOCH) // 10_000
+        stamp = microseconds(moment - TIME_GRID_EPOCH) // 10_000
         rng = np.random.default_rng([spec.seed, wave, 2, stamp % 2**32, stamp >> 32])
         sigma = np.sqrt(np.maximum(data, 0.0) * ch.gain + _READ_NOISE**2)
         sigma *= rng.standard_normal(data.shape, dtype=np.float32)
@@ -110,7 +110,7 @@ def _render(
 
 def _frame_wave(spec: CutoutSpec, wave: int | None) -> int:
     chosen = spec.waves[0] if wave is None else int(wave)
-    _channel(chosen)
+    channel_of(chosen)
     return chosen
 
 
@@ -136,9 +136,9 @@ def frame(
     >>> [round(float(v) * 3600, 6) for v in WCS(header).all_pix2world(31.5, 23.5, 0)]
     [500.0, -100.0]
     """
-    moment = _round_10ms(_utc(time))
+    moment = round_10ms(as_utc(time))
     wave = _frame_wave(spec, wave)
-    t_obs = moment + timedelta(seconds=_channel(wave).exptime / 2.0)
+    t_obs = moment + timedelta(seconds=channel_of(wave).exptime / 2.0)
     return _render(spec, truth, moment, wave, _observers([t_obs])[0])
 
 
@@ -172,7 +172,7 @@ def cutout_filename(time: TimeLike, wave: int, suffix: str = ".fts") -> str:
     >>> cutout_filename("2012-07-08T13:05:43.12", 304)
     'ssw_cutout_20120708_130543_AIA_304_.fts'
     """
-    moment = _round_10ms(_utc(time))
+    moment = round_10ms(as_utc(time))
     return f"ssw_cutout_{moment:%Y%m%d_%H%M%S}_AIA_{int(wave)}_{suffix}"
 
 

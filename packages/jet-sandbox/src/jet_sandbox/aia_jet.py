@@ -10,9 +10,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from jet_sandbox.aia_channels import Channel, _channel
+from jet_sandbox.aia_channels import Channel, channel_of
 from jet_sandbox.aia_spec import CutoutSpec, _grid
-from jet_sandbox.aia_values import FloatArray, TimeLike, _iso, _utc, _value
+from jet_sandbox.aia_values import FloatArray, TimeLike, as_utc, iso_text, plain_value
 from jet_sandbox.errors import SyntheticAiaError
 
 __all__ = ["JetTruth", "make_jet"]
@@ -55,7 +55,7 @@ class JetTruth:
     jet_id: str = "synthetic-jet"
 
     def __post_init__(self) -> None:
-        start, peak, end = _utc(self.start_time), _utc(self.peak_time), _utc(self.end_time)
+        start, peak, end = as_utc(self.start_time), as_utc(self.peak_time), as_utc(self.end_time)
         if not start < peak <= end:
             raise SyntheticAiaError(f"jet times must satisfy start < peak <= end, got {start}, {peak}, {end}")
         if not (self.max_height > 0 and self.width > 0 and self.brightness > 0):
@@ -65,7 +65,7 @@ class JetTruth:
         given: Any = self.wavelengths  # an int is accepted too
         waves = (given,) if isinstance(given, int) else tuple(given)
         for wave in waves:
-            _channel(wave)
+            channel_of(wave)
         for name in ("base_x", "base_y", "max_height", "width", "brightness"):
             value = float(getattr(self, name))
             if not math.isfinite(value):
@@ -79,12 +79,12 @@ class JetTruth:
 
     def active_at(self, time: TimeLike) -> bool:
         """Whether the jet is visible at ``time`` (``start_time <= time < end_time``)."""
-        moment = _utc(time)
+        moment = as_utc(time)
         return self.start_time <= moment < self.end_time
 
     def height_at(self, time: TimeLike) -> float:
         """Length of the spire (arcsec) at ``time``; 0 outside the jet's life."""
-        moment = _utc(time)
+        moment = as_utc(time)
         if not self.active_at(moment):
             return 0.0
         if moment >= self.peak_time:
@@ -96,7 +96,7 @@ class JetTruth:
 
     def intensity_at(self, time: TimeLike) -> float:
         """Brightness factor in 0..1 at ``time`` (1 while rising, then a linear fade)."""
-        moment = _utc(time)
+        moment = as_utc(time)
         if not self.active_at(moment):
             return 0.0
         if moment < self.peak_time:
@@ -118,7 +118,7 @@ class JetTruth:
         """A JSON-ready dict (times as ISO strings)."""
         out = dataclasses.asdict(self)
         for name in ("start_time", "peak_time", "end_time"):
-            out[name] = _iso(getattr(self, name))
+            out[name] = iso_text(getattr(self, name))
         out["wavelengths"] = list(self.wavelengths)
         return out
 
@@ -177,14 +177,14 @@ def make_jet(
     """
     waves = (wavelengths,) if isinstance(wavelengths, int) else tuple(int(w) for w in wavelengths)
     return JetTruth(
-        base_x=_value(base_x, "arcsec"),
-        base_y=_value(base_y, "arcsec"),
-        direction=_value(direction, "deg"),
-        start_time=_utc(start_time),
-        peak_time=_utc(peak_time),
-        end_time=_utc(end_time),
-        max_height=_value(max_height, "arcsec"),
-        width=_value(width, "arcsec"),
+        base_x=plain_value(base_x, "arcsec"),
+        base_y=plain_value(base_y, "arcsec"),
+        direction=plain_value(direction, "deg"),
+        start_time=as_utc(start_time),
+        peak_time=as_utc(peak_time),
+        end_time=as_utc(end_time),
+        max_height=plain_value(max_height, "arcsec"),
+        width=plain_value(width, "arcsec"),
         growth=growth,
         wavelengths=waves,
         brightness=float(brightness),

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import numpy as np
 import numpy.typing as npt
 
-from jet_sandbox.aia_values import TimeLike, _utc
+from jet_sandbox.aia_values import TimeLike, as_utc
 
 __all__ = ["Observer", "RSUN_REF", "observer_at"]
 
@@ -109,4 +109,4 @@ def observer_at(time: TimeLike) -> Observer:
     >>> round(obs.dsun_obs / 1.495978707e11, 4), round(obs.hglt_obs, 2), round(obs.rsun_obs, 1)
     (1.0167, 3.71, 943.9)
     """
-    return _observers([_utc(time)])[0]
+    return _observers([as_utc(time)])[0]

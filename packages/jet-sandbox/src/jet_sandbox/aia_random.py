@@ -12,7 +12,7 @@ import numpy as np
 from jet_sandbox.aia_jet import JetTruth, _jet_margin
 from jet_sandbox.aia_observer import observer_at
 from jet_sandbox.aia_spec import CutoutSpec
-from jet_sandbox.aia_values import TimeLike, _utc
+from jet_sandbox.aia_values import TimeLike, as_utc
 from jet_sandbox.draws import uniform
 from jet_sandbox.errors import SyntheticAiaError
 
@@ -138,7 +138,7 @@ def random_spec(
         span = int((datetime(2020, 6, 1, tzinfo=UTC) - datetime(2010, 6, 1, tzinfo=UTC)).total_seconds())
         start = datetime(2010, 6, 1, tzinfo=UTC) + timedelta(seconds=rng.randrange(span))
     else:
-        start = _utc(start_time)
+        start = as_utc(start_time)
     options.setdefault("seed", seed)
     shape = tuple(options.get("shape", (600, 500)))
     cdelt = float(options.get("cdelt", 0.6))

@@ -18,9 +18,17 @@ import numpy.typing as npt
 from astropy.io import fits
 from astropy.wcs import WCS
 
-from jet_sandbox.aia_channels import _channel
+from jet_sandbox.aia_channels import channel_of
 from jet_sandbox.aia_observer import observer_at
-from jet_sandbox.aia_values import _TIME_GRID_EPOCH, TimeLike, _iso, _micro, _round_10ms, _utc, _value
+from jet_sandbox.aia_values import (
+    TIME_GRID_EPOCH,
+    TimeLike,
+    as_utc,
+    iso_text,
+    microseconds,
+    plain_value,
+    round_10ms,
+)
 from jet_sandbox.errors import SyntheticAiaError
 
 __all__ = ["CutoutSpec"]
@@ -78,7 +86,7 @@ class CutoutSpec:
     noise: bool = True
 
     def __post_init__(self) -> None:
-        start, end = _utc(self.start_time), _utc(self.end_time)
+        start, end = as_utc(self.start_time), as_utc(self.end_time)
         if end <= start:
             raise SyntheticAiaError(f"end_time {end} is not after start_time {start}")
         shape = tuple(int(n) for n in self.shape)
@@ -89,17 +97,17 @@ class CutoutSpec:
         if not waves:
             raise SyntheticAiaError("waves is empty")
         for wave in waves:
-            _channel(wave)
+            channel_of(wave)
         if not self.cdelt > 0 or not self.cadence > 0:
             raise SyntheticAiaError("cdelt and cadence must be positive")
         if not isinstance(self.seed, int) or self.seed < 0:
             raise SyntheticAiaError(f"seed must be a non-negative int, not {self.seed!r}")
         for name, value in (
-            ("center_x", _value(self.center_x, "arcsec")),
-            ("center_y", _value(self.center_y, "arcsec")),
-            ("cdelt", _value(self.cdelt, "arcsec")),
-            ("cadence", _value(self.cadence, "s")),
-            ("crota2", _value(self.crota2, "deg")),
+            ("center_x", plain_value(self.center_x, "arcsec")),
+            ("center_y", plain_value(self.center_y, "arcsec")),
+            ("cdelt", plain_value(self.cdelt, "arcsec")),
+            ("cadence", plain_value(self.cadence, "s")),
+            ("crota2", plain_value(self.crota2, "deg")),
         ):
             if not math.isfinite(value):
                 raise SyntheticAiaError(f"{name} must be finite")
@@ -142,14 +150,14 @@ class CutoutSpec:
         else:
             wave_list = tuple(int(w) for w in waves)
         shape = (
-            max(_MIN_SIDE, round(_value(fovx, "arcsec") / cdelt)),
-            max(_MIN_SIDE, round(_value(fovy, "arcsec") / cdelt)),
+            max(_MIN_SIDE, round(plain_value(fovx, "arcsec") / cdelt)),
+            max(_MIN_SIDE, round(plain_value(fovy, "arcsec") / cdelt)),
         )
         return cls(
-            center_x=_value(xcen, "arcsec"),
-            center_y=_value(ycen, "arcsec"),
-            start_time=_utc(starttime),
-            end_time=_utc(endtime),
+            center_x=plain_value(xcen, "arcsec"),
+            center_y=plain_value(ycen, "arcsec"),
+            start_time=as_utc(starttime),
+            end_time=as_utc(endtime),
             shape=shape,
             cdelt=cdelt,
             waves=wave_list,
@@ -178,14 +186,14 @@ class CutoutSpec:
         19.12, ...); the grid runs continuously from 2010-01-01, so different specs over
         the same time agree.
         """
-        channel = _channel(self.waves[0] if wave is None else wave)
+        channel = channel_of(self.waves[0] if wave is None else wave)
         cadence_us = round(self.cadence * 1e6)
         phase_us = round(channel.phase * 1e6) % cadence_us
-        first_us = _micro(self.start_time - _TIME_GRID_EPOCH) - phase_us
+        first_us = microseconds(self.start_time - TIME_GRID_EPOCH) - phase_us
         k = -(-first_us // cadence_us)
         times: list[datetime] = []
         while True:
-            moment = _round_10ms(_TIME_GRID_EPOCH + timedelta(microseconds=phase_us + k * cadence_us))
+            moment = round_10ms(TIME_GRID_EPOCH + timedelta(microseconds=phase_us + k * cadence_us))
             if moment > self.end_time:
                 return times
             if moment >= self.start_time:
@@ -236,7 +244,7 @@ class CutoutSpec:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (times as ISO strings)."""
         out = dataclasses.asdict(self)
-        out["start_time"], out["end_time"] = _iso(self.start_time), _iso(self.end_time)
+        out["start_time"], out["end_time"] = iso_text(self.start_time), iso_text(self.end_time)
         out["shape"], out["waves"] = list(self.shape), list(self.waves)
         return out
 

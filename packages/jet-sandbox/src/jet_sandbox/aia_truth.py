@@ -12,7 +12,7 @@ import numpy as np
 from jet_sandbox.aia_frames import cutout_filename
 from jet_sandbox.aia_jet import JetTruth
 from jet_sandbox.aia_spec import CutoutSpec
-from jet_sandbox.aia_values import _iso, _utc
+from jet_sandbox.aia_values import as_utc, iso_text
 from jet_sandbox.errors import SyntheticAiaError
 
 __all__ = ["CutoutTruth", "FrameTruth"]
@@ -44,7 +44,7 @@ class FrameTruth:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (NaN, for a cutout without a jet, becomes ``null``)."""
         out = {k: _null(v) for k, v in dataclasses.asdict(self).items()}
-        out["date_obs"] = _iso(self.date_obs)
+        out["date_obs"] = iso_text(self.date_obs)
         out["base_px"], out["tip_px"] = [_null(v) for v in self.base_px], [_null(v) for v in self.tip_px]
         return out
 
@@ -54,7 +54,7 @@ class FrameTruth:
         return cls(
             file=str(data["file"]),
             wavelength=int(data["wavelength"]),
-            date_obs=_utc(data["date_obs"]),
+            date_obs=as_utc(data["date_obs"]),
             height=float(data["height"]),
             intensity=float(data["intensity"]),
             tip_x=_nan(data["tip_x"]),

@@ -14,7 +14,18 @@ import numpy.typing as npt
 
 from jet_sandbox.errors import SyntheticAiaError
 
-__all__ = ["FloatArray", "TimeLike"]
+__all__ = [
+    "FloatArray",
+    "TimeLike",
+    "TIME_GRID_EPOCH",
+    "MJD_EPOCH",
+    "as_utc",
+    "round_10ms",
+    "fits_time",
+    "iso_text",
+    "plain_value",
+    "microseconds",
+]
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -23,14 +34,20 @@ TimeLike = Any
 """A ``datetime`` (naive means UTC), an ISO 8601 string or an astropy ``Time``."""
 
 
-_TIME_GRID_EPOCH = datetime(2010, 1, 1, tzinfo=UTC)
+TIME_GRID_EPOCH = datetime(2010, 1, 1, tzinfo=UTC)
 
 
-_MJD_EPOCH = datetime(1858, 11, 17, tzinfo=UTC)
+MJD_EPOCH = datetime(1858, 11, 17, tzinfo=UTC)
 
 
-def _utc(value: TimeLike) -> datetime:
-    """Convert a datetime (naive = UTC), ISO string or astropy Time to an aware UTC datetime."""
+def as_utc(value: TimeLike) -> datetime:
+    """Convert a datetime (naive = UTC), ISO string or astropy Time to an aware UTC datetime.
+
+    Examples
+    --------
+    >>> as_utc("2012-07-08T13:05:00Z").isoformat()
+    '2012-07-08T13:05:00+00:00'
+    """
     if isinstance(value, datetime):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     if isinstance(value, str):
@@ -38,30 +55,51 @@ def _utc(value: TimeLike) -> datetime:
         if text.endswith(("Z", "z")):
             text = text[:-1]
         try:
-            return _utc(datetime.fromisoformat(text))
+            return as_utc(datetime.fromisoformat(text))
         except ValueError:
             raise SyntheticAiaError(f"cannot read {value!r} as an ISO 8601 time") from None
     to_datetime = getattr(value, "to_datetime", None)
     if to_datetime is not None:  # astropy Time
-        return _utc(value.utc.to_datetime(timezone=UTC))
+        return as_utc(value.utc.to_datetime(timezone=UTC))
     raise SyntheticAiaError(f"cannot read {value!r} as a time")
 
 
-def _round_10ms(moment: datetime) -> datetime:
+def round_10ms(moment: datetime) -> datetime:
+    """``moment`` rounded to 10 ms, as AIA writes ``DATE-OBS``.
+
+    Examples
+    --------
+    >>> round_10ms(datetime(2012, 7, 8, 13, 5, 7, 123456)).isoformat()
+    '2012-07-08T13:05:07.120000'
+    """
     micro = round(moment.microsecond / 10_000) * 10_000
     return moment.replace(microsecond=0) + timedelta(microseconds=micro)
 
 
-def _fits_time(moment: datetime, suffix: str = "") -> str:
-    moment = _round_10ms(moment)
+def fits_time(moment: datetime, suffix: str = "") -> str:
+    """A FITS header time with 10 ms digits (``T_OBS`` adds the suffix ``"Z"``).
+
+    Examples
+    --------
+    >>> fits_time(datetime(2012, 7, 8, 13, 5, 7, 123456), "Z")
+    '2012-07-08T13:05:07.12Z'
+    """
+    moment = round_10ms(moment)
     return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 10_000:02d}{suffix}"
 
 
-def _iso(moment: datetime) -> str:
+def iso_text(moment: datetime) -> str:
+    """``moment`` in UTC as ISO 8601 text (the form of truth files).
+
+    Examples
+    --------
+    >>> iso_text(datetime(2012, 7, 8, 13, 5, tzinfo=UTC))
+    '2012-07-08T13:05:00+00:00'
+    """
     return moment.astimezone(UTC).isoformat()
 
 
-def _value(value: Any, unit: str) -> float:
+def plain_value(value: Any, unit: str) -> float:
     """A plain float from a number or an astropy Quantity (converted to ``unit``)."""
     to_value = getattr(value, "to_value", None)
     if to_value is not None:
@@ -69,5 +107,12 @@ def _value(value: Any, unit: str) -> float:
     return float(value)
 
 
-def _micro(delta: timedelta) -> int:
+def microseconds(delta: timedelta) -> int:
+    """``delta`` as a whole number of microseconds (exact integer arithmetic).
+
+    Examples
+    --------
+    >>> microseconds(timedelta(days=1, microseconds=5))
+    86400000005
+    """
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds

@@ -1,6 +1,4 @@
-"""A fault plan (:class:`FaultPlan`) and its schedule: the counters that decide, request by request,
-which faults fire.
-"""
+"""A fault plan (:class:`FaultPlan`) and its schedule, which decides request by request what fires."""
 
 from __future__ import annotations
 

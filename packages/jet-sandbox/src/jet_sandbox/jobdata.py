@@ -41,7 +41,7 @@ from jet_sandbox.aia import (
     random_jet,
 )
 from jet_sandbox.aia_truth import _frame_truth
-from jet_sandbox.aia_values import TimeLike, _utc
+from jet_sandbox.aia_values import TimeLike, as_utc
 from jet_sandbox.errors import SandboxError
 
 __all__ = ["SyntheticCutout", "SUPPORTED_WAVES", "frame_shape", "thin"]
@@ -146,7 +146,7 @@ class SyntheticCutout:
             For impossible parameters (unknown wavelength, empty window, ...).
         """
         wave_list = tuple(dict.fromkeys(int(w) for w in waves))
-        start_time, end_time = _utc(start), _utc(end)
+        start_time, end_time = as_utc(start), as_utc(end)
         cdelt = _CDELT
         if shape is not None:
             cdelt = max(_CDELT, float(fovx) / shape[0], float(fovy) / shape[1])

@@ -1,6 +1,4 @@
-"""One JSOC export request (:class:`JsocExport`): built from the request's parameters, and its status
-answers.
-"""
+"""One JSOC export (:class:`JsocExport`): built from a request's parameters; its status answers."""
 
 from __future__ import annotations
 

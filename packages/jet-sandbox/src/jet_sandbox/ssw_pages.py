@@ -1,6 +1,4 @@
-"""The SSW service's answers as text: the submit answer, the error, building and index pages, the
-``.list`` files.
-"""
+"""The SSW service's answers as text: submit answer, error, building and index pages, ``.list`` files."""
 
 from __future__ import annotations
 
