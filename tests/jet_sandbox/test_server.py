@@ -225,3 +225,32 @@ def test_stop_is_prompt_with_idle_connections_and_long_delays() -> None:
     assert waiting.recv(100) == b""  # closed without an answer
     idle.close()
     waiting.close()
+
+
+def test_held_requests_wait_until_resumed_then_all_are_answered(fetch: Any) -> None:
+    with Echo() as srv, ThreadPoolExecutor(3) as pool:
+        srv.hold()
+        answers = [pool.submit(fetch, srv.url) for _ in range(3)]
+        deadline = time.monotonic() + 10
+        while srv.in_flight() < 3:  # all three read and waiting, none answered
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert not any(a.done() for a in answers) and srv.requests == []
+        srv.resume()
+        assert [a.result(timeout=10).status for a in answers] == [200] * 3
+        assert len(srv.requests) == 3
+
+
+def test_stopping_a_held_server_drops_the_waiting_requests() -> None:
+    srv = Echo().start()
+    srv.hold()
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+    conn.request("GET", "/echo")
+    deadline = time.monotonic() + 10
+    while srv.in_flight() < 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    srv.stop()  # must not wait for a resume that never comes
+    with pytest.raises((http.client.HTTPException, OSError)):
+        conn.getresponse()
+    assert srv.requests == []

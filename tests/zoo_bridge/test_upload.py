@@ -177,7 +177,10 @@ def test_sigkill_mid_upload_then_rerun(tmp_path: Path, options: UploadOptions) -
 def test_two_uploaders_at_once(tmp_path: Path) -> None:
     store = store_with(tmp_path, 60, 4)
     with PanoptesServer(latency=0.005, panoptes_faults=every_fault(seed=5)) as srv:
+        srv.hold()  # each one signs in first, one request at a time: both wait there, then go together
         procs = [_uploader(srv, tmp_path, f"uploader-{i}") for i in (1, 2)]
+        _poll(lambda: srv.in_flight() >= 2 or any(p.poll() is not None for p in procs))
+        srv.resume()
         outputs = [p.communicate(timeout=240) for p in procs]
         assert [p.returncode for p in procs] == [0, 0], outputs
         assert_uploaded_once(srv, store, tmp_path)

@@ -122,6 +122,8 @@ class SandboxServer:
         self._routes: tuple[Route, ...] = ()
         self._route_schedules: dict[int, FaultSchedule] = {}
         self._in_flight: Counter[str] = Counter()
+        self._open = threading.Event()  # cleared by hold(): requests wait, counted in flight
+        self._open.set()
 
     # -- to be provided by replicas ----------------------------------------------------
 
@@ -192,6 +194,19 @@ class SandboxServer:
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the server is stopped (or ``timeout`` passes); True if stopped."""
         return self._stopped.wait(timeout)
+
+    def hold(self) -> None:
+        """Keep every new request waiting, read but unanswered, until :meth:`resume`.
+
+        A test starts several clients, waits until :meth:`in_flight` counts each one's
+        first request, and lets them all go at once, so that they really run together
+        however slowly each one started.
+        """
+        self._open.clear()
+
+    def resume(self) -> None:
+        """Answer the requests held by :meth:`hold`, and every later one, as usual."""
+        self._open.set()
 
     @property
     def running(self) -> bool:
@@ -317,6 +332,10 @@ class SandboxServer:
             index = next(self._counter)
             self._received = index
         request = Request(handler.command, path, query, headers, body, index, frozenset(), client)
+        while not self._open.wait(0.05):
+            if self._stopped.is_set():
+                handler.close_connection = True
+                return
         route = self._route(path)
         decision = _NO_FAULTS
         refusal = self.admit(request)
