@@ -23,7 +23,7 @@ from typing import Any
 from sdo_cutout.aia import AIA_WAVELENGTHS
 from sdo_cutout.errors import CutoutRequestError
 
-__all__ = ["as_utc", "as_arcsec", "as_seconds", "as_waves", "arcsec_pair", "center_arcsec"]
+__all__ = ["as_utc", "as_arcsec", "as_seconds", "as_waves", "arcsec_pair", "center_arcsec", "number_text"]
 
 
 def as_utc(value: str | datetime | date | Any) -> datetime:
@@ -199,3 +199,14 @@ def center_arcsec(value: Any) -> tuple[float, float]:
     if hasattr(value, "Tx") and hasattr(value, "Ty"):
         return as_arcsec(value.Tx, "centre x"), as_arcsec(value.Ty, "centre y")
     return arcsec_pair(value, "centre")
+
+
+def number_text(value: float) -> str:
+    """A compact number for a service's query: ``813`` rather than ``813.0``, else 3 decimals.
+
+    Examples
+    --------
+    >>> number_text(813.0), number_text(-350.5), number_text(0.12345)
+    ('813', '-350.5', '0.123')
+    """
+    return str(int(value)) if float(value).is_integer() else repr(round(float(value), 3))

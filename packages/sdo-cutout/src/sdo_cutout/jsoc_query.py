@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from jet_store import CutoutJob
 
+from sdo_cutout.convert import number_text
 from sdo_cutout.errors import CutoutRequestError
 
 __all__ = [
@@ -47,10 +48,6 @@ EMAIL_ENV = "JET_HUNTER_JSOC_EMAIL"
 
 REGISTER_URL = "http://jsoc.stanford.edu/ajax/register_email.html"
 """Where an e-mail address is registered for JSOC exports."""
-
-
-def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(round(float(value), 3))
 
 
 def duration_text(seconds: float) -> str:
@@ -105,10 +102,10 @@ def im_patch(job: CutoutJob) -> str:
         "c=0",
         "locunits=arcsec",
         "boxunits=arcsec",
-        f"x={_num(job.center_x)}",
-        f"y={_num(job.center_y)}",
-        f"width={_num(job.fov_x)}",
-        f"height={_num(job.fov_y)}",
+        f"x={number_text(job.center_x)}",
+        f"y={number_text(job.center_y)}",
+        f"width={number_text(job.fov_x)}",
+        f"height={number_text(job.fov_y)}",
     ]
     return "n=0|im_patch," + ",".join(parts)
 
