@@ -30,18 +30,21 @@ False
 
 from __future__ import annotations
 
-import codecs
-import json
 import logging
-import math
-import re
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
 from jet_store import HekEvent
 
-from hek_client.errors import BadAnswer
+from hek_client.answer import decode_body, load_answer, read_rows
+from hek_client.values import (
+    parse_float,
+    parse_point,
+    parse_polygon_bounds,
+    parse_time,
+    storable_copy,
+    text_value,
+)
 
 __all__ = [
     "ParsedAnswer",
@@ -59,18 +62,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-_ERRORS = "hek-client-latin1"
-
-
-def _latin1_fallback(err: UnicodeError) -> tuple[str, int]:
-    # each byte that is not UTF-8 becomes the latin-1 character of that byte
-    if not isinstance(err, UnicodeDecodeError):  # pragma: no cover - registered for decoding only
-        raise err
-    return err.object[err.start : err.end].decode("latin-1"), err.end
-
-
-codecs.register_error(_ERRORS, _latin1_fallback)
 
 
 class MalformedEvent(ValueError):
@@ -95,102 +86,6 @@ class ParsedAnswer(NamedTuple):
     """How many rows the answer held (parsed and skipped)."""
 
 
-def decode_body(data: bytes | str) -> str:
-    """Text of a response body: UTF-8, with each byte that is not UTF-8 read as latin-1.
-
-    Valid UTF-8 (``"Schön"`` as two bytes) stays intact; a stray latin-1 byte (``0xf6``)
-    becomes its character instead of failing the whole answer.
-
-    Examples
-    --------
-    >>> decode_body("Schön ".encode() + b"Sch\\xf6n")
-    'Schön Schön'
-    """
-    if isinstance(data, str):
-        return data
-    return data.decode("utf-8", errors=_ERRORS).lstrip("\ufeff")
-
-
-_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
-
-
-def load_answer(data: bytes | str | Mapping[str, Any]) -> tuple[list[Any], bool | None]:
-    """The rows and ``overmax`` of a HEK answer (bytes, text or an already-decoded dict).
-
-    Raises
-    ------
-    BadAnswer
-        ``kind="html"`` for an HTML page (HEK's outage answer), ``"json"`` for a body
-        that is not JSON (truncated, garbled), ``"shape"`` for JSON without a
-        ``result`` list.
-
-    Examples
-    --------
-    >>> load_answer(b'{"result": [{"kb_archivid": "a"}], "overmax": true}')
-    ([{'kb_archivid': 'a'}], True)
-    >>> load_answer(b"<html><body>Service unavailable</body></html>")
-    Traceback (most recent call last):
-    ...
-    hek_client.errors.BadAnswer: HEK answered HTML instead of JSON: 'Service unavailable'
-    """
-    rows, overmax, _clean_rows = _load(data)
-    return rows, overmax
-
-
-def _load(data: bytes | str | Mapping[str, Any]) -> tuple[list[Any], bool | None, bool]:
-    """Rows, overmax, and whether the rows are known to be storable as they are."""
-    constants: list[str] = []
-    clean = False
-    if isinstance(data, Mapping):
-        doc: Any = data
-    else:
-        text = decode_body(data)
-        try:
-            doc = json.loads(text, parse_constant=constants.append)
-        except RecursionError:
-            raise BadAnswer("HEK answered JSON nested too deeply to read", "json") from None
-        except ValueError as err:
-            head = text.lstrip()[:200].lower()
-            if head.startswith("<") or "<html" in head or "<!doctype" in head:
-                raise BadAnswer(f"HEK answered HTML instead of JSON: {_html_title(text)!r}", "html") from None
-            raise BadAnswer(
-                f"HEK answered something that is not JSON ({err}; {len(text)} chars)", "json"
-            ) from None
-    if not isinstance(doc, Mapping) or not isinstance(doc.get("result"), list):
-        keys = sorted(str(k) for k in doc)[:5] if isinstance(doc, Mapping) else type(doc).__name__
-        raise BadAnswer(f"HEK answered JSON without a result list ({keys})", "shape")
-    if not isinstance(data, Mapping):
-        # rows fresh from JSON text hold only str keys and JSON values; with no NaN/Infinity
-        # and no escaped NUL or surrogate in the text they need no sanitising (a fast path)
-        clean = not constants and _UNSTORABLE_ESCAPE.search(text) is None and _encodable(text)
-    return list(doc["result"]), _flag(doc.get("overmax")), clean
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")  # text given as str may hold lone surrogates
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _html_title(text: str) -> str:
-    match = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S) or re.search(
-        r"<body[^>]*>(.*?)</body>", text, re.I | re.S
-    )
-    inner = match.group(1) if match else text
-    words = " ".join(re.sub(r"<[^>]*>", " ", inner).split())
-    return words[:80]
-
-
-def _flag(value: Any) -> bool | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value.strip().lower() in ("true", "1", "yes", "t")
-    return bool(value)
-
-
 def parse_answer(data: bytes | str | Mapping[str, Any]) -> ParsedAnswer:
     """Parse one HEK answer into events, skip reasons, ``overmax`` and the row count.
 
@@ -199,7 +94,7 @@ def parse_answer(data: bytes | str | Mapping[str, Any]) -> ParsedAnswer:
     BadAnswer
         When the answer is not a HEK result (see :func:`load_answer`).
     """
-    rows, overmax, clean = _load(data)
+    rows, overmax, clean = read_rows(data)
     parsed = _parse_rows(rows, clean)
     return ParsedAnswer(parsed.events, parsed.skipped, overmax, len(rows))
 
@@ -227,7 +122,7 @@ def _parse_rows(rows: Iterable[Any], clean: bool) -> ParsedEvents:
         try:
             events.append(_parse_event(row, clean))
         except Exception as err:  # a bug must not lose a whole answer: skip the row, say why
-            ident = _text(row.get("kb_archivid")) if isinstance(row, Mapping) else None
+            ident = text_value(row.get("kb_archivid")) if isinstance(row, Mapping) else None
             why = (
                 str(err) if isinstance(err, MalformedEvent) else f"cannot parse ({type(err).__name__}: {err})"
             )
@@ -235,177 +130,6 @@ def _parse_rows(rows: Iterable[Any], clean: bool) -> ParsedEvents:
             log.warning("skipped a malformed HEK event: %s", reason)
             skipped.append(reason)
     return ParsedEvents(events, skipped)
-
-
-# -- values ------------------------------------------------------------------------
-
-
-def _clean(text: str) -> str:
-    # NUL and lone surrogates cannot be stored (PostgreSQL refuses NUL; UTF-8 refuses surrogates)
-    if "\x00" in text:
-        text = text.replace("\x00", "\ufffd")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = text.encode("utf-8", "replace").decode("utf-8")
-    return text
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, str):
-        text = _clean(value.strip())
-        return text or None
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float) and math.isfinite(value):
-        return str(int(value)) if value.is_integer() else repr(value)
-    return None
-
-
-def parse_float(value: Any) -> float | None:
-    """A finite float from a number or a numeric string; None for ``""``, null or junk.
-
-    Examples
-    --------
-    >>> parse_float("1050.5"), parse_float(789), parse_float(""), parse_float("n/a")
-    (1050.5, 789.0, None, None)
-    """
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        if isinstance(value, (int, float)):
-            number = float(value)
-        elif isinstance(value, str):
-            text = value.strip()
-            if not text:
-                return None
-            number = float(text)
-        else:
-            return None
-    except (ValueError, OverflowError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-_TIME_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%dT%H:%M:%S", "%Y/%m/%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_time(value: Any) -> datetime | None:
-    """A UTC datetime from HEK's time text (``2010-06-04T09:21:47``); None if not a time.
-
-    Examples
-    --------
-    >>> parse_time("2010-06-04T09:21:47")
-    datetime.datetime(2010, 6, 4, 9, 21, 47, tzinfo=datetime.timezone.utc)
-    >>> parse_time(""), parse_time(None), parse_time("yesterday")
-    (None, None, None)
-    """
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    if not text:
-        return None
-    result: datetime | None = None
-    try:
-        result = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        for fmt in _TIME_FORMATS:
-            try:
-                result = datetime.strptime(text, fmt)
-                break
-            except ValueError:
-                continue
-    if result is None:
-        return None
-    if result.tzinfo is None:
-        return result.replace(tzinfo=timezone.utc)
-    try:
-        return result.astimezone(timezone.utc)
-    except (OverflowError, ValueError):
-        return None
-
-
-_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-_POINT = re.compile(rf"^\s*POINT\s*\(\s*({_NUM})\s+({_NUM})(?:\s+{_NUM})?\s*\)\s*$", re.I)
-_POLYGON = re.compile(r"^\s*POLYGON\s*\(\s*\(([^()]*)\)", re.I)
-
-
-def parse_point(value: Any) -> tuple[float, float] | None:
-    """``(x, y)`` from WKT ``POINT(x y)``; None when it is not one.
-
-    Examples
-    --------
-    >>> parse_point("POINT(789 694)"), parse_point("POINT()")
-    ((789.0, 694.0), None)
-    """
-    if not isinstance(value, str):
-        return None
-    match = _POINT.match(value)
-    if not match:
-        return None
-    x, y = parse_float(match.group(1)), parse_float(match.group(2))
-    return None if x is None or y is None else (x, y)
-
-
-def parse_polygon_bounds(value: Any) -> tuple[float, float, float, float] | None:
-    """``(xmin, ymin, xmax, ymax)`` of the outer ring of a WKT ``POLYGON``; None if not one.
-
-    Examples
-    --------
-    >>> parse_polygon_bounds("POLYGON((693 -793,932 -793,932 -572,693 -572,693 -793))")
-    (693.0, -793.0, 932.0, -572.0)
-    """
-    if not isinstance(value, str):
-        return None
-    match = _POLYGON.match(value)
-    if not match:
-        return None
-    xs: list[float] = []
-    ys: list[float] = []
-    for pair in match.group(1).split(","):
-        parts = pair.split()
-        if len(parts) < 2:
-            return None
-        x, y = parse_float(parts[0]), parse_float(parts[1])
-        if x is None or y is None:
-            return None
-        xs.append(x)
-        ys.append(y)
-    if not xs:
-        return None
-    return (min(xs), min(ys), max(xs), max(ys))
-
-
-def _sanitise(value: Any) -> Any:
-    """A JSON value any database stores: no NaN/inf, NUL or lone surrogates; str keys."""
-    if isinstance(value, str):
-        return _clean(value)
-    if value is None or isinstance(value, (bool, int)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, Mapping):
-        return {_clean(str(k)): _sanitise(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_sanitise(v) for v in value]
-    return _clean(str(value))
-
-
-def _storable_copy(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A deep copy of ``row`` that any database stores, via a fast JSON round trip when possible."""
-    try:
-        text = json.dumps(row, allow_nan=False, ensure_ascii=False)
-        if "\x00" not in text:
-            text.encode("utf-8")  # lone surrogates fail here
-            copy = json.loads(text)
-            if copy == row:  # keys were all str, no tuples or other types
-                return dict(copy)
-    except (TypeError, ValueError):  # NaN, odd types, surrogates (UnicodeEncodeError)
-        pass
-    result: dict[str, Any] = _sanitise(row)
-    return result
 
 
 def _xy(row: Mapping[str, Any], prefix: str) -> tuple[float | None, float | None]:
@@ -472,10 +196,10 @@ def parse_event(row: Any) -> HekEvent:
 def _parse_event(row: Any, clean: bool) -> HekEvent:
     if not isinstance(row, Mapping):
         raise MalformedEvent(f"not an object but {type(row).__name__}")
-    kb_archivid = _text(row.get("kb_archivid"))
+    kb_archivid = text_value(row.get("kb_archivid"))
     if kb_archivid is None or not isinstance(row.get("kb_archivid"), str):
         raise MalformedEvent("no kb_archivid")
-    event_type = _text(row.get("event_type"))
+    event_type = text_value(row.get("event_type"))
     if event_type is None:
         raise MalformedEvent("no event_type")
     start = parse_time(row.get("event_starttime"))
@@ -498,7 +222,7 @@ def _parse_event(row: Any, clean: bool) -> HekEvent:
     hgs_x, hgs_y = _xy(row, "hgs")
     bbox = _bbox(row) or (None, None, None, None)
     try:
-        raw = dict(row) if clean else _storable_copy(row)
+        raw = dict(row) if clean else storable_copy(row)
     except RecursionError:
         raise MalformedEvent("nested too deeply to store") from None
     return HekEvent(
@@ -506,7 +230,7 @@ def _parse_event(row: Any, clean: bool) -> HekEvent:
         event_type=event_type,
         start_time=start,
         end_time=end,
-        sol_standard=_text(row.get("SOL_standard")),
+        sol_standard=text_value(row.get("SOL_standard")),
         peak_time=parse_time(row.get("event_peaktime")),
         hpc_x=hpc_x,
         hpc_y=hpc_y,
@@ -518,9 +242,9 @@ def _parse_event(row: Any, clean: bool) -> HekEvent:
         hgc_y=hgc_y,
         hgs_x=hgs_x,
         hgs_y=hgs_y,
-        channel=_text(row.get("obs_channelid")),
-        instrument=_text(row.get("obs_instrument")),
-        frm_name=_text(row.get("frm_name")),
-        description=_text(row.get("event_description")),
+        channel=text_value(row.get("obs_channelid")),
+        instrument=text_value(row.get("obs_instrument")),
+        frm_name=text_value(row.get("frm_name")),
+        description=text_value(row.get("event_description")),
         raw=raw,
     )

@@ -48,16 +48,30 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Literal, TypeAlias
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from jet_render.coords import frame_wcs, world_to_pixel
+from jet_render.annotations import DEFAULT_TOOL_COLORS, annotations_overlay
 from jet_render.encode import RenderedImage
-from jet_render.geometry import CoordinateInputError, ImageGeometry, rectangle_corners
+from jet_render.geometry import ImageGeometry, rectangle_corners
+from jet_render.points import world_to_pixel
+from jet_render.shapes import (
+    OVERLAY_TYPES,
+    Circle,
+    Color,
+    Overlay,
+    OverlayInputError,
+    OverlayStyle,
+    OverlayUnits,
+    Point,
+    Rectangle,
+    RotatedRectangle,
+    Text,
+)
+from jet_render.wcs import frame_wcs
 
 __all__ = [
     "Circle",
@@ -75,259 +89,7 @@ __all__ = [
     "draw_overlays",
 ]
 
-OverlayUnits: TypeAlias = Literal["pixels", "arcsec"]
-"""Units of an overlay's position and size: image pixels (y down) or helioprojective arcsec."""
-
-Color: TypeAlias = str | tuple[int, int, int] | tuple[int, int, int, int]
-"""A Pillow colour: a name or ``#rrggbb[aa]`` string, or an RGB/RGBA tuple of 0..255."""
-
-DEFAULT_TOOL_COLORS: tuple[str, ...] = (
-    "#ffd700",  # tool 0 (jet start point in "Box the jets"): gold
-    "#00e5ff",  # tool 1 (jet end point): cyan
-    "#ff3df5",  # tool 2 (jet box): magenta
-    "#7cff3d",
-    "#ff8c1a",
-    "#ffffff",
-)
-"""Colours of drawing tools ``0, 1, 2, ...`` (cycled); marks without a tool take the first."""
-
-_UNITS = ("pixels", "arcsec")
-_MARKERS = ("circle", "cross", "plus")
 _CIRCLE_VERTICES = 96
-
-
-class OverlayInputError(CoordinateInputError):
-    """An overlay, style or image that cannot be drawn: non-finite or negative sizes, an
-    unknown unit, colour or marker, a mark without its shape parameters, or ``arcsec``
-    overlays drawn without the ``geometry`` and ``wcs`` that place them."""
-
-
-def _check_color(name: str, value: Any) -> None:
-    from PIL import ImageColor
-
-    if isinstance(value, str):
-        try:
-            ImageColor.getrgb(value)
-        except ValueError:
-            raise OverlayInputError(f"{name}={value!r} is not a colour Pillow knows") from None
-        return
-    if (
-        isinstance(value, tuple)
-        and len(value) in (3, 4)
-        and all(isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= 255 for c in value)
-    ):
-        return
-    raise OverlayInputError(
-        f"{name} must be a colour name, '#rrggbb' or an RGB(A) tuple of 0..255, not {value!r}"
-    )
-
-
-def _check_number(name: str, value: Any, *, minimum: float | None = None, strict: bool = False) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise OverlayInputError(f"{name} must be a number, not {value!r}") from None
-    if not math.isfinite(number):
-        raise OverlayInputError(f"{name} must be finite, not {value!r}")
-    if minimum is not None and (number <= minimum if strict else number < minimum):
-        relation = ">" if strict else ">="
-        raise OverlayInputError(f"{name} must be {relation} {minimum:g}, not {value!r}")
-    return number
-
-
-@dataclass(frozen=True, slots=True)
-class OverlayStyle:
-    """How an overlay is drawn.
-
-    Parameters
-    ----------
-    color
-        Outline, marker and text colour (see :data:`Color`).
-    line_width
-        Outline width in image pixels (centred on the shape's edge).
-    marker_size
-        A :class:`Point`'s marker radius (half the arm length for crosses), image pixels.
-    marker
-        A :class:`Point`'s marker: ``"circle"`` (filled disc), ``"cross"`` or ``"plus"``.
-    fill
-        Fill colour of boxes and circles, or ``None`` for outlines only.
-    label
-        Text drawn beside the shape (right of a point, above a box or circle), or ``None``.
-    font_size
-        Size of the label (and of a :class:`Text`) in image pixels.
-
-    Raises
-    ------
-    OverlayInputError
-        On an unknown colour or marker, or a negative/non-finite size.
-
-    Examples
-    --------
-    >>> from jet_render.overlay import OverlayStyle
-    >>> OverlayStyle(color="red", line_width=3).line_width
-    3.0
-    >>> OverlayStyle(color="no-such-colour")
-    Traceback (most recent call last):
-    ...
-    jet_render.overlay.OverlayInputError: color='no-such-colour' is not a colour Pillow knows
-    """
-
-    color: Color = "#ffd700"
-    line_width: float = 2.0
-    marker_size: float = 4.0
-    marker: Literal["circle", "cross", "plus"] = "circle"
-    fill: Color | None = None
-    label: str | None = None
-    font_size: float = 14.0
-
-    def __post_init__(self) -> None:
-        _check_color("color", self.color)
-        if self.fill is not None:
-            _check_color("fill", self.fill)
-        object.__setattr__(self, "line_width", _check_number("line_width", self.line_width, minimum=0.0))
-        object.__setattr__(self, "marker_size", _check_number("marker_size", self.marker_size, minimum=0.0))
-        object.__setattr__(
-            self, "font_size", _check_number("font_size", self.font_size, minimum=0.0, strict=True)
-        )
-        if self.marker not in _MARKERS:
-            raise OverlayInputError(f"marker must be one of {', '.join(_MARKERS)}, not {self.marker!r}")
-        if self.label is not None and not isinstance(self.label, str):
-            raise OverlayInputError(f"label must be a string or None, not {type(self.label).__name__}")
-
-
-def _check_common(overlay: Any, numbers: dict[str, float | None]) -> None:
-    kind = type(overlay).__name__
-    if overlay.units not in _UNITS:
-        raise OverlayInputError(f"{kind} units must be 'pixels' or 'arcsec', not {overlay.units!r}")
-    if not isinstance(overlay.style, OverlayStyle):
-        raise OverlayInputError(f"{kind} style must be an OverlayStyle, not {type(overlay.style).__name__}")
-    for name, minimum in numbers.items():
-        value = _check_number(f"{kind} {name}", getattr(overlay, name), minimum=minimum)
-        object.__setattr__(overlay, name, value)
-
-
-@dataclass(frozen=True, slots=True)
-class Point:
-    """A point mark at ``(x, y)`` (image pixels, or ``(Tx, Ty)`` in arcsec).
-
-    Examples
-    --------
-    >>> from jet_render.overlay import Point
-    >>> Point(10, 20).units
-    'pixels'
-    """
-
-    x: float
-    y: float
-    units: OverlayUnits = "pixels"
-    style: OverlayStyle = field(default_factory=OverlayStyle)
-
-    def __post_init__(self) -> None:
-        _check_common(self, {"x": None, "y": None})
-
-
-@dataclass(frozen=True, slots=True)
-class Rectangle:
-    """An axis-aligned box: Zooniverse ``rectangle`` (``x, y`` top-left corner) in pixels,
-    or ``[x, x + width] x [y, y + height]`` in arcsec.
-
-    Examples
-    --------
-    >>> from jet_render.overlay import Rectangle
-    >>> Rectangle(10, 20, 40, -1)
-    Traceback (most recent call last):
-    ...
-    jet_render.overlay.OverlayInputError: Rectangle height must be >= 0, not -1
-    """
-
-    x: float
-    y: float
-    width: float
-    height: float
-    units: OverlayUnits = "pixels"
-    style: OverlayStyle = field(default_factory=OverlayStyle)
-
-    def __post_init__(self) -> None:
-        _check_common(self, {"x": None, "y": None, "width": 0.0, "height": 0.0})
-
-
-@dataclass(frozen=True, slots=True)
-class RotatedRectangle:
-    """A Zooniverse ``rotateRectangle``: ``x, y`` the unrotated top-left corner, turned about
-    its centre by ``angle`` degrees clockwise on screen (pixels); in arcsec see the module
-    docstring (corner of smallest ``Tx, Ty``, ``angle`` counter-clockwise from solar west).
-
-    Examples
-    --------
-    >>> from jet_render.overlay import RotatedRectangle
-    >>> RotatedRectangle(10, 20, 40, 10, 30).angle
-    30.0
-    """
-
-    x: float
-    y: float
-    width: float
-    height: float
-    angle: float = 0.0
-    units: OverlayUnits = "pixels"
-    style: OverlayStyle = field(default_factory=OverlayStyle)
-
-    def __post_init__(self) -> None:
-        _check_common(self, {"x": None, "y": None, "width": 0.0, "height": 0.0, "angle": None})
-
-
-@dataclass(frozen=True, slots=True)
-class Circle:
-    """A circle of ``radius`` about ``(x, y)`` (radius in the overlay's units).
-
-    Examples
-    --------
-    >>> from jet_render.overlay import Circle
-    >>> Circle(0, 0, 30, units="arcsec").radius
-    30.0
-    """
-
-    x: float
-    y: float
-    radius: float
-    units: OverlayUnits = "pixels"
-    style: OverlayStyle = field(default_factory=OverlayStyle)
-
-    def __post_init__(self) -> None:
-        _check_common(self, {"x": None, "y": None, "radius": 0.0})
-
-
-@dataclass(frozen=True, slots=True)
-class Text:
-    """``text`` anchored at ``(x, y)``; ``anchor`` is a Pillow text anchor (default
-    ``"la"``: the left end of the first line's ascender line at ``(x, y)``).
-
-    Examples
-    --------
-    >>> from jet_render.overlay import Text
-    >>> Text(5, 5, "SOL2012-07-08").text
-    'SOL2012-07-08'
-    """
-
-    x: float
-    y: float
-    text: str
-    units: OverlayUnits = "pixels"
-    style: OverlayStyle = field(default_factory=OverlayStyle)
-    anchor: str = "la"
-
-    def __post_init__(self) -> None:
-        _check_common(self, {"x": None, "y": None})
-        if not isinstance(self.text, str):
-            raise OverlayInputError(f"Text text must be a string, not {type(self.text).__name__}")
-        if not (isinstance(self.anchor, str) and len(self.anchor) == 2):
-            raise OverlayInputError(f"Text anchor must be a two-letter Pillow anchor, not {self.anchor!r}")
-
-
-Overlay: TypeAlias = Point | Rectangle | RotatedRectangle | Circle | Text
-"""Any one overlay."""
-
-_OVERLAY_TYPES = (Point, Rectangle, RotatedRectangle, Circle, Text)
 
 
 # --------------------------------------------------------------------------- geometry
@@ -515,13 +277,13 @@ def draw_overlays(
     >>> draw_overlays(np.zeros((50, 60, 3), np.uint8), [Circle(0, 0, 5, units="arcsec")])
     Traceback (most recent call last):
     ...
-    jet_render.overlay.OverlayInputError: 1 overlay(s) are in arcsec, so draw_overlays needs geometry= ...
+    jet_render.shapes.OverlayInputError: 1 overlay(s) are in arcsec, so draw_overlays needs geometry= ...
     """
     from PIL import Image, ImageDraw
 
-    items: list[Overlay] = [overlays] if isinstance(overlays, _OVERLAY_TYPES) else list(overlays)
+    items: list[Overlay] = [overlays] if isinstance(overlays, OVERLAY_TYPES) else list(overlays)
     for item in items:
-        if not isinstance(item, _OVERLAY_TYPES):
+        if not isinstance(item, OVERLAY_TYPES):
             raise OverlayInputError(
                 "overlays must be Point, Rectangle, RotatedRectangle, Circle or Text, "
                 f"not {type(item).__name__}"
@@ -546,102 +308,3 @@ def draw_overlays(
         layer = layer.resize(base.size, Image.Resampling.BOX)
     out = Image.alpha_composite(base, layer)
     return out if keep_alpha else out.convert("RGB")
-
-
-# --------------------------------------------------------------------------- annotations
-
-
-def annotations_overlay(
-    annotations: Iterable[Any],
-    *,
-    colors: Sequence[Color] = DEFAULT_TOOL_COLORS,
-    frame: int | None = None,
-    labels: bool = False,
-    line_width: float = 2.0,
-    marker_size: float = 4.0,
-) -> list[Overlay]:
-    """Overlays for volunteers' marks (``jet_store.Annotation``) or clusters (``JetCluster``).
-
-    Points become :class:`Point`, ``rectangle`` marks :class:`Rectangle`, and
-    ``rotateRectangle`` marks :class:`RotatedRectangle` (the ``temporal`` variants
-    likewise), all in image pixels; question answers are skipped.
-
-    Parameters
-    ----------
-    annotations
-        Records with ``shape``, ``x``, ``y`` (and ``width``, ``height``, ``angle``); a
-        ``tool`` and ``tool_label`` are used when present.
-    colors
-        Colour of tool ``i`` is ``colors[i % len(colors)]``; marks without a tool
-        take ``colors[0]``.
-    frame
-        Keep only marks made on this 0-based flipbook frame (``None``: all marks).
-    labels
-        Label each mark with its ``tool_label`` (stripped) when it has one.
-    line_width, marker_size
-        Style of the overlays, image pixels.
-
-    Raises
-    ------
-    OverlayInputError
-        On a mark of an unknown shape or without the parameters of its shape.
-
-    Examples
-    --------
-    >>> from jet_store.records import Annotation
-    >>> from jet_render.overlay import annotations_overlay
-    >>> marks = [
-    ...     Annotation(classification_id=1, task="T0", mark_index=0, subject_id=7, workflow_id=1,
-    ...                shape="question", answer="Yes"),
-    ...     Annotation(classification_id=1, task="T1", mark_index=0, subject_id=7, workflow_id=1,
-    ...                shape="point", tool=0, x=10.0, y=20.0),
-    ...     Annotation(classification_id=1, task="T1", mark_index=1, subject_id=7, workflow_id=1,
-    ...                shape="rotateRectangle", tool=2, x=5.0, y=6.0, width=40.0, height=10.0, angle=30.0),
-    ... ]
-    >>> [(type(o).__name__, o.style.color) for o in annotations_overlay(marks)]
-    [('Point', '#ffd700'), ('RotatedRectangle', '#ff3df5')]
-    """
-    palette = tuple(colors)
-    if not palette:
-        raise OverlayInputError("colors must hold at least one colour")
-    for i, color in enumerate(palette):
-        _check_color(f"colors[{i}]", color)
-    out: list[Overlay] = []
-    for record in annotations:
-        shape = getattr(record, "shape", None)
-        if shape == "question":
-            continue
-        if frame is not None and getattr(record, "frame", None) != frame:
-            continue
-        tool = getattr(record, "tool", None)
-        color = palette[0] if tool is None else palette[int(tool) % len(palette)]
-        label = getattr(record, "tool_label", None) if labels else None
-        style = OverlayStyle(
-            color=color,
-            line_width=line_width,
-            marker_size=marker_size,
-            label=label.strip() if isinstance(label, str) and label.strip() else None,
-        )
-        key = getattr(record, "key", None)
-        values: dict[str, Any] = {
-            name: getattr(record, name, None) for name in ("x", "y", "width", "height", "angle")
-        }
-        needed: tuple[str, ...]
-        if shape in ("point", "temporalPoint"):
-            needed = ("x", "y")
-        elif shape in ("rectangle", "rotateRectangle", "temporalRotateRectangle"):
-            needed = ("x", "y", "width", "height")
-        else:
-            raise OverlayInputError(f"mark {key!r} has shape {shape!r}, which has no overlay")
-        missing = [name for name in needed if values[name] is None]
-        if missing:
-            raise OverlayInputError(f"{shape} mark {key!r} has no {', '.join(missing)}")
-        x, y = values["x"], values["y"]
-        if shape in ("point", "temporalPoint"):
-            out.append(Point(x, y, style=style))
-        elif shape == "rectangle":
-            out.append(Rectangle(x, y, values["width"], values["height"], style=style))
-        else:
-            angle = values["angle"] if values["angle"] is not None else 0.0
-            out.append(RotatedRectangle(x, y, values["width"], values["height"], angle, style=style))
-    return out

@@ -58,7 +58,6 @@ True 5760 cutouts/~no-job/a.fts
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import os
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -74,21 +73,10 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, sto
 from sdo_cutout.download_errors import InvalidFits, LocalWriteError, UnsafeName, UnsafePath
 from sdo_cutout.fetchtypes import DEFAULT_RETRY, DownloadItem, DownloadOptions, FileResult
 from sdo_cutout.fitsmeta import check_fits, frame_fields_from_header
-from sdo_cutout.http import Permanent, async_client, check_status, classify_error
+from sdo_cutout.http import Permanent, async_client, classify_error
 from sdo_cutout.names import resolve_inside
-from sdo_cutout.part import (
-    FileLocks,
-    PartNote,
-    content_length,
-    file_digest,
-    fsync_dir,
-    looks_like_html,
-    note_path,
-    open_part,
-    parse_content_range,
-    part_path,
-    unlink,
-)
+from sdo_cutout.part import FileLocks, PartNote, file_digest, looks_like_html, note_path, part_path, unlink
+from sdo_cutout.receive import FetchState, Restart, commit_part, receive, resume_headers
 from sdo_cutout.sync import run_sync
 
 __all__ = ["Downloader", "download_files"]
@@ -96,25 +84,6 @@ __all__ = ["Downloader", "download_files"]
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-
-class _Restart(Transient):
-    """A failed attempt after which the ``.part`` must be discarded."""
-
-
-@dataclasses.dataclass
-class _Job:
-    """The mutable state of one file while it is being fetched."""
-
-    item: DownloadItem
-    final: Path
-    part: Path
-    note_file: Path
-    attempts: int = 0
-    fetched: int = 0
-    resumed: bool = False
-    reasons: list[str] = dataclasses.field(default_factory=list)
-    last_invalid: bool = False
 
 
 def _import_fits() -> None:
@@ -272,7 +241,7 @@ class Downloader:
 
     # -- one file ----------------------------------------------------------------------
 
-    def _paths(self, item: DownloadItem) -> _Job:
+    def _paths(self, item: DownloadItem) -> FetchState:
         final = resolve_inside(self.data_dir, item.path)
         try:
             final.parent.mkdir(parents=True, exist_ok=True)
@@ -283,7 +252,7 @@ class Downloader:
         for path in (part, note):
             if path.is_symlink():
                 raise UnsafePath(f"{path} is a symlink; refusing to write through it")
-        return _Job(item=item, final=final, part=part, note_file=note)
+        return FetchState(item=item, final=final, part=part, note_file=note)
 
     async def _fetch_one(self, item: DownloadItem) -> FileResult:
         assert self._locks is not None
@@ -334,7 +303,7 @@ class Downloader:
             raise LocalWriteError(f"cannot write {job.part}: {err}") from err
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _failed(self, job: _Job, reason: str, *, permanent: bool) -> FileResult:
+    def _failed(self, job: FetchState, reason: str, *, permanent: bool) -> FileResult:
         return FileResult(
             item=job.item,
             ok=False,
@@ -345,7 +314,7 @@ class Downloader:
             permanent=permanent,
         )
 
-    def _log_retry(self, job: _Job) -> Callable[[RetryCallState], None]:
+    def _log_retry(self, job: FetchState) -> Callable[[RetryCallState], None]:
         def log_retry(state: RetryCallState) -> None:
             outcome = state.outcome
             err = outcome.exception() if outcome is not None else None
@@ -361,7 +330,7 @@ class Downloader:
 
         return log_retry
 
-    async def _adopt(self, job: _Job) -> FileResult | None:
+    async def _adopt(self, job: FetchState) -> FileResult | None:
         """A file that a killed run completed but did not record: no request needed.
 
         Either renamed into place already, or a ``.part`` checked whole whose rename did
@@ -383,7 +352,7 @@ class Downloader:
             unlink(job.note_file, *([job.part] if candidate == job.part else []))
             return None
         if candidate == job.part:
-            await self._in_thread(self._commit, job, size, sha256)
+            await self._in_thread(commit_part, job, size, sha256, self.options.fsync, self.keep_notes)
         elif not self.keep_notes:
             unlink(job.note_file)
         log.info("%s: completed by an earlier run; not fetched again", job.final)
@@ -391,87 +360,17 @@ class Downloader:
             item=job.item, ok=True, path=job.final, size=size, sha256=sha256, fields=fields, adopted=True
         )
 
-    async def _attempt(self, job: _Job) -> None:
+    async def _attempt(self, job: FetchState) -> None:
         """One request: leaves a ``.part`` as long as announced, or raises."""
         assert self._client is not None
         job.attempts += 1
         job.last_invalid = False
-        note = PartNote.read(job.note_file)
-        offset = job.part.stat().st_size if job.part.exists() else 0
-        headers: dict[str, str] = {}
-        if offset > 0 and note is not None and note.url == job.item.url and note.validator:
-            headers = {"Range": f"bytes={offset}-", "If-Range": note.validator}
-        elif offset > 0 or note is not None:
-            unlink(job.part, job.note_file)  # a .part we cannot vouch for: start over
-            offset, note = 0, None
+        headers, offset, note = resume_headers(job)
         try:
             async with self._client.stream("GET", job.item.url, headers=headers) as response:
-                await self._receive(job, response, offset, note)
+                await receive(job, response, offset, note)
         except (httpx.HTTPError, httpx.InvalidURL) as err:
             raise classify_error(err) from err
-
-    async def _receive(self, job: _Job, response: httpx.Response, offset: int, note: PartNote | None) -> None:
-        status = response.status_code
-        url = job.item.url
-        if status == 416 and offset > 0:
-            if note is not None and note.total == offset:
-                log.debug("%s: the .part is already whole (416)", url)
-                job.resumed = True
-                return
-            unlink(job.part, job.note_file)
-            raise _Restart(f"HTTP 416 for a .part of {offset} bytes; starting over")
-        check_status(response)
-        if status != 200 and status != 206:
-            raise Permanent(f"HTTP {status} {response.reason_phrase} for {url}".strip())
-        append = False
-        span = parse_content_range(response.headers.get("Content-Range")) if status == 206 else None
-        whole = span is not None and span[0] == 0 and span[2] is not None and span[1] == span[2] - 1
-        if status == 206 and not whole:
-            if offset == 0 or span is None or span[0] != offset:
-                unlink(job.part, job.note_file)
-                raise _Restart(
-                    f"a 206 answer with Content-Range {response.headers.get('Content-Range')!r} "
-                    f"does not continue a .part of {offset} bytes"
-                )
-            total = span[2]
-            append = True
-            job.resumed = True
-            assert note is not None
-            if total is not None and note.total is not None and total != note.total:
-                unlink(job.part, job.note_file)
-                raise _Restart(f"the file's size changed ({note.total} -> {total} bytes); starting over")
-        else:  # the whole file: a 200, or a 206 whose range is all of it (asked for or not)
-            if offset > 0:
-                log.info("%s: the server sent the whole file instead of the rest; starting over", url)
-            coding = response.headers.get("Content-Encoding", "identity").strip().lower()
-            encoded = coding not in ("", "identity")
-            # a body the server compressed on the fly (despite Accept-Encoding: identity) is
-            # decoded here: its length is unknown and it cannot be resumed
-            total = None if encoded else (span[2] if span is not None else content_length(response))
-            note = PartNote(
-                url=url,
-                etag=None if encoded else response.headers.get("ETag"),
-                last_modified=None if encoded else response.headers.get("Last-Modified"),
-                total=total,
-            )
-            note.write(job.note_file)  # before the first byte: a .part always has its note
-            offset = 0
-        received = 0
-        with open_part(job.part, append) as out:
-            try:
-                async for chunk in response.aiter_bytes():
-                    out.write(chunk)
-                    received += len(chunk)
-                    if total is not None and offset + received > total:
-                        break
-            finally:
-                job.fetched += received
-        size = offset + received
-        if total is not None and size > total:
-            unlink(job.part, job.note_file)
-            raise _Restart(f"the body is longer than the announced {total} bytes; starting over")
-        if total is not None and size < total:
-            raise Transient(f"the body stopped at {size} of {total} bytes")
 
     def _check(self, path: Path) -> tuple[int, str, dict[str, Any] | None]:
         fields = None
@@ -480,20 +379,7 @@ class Downloader:
         size, sha256 = file_digest(path)
         return size, sha256, fields
 
-    def _commit(self, job: _Job, size: int, sha256: str) -> None:
-        note = PartNote.read(job.note_file) or PartNote(url=job.item.url)
-        if self.options.fsync:
-            with open(job.part, "rb+") as f:
-                os.fsync(f.fileno())
-        note.complete, note.sha256, note.total = True, sha256, size
-        note.write(job.note_file)
-        os.replace(job.part, job.final)
-        if self.options.fsync:
-            fsync_dir(job.final.parent)
-        if not self.keep_notes:
-            unlink(job.note_file)
-
-    async def _finish(self, job: _Job) -> FileResult:
+    async def _finish(self, job: FetchState) -> FileResult:
         """Check the whole ``.part``; rename it into place (or raise to retry from scratch)."""
         note = PartNote.read(job.note_file)
         try:
@@ -505,11 +391,11 @@ class Downloader:
             # else that is not FITS, if it stays so, is the file itself (permanent)
             job.last_invalid = not html
             what = "an HTML page instead of the file" if html else f"not a valid FITS file: {err}"
-            raise _Restart(what) from None
+            raise Restart(what) from None
         if note is not None and note.total is not None and size != note.total:
             unlink(job.part, job.note_file)
-            raise _Restart(f"{size} bytes on disk, {note.total} announced")
-        await self._in_thread(self._commit, job, size, sha256)
+            raise Restart(f"{size} bytes on disk, {note.total} announced")
+        await self._in_thread(commit_part, job, size, sha256, self.options.fsync, self.keep_notes)
         return FileResult(
             item=job.item,
             ok=True,

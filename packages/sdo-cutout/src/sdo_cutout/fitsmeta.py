@@ -1,10 +1,7 @@
-"""FITS headers into :class:`jet_store.FitsFrame` fields (pure: no I/O but :func:`read_header`).
+"""FITS headers into :class:`jet_store.FitsFrame` fields (pure).
 
-:func:`header_to_json` turns a header into a JSON-safe dict that :class:`jet_store.Store`
-accepts: ``COMMENT``/``HISTORY`` (and blank-keyword cards) as lists of strings, astropy's
-``Undefined`` and NaN/inf as None (real AIA headers hold ``OSCNMEAN = nan``, which
-astropy cannot even parse, and the store refuses NaN in JSON), bytes decoded, NUL
-characters dropped; bool, int, float and str kept as they are.
+:func:`~sdo_cutout.headerjson.header_to_json` (re-exported here) turns a header into a
+JSON-safe dict; files are checked and read by :mod:`sdo_cutout.fitsfile` (also re-exported).
 
 :func:`frame_fields_from_header` pulls out what a frame record keeps in columns:
 ``obs_time`` (``DATE-OBS``, else ``DATE_OBS``, ``T_OBS``, ``DATE-BEG``; a UTC datetime),
@@ -34,13 +31,14 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sdo_cutout.download_errors import HeaderError
+from sdo_cutout.fitsfile import check_fits, fits_layout_size, read_header
+from sdo_cutout.headerjson import COMMENTARY_KEYS, header_to_json, json_value
 
 __all__ = [
     "FRAME_FIELDS",
@@ -80,10 +78,6 @@ FRAME_FIELDS: tuple[str, ...] = (
     "header",
 )
 """The :class:`jet_store.FitsFrame` fields :func:`frame_fields_from_header` returns."""
-
-COMMENTARY_KEYS = frozenset({"COMMENT", "HISTORY", ""})
-"""Keywords kept as lists of strings (the blank keyword too)."""
-
 _TIME_KEYS = ("DATE-OBS", "DATE_OBS", "T_OBS", "DATE-BEG")
 _TIME = re.compile(
     r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})"
@@ -92,117 +86,7 @@ _TIME = re.compile(
     re.IGNORECASE,
 )
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d*))?)?\s*$")
-_NONFINITE = re.compile(r"^[+-]?(nan|inf|infinity)$", re.IGNORECASE)
 _WAVE_SCALE = {"angstrom": 1.0, "a": 1.0, "nm": 10.0, "um": 1e4, "micron": 1e4, "m": 1e10, "mm": 1e7}
-
-
-# -- values -----------------------------------------------------------------------------
-
-
-def json_value(value: Any) -> Any:
-    """One header value as a JSON-safe value (None for what JSON or the store cannot hold).
-
-    Examples
-    --------
-    >>> json_value(float("nan")), json_value(b"AIA\\x00"), json_value(True), json_value(3)
-    (None, 'AIA', True, 3)
-    >>> json_value(2 + 1j)
-    '(2+1j)'
-    """
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, str):
-        return value.replace("\x00", "")
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value).decode("latin-1").replace("\x00", "")
-    type_name = type(value).__name__
-    if type_name == "Undefined":  # astropy.io.fits.card.Undefined, without importing astropy
-        return None
-    # numpy scalars and the like
-    if type_name.startswith("bool"):
-        return bool(value)
-    if hasattr(value, "dtype") and hasattr(value, "item"):
-        return json_value(value.item())
-    return str(value).replace("\x00", "")
-
-
-def _raw_card_value(card: Any) -> Any:
-    """The value of a card astropy cannot parse (``OSCNMEAN = nan``): None for NaN/inf,
-    the text otherwise."""
-    image = getattr(card, "_image", None)  # the raw 80 characters; .image would "fix" and warn
-    if not isinstance(image, str):
-        return None
-    text = image[10:] if image[8:10] == "= " else image[8:]
-    text = text.split("/", 1)[0].strip() if not text.lstrip().startswith("'") else text.strip()
-    if text.startswith("'"):
-        end = text.rfind("'")
-        return text[1:end].rstrip() if end > 0 else text[1:].rstrip()
-    if _NONFINITE.match(text):
-        return None
-    return json_value(text) or None
-
-
-def header_to_json(header: Any) -> dict[str, Any]:
-    """A FITS header as a JSON-safe dict (see the module docstring).
-
-    Parameters
-    ----------
-    header : astropy.io.fits.Header or mapping
-        A header, or a mapping of keyword to value (values are made JSON-safe; lists
-        under commentary keys are kept as lists of strings).
-
-    Returns
-    -------
-    dict
-        Keyword -> value, in header order. A keyword repeated (other than commentary
-        ones) keeps its first value, as astropy's ``header[key]`` does.
-
-    Examples
-    --------
-    >>> from astropy.io import fits
-    >>> h = fits.Header([("SIMPLE", True), ("BLANK1", fits.card.UNDEFINED), ("COMMENT", "a"),
-    ...                  ("COMMENT", "b")])
-    >>> header_to_json(h)
-    {'SIMPLE': True, 'BLANK1': None, 'COMMENT': ['a', 'b']}
-    >>> header_to_json({"X": float("inf"), "HISTORY": "one line"})
-    {'X': None, 'HISTORY': ['one line']}
-    """
-    out: dict[str, Any] = {}
-    cards = getattr(header, "cards", None)
-    if cards is None:
-        if not isinstance(header, Mapping):
-            raise TypeError(f"not a FITS header or a mapping: {type(header).__name__}")
-        for key, value in header.items():
-            name = str(key)
-            if name.strip().upper() in COMMENTARY_KEYS:
-                name = name.strip().upper()
-            if name in COMMENTARY_KEYS:
-                items = value if isinstance(value, (list, tuple)) else [value]
-                out.setdefault(name, []).extend(str(json_value(v) or "") for v in items)
-            elif name not in out:
-                out[name] = json_value(value)
-        return out
-    for card in cards:
-        try:
-            keyword = str(card.keyword)
-        except Exception:
-            continue
-        try:
-            value = card.value
-        except Exception:
-            value = _raw_card_value(card)
-        if keyword in COMMENTARY_KEYS:
-            text = str(json_value(value) or "")
-            if keyword == "" and not text.strip():
-                continue
-            out.setdefault(keyword, []).append(text)
-        elif keyword not in out:
-            out[keyword] = json_value(value)
-    return out
 
 
 # -- typed fields -------------------------------------------------------------------------
@@ -407,178 +291,3 @@ def frame_fields_from_header(header: Any, *, strict: bool = False) -> dict[str, 
         "rsun_obs": _float(h.get("RSUN_OBS")),
         "header": h,
     }
-
-
-_BLOCK = 2880
-_GZIP_MAGIC = b"\x1f\x8b"
-
-
-def _card_int(block: bytes, keyword: str) -> int | None:
-    """The integer value of ``keyword`` among the 80-byte cards of ``block``."""
-    key = keyword.encode("ascii").ljust(8)
-    for start in range(0, len(block), 80):
-        card = block[start : start + 80]
-        if card[:8] == key and card[8:10] == b"= ":
-            text = card[10:].split(b"/", 1)[0].strip()
-            try:
-                return int(text)
-            except ValueError:
-                return None
-    return None
-
-
-def fits_layout_size(path: str | os.PathLike[str]) -> int:
-    """Bytes a plain FITS file must have for every HDU its headers announce (0-padded blocks).
-
-    Reads only the header blocks. A file shorter than this is truncated; astropy would
-    read it with warnings and fail later, this says so at once.
-
-    Raises
-    ------
-    InvalidFits
-        When the file does not start like FITS or a header is cut or malformed.
-
-    Examples
-    --------
-    >>> import io, tempfile, numpy as np
-    >>> from astropy.io import fits
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     path = f"{tmp}/a.fits"
-    ...     fits.PrimaryHDU(np.zeros((10, 30), dtype=np.float32)).writeto(path)
-    ...     fits_layout_size(path)
-    5760
-    """
-    from sdo_cutout.download_errors import InvalidFits
-
-    offset = 0
-    hdus = 0
-    with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        while offset < size:
-            f.seek(offset)
-            first = f.read(80)
-            expected = b"SIMPLE  =" if hdus == 0 else b"XTENSION="
-            if not first.startswith(expected):
-                if hdus == 0:
-                    what = "an HTML page" if first.lstrip()[:1] == b"<" else "FITS"
-                    raise InvalidFits(f"{os.fspath(path)} is not FITS (starts {first[:20]!r}; {what})")
-                break  # special records after the last HDU: allowed by the standard
-            f.seek(offset)
-            header = b""
-            while True:
-                block = f.read(_BLOCK)
-                if len(block) < _BLOCK:
-                    raise InvalidFits(f"{os.fspath(path)} is truncated inside the header of HDU {hdus}")
-                header += block
-                if any(block[i : i + 8] == b"END     " for i in range(0, _BLOCK, 80)):
-                    break
-                if len(header) > 1000 * _BLOCK:
-                    raise InvalidFits(f"{os.fspath(path)}: HDU {hdus} has no END card")
-            bitpix, naxis = _card_int(header, "BITPIX"), _card_int(header, "NAXIS")
-            if bitpix not in (8, 16, 32, 64, -32, -64) or naxis is None or not 0 <= naxis <= 999:
-                raise InvalidFits(f"{os.fspath(path)}: HDU {hdus} has no valid BITPIX/NAXIS")
-            axes = [_card_int(header, f"NAXIS{i}") for i in range(1, naxis + 1)]
-            if any(a is None or a < 0 for a in axes):
-                raise InvalidFits(f"{os.fspath(path)}: HDU {hdus} has a missing or negative NAXISn")
-            groups = naxis > 0 and axes[0] == 0
-            count = 0
-            if naxis > 0:
-                count = math.prod(int(a or 0) for a in (axes[1:] if groups else axes))
-            pcount = _card_int(header, "PCOUNT") or 0
-            gcount = _card_int(header, "GCOUNT") or 1
-            data = abs(bitpix) // 8 * gcount * (pcount + count) if (naxis or pcount) else 0
-            offset += len(header) + -(-data // _BLOCK) * _BLOCK
-            hdus += 1
-    if hdus == 0:
-        raise InvalidFits(f"{os.fspath(path)} is empty")
-    return offset
-
-
-def check_fits(path: str | os.PathLike[str]) -> Any:
-    """Check that a file is a complete, readable FITS image; return its image header.
-
-    The file must start as FITS, be as long as its headers say (:func:`fits_layout_size`,
-    for files that are not gzip-compressed), open with astropy, hold an image HDU whose
-    data read back with the shape its header announces, and pass its ``CHECKSUM`` and
-    ``DATASUM`` where the file has them. A gzip-compressed file (``.fts.gz``) is checked
-    by decompressing it.
-
-    Returns
-    -------
-    astropy.io.fits.Header
-        A copy of the image HDU's header.
-
-    Raises
-    ------
-    InvalidFits
-        With the reason.
-
-    Examples
-    --------
-    >>> import tempfile, numpy as np
-    >>> from astropy.io import fits
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     path = f"{tmp}/a.fits"
-    ...     fits.PrimaryHDU(np.ones((4, 6), dtype=np.int16)).writeto(path, checksum=True)
-    ...     check_fits(path)["NAXIS1"]
-    6
-    """
-    from astropy.io import fits
-
-    from sdo_cutout.download_errors import InvalidFits
-
-    where = os.fspath(path)
-    try:
-        with open(path, "rb") as f:
-            magic = f.read(2)
-        if magic != _GZIP_MAGIC:
-            need, have = fits_layout_size(path), os.path.getsize(path)
-            if have < need:
-                raise InvalidFits(f"{where} is truncated: {have} bytes, its headers announce {need}")
-        with fits.open(path, memmap=False, checksum=False) as hdul:
-            image = None
-            for index, hdu in enumerate(hdul):
-                if "CHECKSUM" in hdu.header and hdu.verify_checksum() == 0:
-                    raise InvalidFits(f"{where}: HDU {index} fails its CHECKSUM")
-                if "DATASUM" in hdu.header and hdu.verify_datasum() == 0:
-                    raise InvalidFits(f"{where}: HDU {index} fails its DATASUM")
-                if image is None and hdu.is_image and int(hdu.header.get("NAXIS", 0) or 0) > 0:
-                    image = hdu
-            if image is None:
-                raise InvalidFits(f"{where} holds no image HDU with data")
-            naxis = int(image.header["NAXIS"])
-            shape = tuple(int(image.header[f"NAXIS{i}"]) for i in range(naxis, 0, -1))
-            data = image.data
-            if data is None or tuple(data.shape) != shape:
-                got = None if data is None else tuple(data.shape)
-                raise InvalidFits(f"{where}: image data shape {got} is not the announced {shape}")
-            return image.header.copy()
-    except InvalidFits:
-        raise
-    except (OSError, EOFError, ValueError, IndexError, TypeError, KeyError) as err:
-        raise InvalidFits(f"{where} is not a readable FITS file ({type(err).__name__}: {err})") from None
-
-
-def read_header(path: str | os.PathLike[str]) -> Any:
-    """The header of the first image HDU with data in a FITS file (an astropy ``Header``).
-
-    For a tile-compressed file (JSOC's Rice-compressed exports) that is the image header
-    of the compressed HDU; for a plain file, the primary header. Only headers are read.
-
-    Raises
-    ------
-    InvalidFits
-        When the file is not FITS or holds no image.
-    """
-    from astropy.io import fits
-
-    from sdo_cutout.download_errors import InvalidFits
-
-    try:
-        with fits.open(path, memmap=False, lazy_load_hdus=True) as hdul:
-            for hdu in hdul:
-                if getattr(hdu, "is_image", False) and int(hdu.header.get("NAXIS", 0) or 0) > 0:
-                    return hdu.header.copy()
-    except (OSError, ValueError, IndexError, TypeError) as err:
-        raise InvalidFits(f"{path} is not a readable FITS file ({err})") from None
-    raise InvalidFits(f"{path} holds no image HDU with data")

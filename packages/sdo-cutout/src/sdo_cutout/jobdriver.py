@@ -18,52 +18,28 @@ import asyncio
 import logging
 import time
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from typing import Any
 
-from jet_store import CutoutJob, FitsFrame, FrameState, JobState, Store
+from jet_store import CutoutJob, JobState, Store
 from jet_store.claims import default_owner
 from jet_store.progress import progress_bar
 
 from sdo_cutout.backend import CutoutBackend, Outcome
 from sdo_cutout.errors import CutoutPermanentError, CutoutRequestError, CutoutServiceError
+from sdo_cutout.joboutcome import (
+    SUMMARY_FIELD,
+    Backends,
+    JobResult,
+    backend_map,
+    job_age,
+    ready_frames,
+    ready_message,
+)
 from sdo_cutout.jobs import JobOptions, JobSummary, utc_now
 
 __all__ = ["JobStage", "Backends", "JobResult"]
 
 log = logging.getLogger(__name__)
-
-Backends = Mapping[str, CutoutBackend] | Iterable[CutoutBackend]
-"""Service clients by backend name, or a list of clients."""
-
-JobResult = Literal["ready", "failed", "pending", "waiting", "error", "skipped", "busy"]
-"""What became of one job in a run."""
-
-_SUMMARY_FIELD: dict[str, str] = {
-    "ready": "ready",
-    "failed": "failed",
-    "pending": "pending",
-    "waiting": "waiting",
-    "error": "errors",
-    "busy": "busy",
-}
-
-
-def _backend_map(backends: Backends) -> dict[str, CutoutBackend]:
-    if isinstance(backends, Mapping):
-        return dict(backends)
-    out: dict[str, CutoutBackend] = {}
-    for backend in backends:
-        if backend.name in out:
-            raise CutoutRequestError(f"two clients for the {backend.name} backend")
-        out[backend.name] = backend
-    return out
-
-
-def _age(job: CutoutJob) -> float | None:
-    """Seconds since the job's submission (None when it has no submission time)."""
-    if job.submitted_at is None:
-        return None
-    return (utc_now() - job.submitted_at).total_seconds()
 
 
 class JobStage:
@@ -85,7 +61,7 @@ class JobStage:
         self, store: Store, backends: Backends, options: JobOptions, *, submit: bool, poll: bool
     ) -> None:
         self.store = store
-        self.backends = _backend_map(backends)
+        self.backends = backend_map(backends)
         self.options = options
         self.submit = submit
         self.poll = poll
@@ -155,7 +131,7 @@ class JobStage:
     def left(self, job: CutoutJob, result: JobResult) -> JobResult:
         """``result`` for a job the deadline stops; remembered for the summary."""
         if self.past_deadline():
-            self.left_pending[job.key] = _age(job)
+            self.left_pending[job.key] = job_age(job)
         return result
 
     # -- the run -------------------------------------------------------------------------
@@ -239,7 +215,7 @@ class JobStage:
 
     def count(self, result: JobResult) -> None:
         """Count a job's result in the summary (``skipped`` jobs are not counted)."""
-        name = _SUMMARY_FIELD.get(result)
+        name = SUMMARY_FIELD.get(result)
         if name is not None:
             setattr(self.summary, name, getattr(self.summary, name) + 1)
 
@@ -329,14 +305,14 @@ class JobStage:
         return "failed"
 
     def is_lost(self, job: CutoutJob) -> bool:
-        limit, age = self.options.max_job_age, _age(job)
+        limit, age = self.options.max_job_age, job_age(job)
         return limit is not None and age is not None and age > limit
 
     def lose(self, job: CutoutJob) -> tuple[CutoutJob, Outcome]:
         """A job pending past ``max_job_age``: submit it once more, or fail it the second time."""
         self.summary.lost += 1
         lost = [*job.params.get("lost", []), job.remote_id]
-        age = _age(job) or 0.0
+        age = job_age(job) or 0.0
         text = (
             f"{job.backend} job {job.remote_id} lost: still pending {age:.0f} s after its submission "
             f"(limit {self.options.max_job_age:g} s)"
@@ -406,23 +382,8 @@ class JobStage:
 
     def finish(self, job: CutoutJob, outcome: Outcome) -> None:
         """Frames and the ready state in one transaction."""
-        frames = [
-            FitsFrame(
-                url=ref.url,
-                job_key=job.key,
-                event_id=job.event_id,
-                wavelength=ref.wavelength,
-                state=str(FrameState.PENDING),
-            )
-            for ref in outcome.files
-        ]
-        message = outcome.message
-        if outcome.rejected:
-            shown = ", ".join(repr(name) for name in outcome.rejected[:3])
-            more = f" and {len(outcome.rejected) - 3} more" if len(outcome.rejected) > 3 else ""
-            message = (f"{message}; " if message else "") + (
-                f"refused {len(outcome.rejected)} unsafe file names: {shown}{more}"
-            )
+        frames = ready_frames(job, outcome)
+        message = ready_message(outcome)
         params = {**job.params, "files": len(frames)}
         if outcome.rejected:
             params["rejected"] = list(outcome.rejected[:50])

@@ -53,20 +53,20 @@ True
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
 from jet_store import CutoutJob, HekEvent
 
+from sdo_cutout.aia import AIA_EUV_CADENCE, AIA_EUV_WAVELENGTHS, AIA_WAVELENGTHS
 from sdo_cutout.backend import BACKENDS
+from sdo_cutout.convert import arcsec_pair, as_arcsec, as_seconds, as_utc, as_waves, center_arcsec
 from sdo_cutout.errors import CutoutRequestError
+from sdo_cutout.params import DEFAULT_MIN_FOV, DEFAULT_WAVES, CutoutParams, check_backend
 
 __all__ = [
     "BACKENDS",
@@ -86,431 +86,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-
-AIA_EUV_WAVELENGTHS: tuple[int, ...] = (94, 131, 171, 193, 211, 304, 335)
-"""AIA's EUV channels in Angstrom (JSOC series ``aia.lev1_euv_12s``)."""
-
-AIA_WAVELENGTHS: tuple[int, ...] = (*AIA_EUV_WAVELENGTHS, 1600, 1700, 4500)
-"""Every AIA channel in Angstrom (UV and visible ones only through the SSW service)."""
-
-AIA_EUV_CADENCE = 12.0
-"""AIA's EUV cadence in s (the seed assumed 24 s and asked for half the frames)."""
-
-DEFAULT_WAVES: tuple[int, ...] = (304,)
-"""Default wavelengths in Angstrom."""
-
-DEFAULT_MIN_FOV = 120.0
-"""Smallest field of view per axis in arcsec."""
-
-_DECIMALS = 3  # arcsec and seconds are kept to 1/1000: float noise must not change a key
-
-
-# -- conversions at the boundary ------------------------------------------------------
-
-
-def as_utc(value: str | datetime | date | Any) -> datetime:
-    """A timezone-aware UTC datetime from a string, datetime, date or astropy ``Time``.
-
-    Naive datetimes and strings without a zone are taken as UTC.
-
-    Examples
-    --------
-    >>> as_utc("2010-06-20T11:14:44")
-    datetime.datetime(2010, 6, 20, 11, 14, 44, tzinfo=datetime.timezone.utc)
-    >>> from astropy.time import Time
-    >>> as_utc(Time("2010-06-20 11:14:44", scale="utc")).isoformat()
-    '2010-06-20T11:14:44+00:00'
-    """
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
-    if isinstance(value, str):
-        text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
-        if re.match(r"^\d{4}/\d{1,2}/\d{1,2}", text):
-            text = text.replace("/", "-", 2)
-        try:
-            return as_utc(datetime.fromisoformat(text))
-        except ValueError:
-            pass
-    try:
-        from astropy.time import Time
-
-        t = value if isinstance(value, Time) else Time(value)
-        if not t.isscalar:
-            raise CutoutRequestError(f"expected one time, got {t.size}")
-        result = t.utc.to_datetime(timezone=timezone.utc)
-    except CutoutRequestError:
-        raise
-    except Exception as err:  # astropy raises many types for unreadable input
-        raise CutoutRequestError(f"not a time: {value!r} ({err})") from None
-    assert isinstance(result, datetime)
-    return result
-
-
-def _quantity_value(value: Any, unit: str, what: str) -> float | None:
-    if not hasattr(value, "unit"):
-        return None
-    import astropy.units as u
-
-    try:
-        return float(value.to_value(u.Unit(unit)))
-    except (u.UnitsError, TypeError, ValueError) as err:
-        raise CutoutRequestError(f"{what} must be in units of {unit}, not {value!r} ({err})") from None
-
-
-def as_arcsec(value: float | Any, what: str = "angle") -> float:
-    """A float in arcsec from a number (taken as arcsec) or an angular astropy ``Quantity``.
-
-    Examples
-    --------
-    >>> import astropy.units as u
-    >>> as_arcsec(2 * u.arcmin), as_arcsec(120)
-    (120.0, 120.0)
-    """
-    number = _quantity_value(value, "arcsec", what)
-    if number is None:
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise CutoutRequestError(
-                f"{what} must be a number of arcsec or an angle, not {value!r}"
-            ) from None
-    if not math.isfinite(number):
-        raise CutoutRequestError(f"{what} must be finite, not {number}")
-    return number
-
-
-def as_seconds(value: float | timedelta | Any, what: str = "duration") -> float:
-    """A float in s from a number (taken as s), a ``timedelta`` or a time ``Quantity``.
-
-    Examples
-    --------
-    >>> import astropy.units as u
-    >>> from datetime import timedelta
-    >>> as_seconds(2 * u.min), as_seconds(timedelta(minutes=1)), as_seconds(12)
-    (120.0, 60.0, 12.0)
-    """
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    number = _quantity_value(value, "s", what)
-    if number is None:
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise CutoutRequestError(
-                f"{what} must be a number of seconds or a duration, not {value!r}"
-            ) from None
-    if not math.isfinite(number):
-        raise CutoutRequestError(f"{what} must be finite, not {number}")
-    return number
-
-
-def as_waves(waves: Any) -> tuple[int, ...]:
-    """Sorted distinct AIA wavelengths in Angstrom from ints, strings (``"171,304"``) or Quantities.
-
-    Raises
-    ------
-    CutoutRequestError
-        For an empty list, a value that is not a finite number, or a wavelength AIA
-        does not have.
-
-    Examples
-    --------
-    >>> import astropy.units as u
-    >>> as_waves(["304", 171, "171,193"]), as_waves(30.4 * u.nm)
-    ((171, 193, 304), (304,))
-    >>> as_waves("inf")
-    Traceback (most recent call last):
-    ...
-    sdo_cutout.errors.CutoutRequestError: not a wavelength: 'inf' (a wavelength must be finite)
-    """
-    single = isinstance(waves, (str, int, float)) or hasattr(waves, "unit")
-    items: list[Any] = [waves] if single else list(waves)
-    found: set[int] = set()
-    for item in items:
-        if hasattr(item, "unit"):
-            value = _quantity_value(item, "Angstrom", "wavelength")
-            assert value is not None
-            parts: list[Any] = [value]
-        elif isinstance(item, str):
-            parts = [p for p in re.split(r"[,\s]+", item.strip()) if p]
-        else:
-            parts = [item]
-        for part in parts:
-            try:
-                number = float(part)
-            except (TypeError, ValueError):
-                raise CutoutRequestError(f"not a wavelength: {part!r}") from None
-            if not math.isfinite(number):  # round() would raise OverflowError / ValueError
-                raise CutoutRequestError(f"not a wavelength: {part!r} (a wavelength must be finite)")
-            wave = round(number)
-            if abs(number - wave) > 1e-6 or wave not in AIA_WAVELENGTHS:
-                raise CutoutRequestError(
-                    f"AIA has no {part} Angstrom channel; use one of {', '.join(map(str, AIA_WAVELENGTHS))}"
-                )
-            found.add(wave)
-    if not found:
-        raise CutoutRequestError("no wavelength given; e.g. --wave 304")
-    return tuple(sorted(found))
-
-
-def _pair(value: Any, what: str) -> tuple[float, float]:
-    """``(x, y)`` in arcsec from a scalar (both axes), a pair, or a 2-element Quantity."""
-    if hasattr(value, "unit") and getattr(value, "shape", ()) == ():
-        v = as_arcsec(value, what)
-        return v, v
-    if isinstance(value, (int, float)):
-        v = as_arcsec(value, what)
-        return v, v
-    try:
-        x, y = value
-    except (TypeError, ValueError):
-        raise CutoutRequestError(f"{what} must be a number or an (x, y) pair, not {value!r}") from None
-    return as_arcsec(x, what), as_arcsec(y, what)
-
-
-def _center(value: Any) -> tuple[float, float]:
-    """A centre from an ``(x, y)`` pair or a helioprojective ``SkyCoord``."""
-    if hasattr(value, "Tx") and hasattr(value, "Ty"):
-        return as_arcsec(value.Tx, "centre x"), as_arcsec(value.Ty, "centre y")
-    return _pair(value, "centre")
-
-
-# -- parameters --------------------------------------------------------------------
-
-
-def _floor_second(t: datetime) -> datetime:
-    return t.replace(microsecond=0)
-
-
-def _ceil_second(t: datetime) -> datetime:
-    return t if t.microsecond == 0 else t.replace(microsecond=0) + timedelta(seconds=1)
-
-
-def _round(x: float) -> float:
-    value = round(float(x), _DECIMALS)
-    return 0.0 if value == 0 else value  # no -0.0 in keys
-
-
-@dataclass(frozen=True, slots=True)
-class CutoutParams:
-    """The canonical parameters of one cutout; their hash is the job's key.
-
-    Times are whole UTC seconds (the start rounded down, the end up), positions and
-    sizes in arcsec rounded to 0.001, wavelengths sorted and distinct. ``max_frames``
-    defaults to ``ceil((end - start) / cadence)`` (at least 1).
-
-    Parameters
-    ----------
-    backend : str
-        ``"ssw"`` or ``"jsoc"``.
-    start_time, end_time : datetime
-        The window (UTC).
-    center_x, center_y : float
-        Centre in helioprojective arcsec.
-    fov_x, fov_y : float
-        Field of view in arcsec (> 0).
-    wavelengths : tuple of int
-        AIA channels in Angstrom.
-    cadence : float
-        Seconds between frames.
-    max_frames : int, optional
-        Cap on frames per wavelength.
-    track : bool
-        Follow solar rotation (SSW without ``notrack``; JSOC ``im_patch`` ``t=0``).
-
-    Examples
-    --------
-    >>> p = CutoutParams.build("2010-06-20T11:14:44", "2010-06-20T11:54:26", center=(813, -683))
-    >>> p.fov_x, p.max_frames, p.key
-    (120.0, 199, 'ssw:6afad99ba54cd163')
-    >>> CutoutParams.build("2010-06-20T11:14:44", "2010-06-20T11:54:26", center=(813, -683),
-    ...                    backend="jsoc", waves=[171, 304]).key
-    'jsoc:1b01274e4fa4a89c'
-    """
-
-    backend: str
-    start_time: datetime
-    end_time: datetime
-    center_x: float
-    center_y: float
-    fov_x: float
-    fov_y: float
-    wavelengths: tuple[int, ...] = DEFAULT_WAVES
-    cadence: float = AIA_EUV_CADENCE
-    max_frames: int | None = None
-    track: bool = False
-
-    def __post_init__(self) -> None:
-        if self.backend not in BACKENDS:
-            raise CutoutRequestError(
-                f"unknown cutout backend {self.backend!r}; use one of {', '.join(BACKENDS)}"
-            )
-        start = _floor_second(as_utc(self.start_time))
-        end = _ceil_second(as_utc(self.end_time))
-        if end <= start:
-            raise CutoutRequestError(
-                f"the window must end after it starts ({start:%Y-%m-%dT%H:%M:%S}..{end})"
-            )
-        waves = as_waves(self.wavelengths)
-        if self.backend == "jsoc" and not set(waves) <= set(AIA_EUV_WAVELENGTHS):
-            raise CutoutRequestError(
-                f"JSOC's aia.lev1_euv_12s has only the EUV channels {AIA_EUV_WAVELENGTHS}; "
-                f"use the ssw backend for {sorted(set(waves) - set(AIA_EUV_WAVELENGTHS))}"
-            )
-        cadence = as_seconds(self.cadence, "cadence")
-        if cadence <= 0:
-            raise CutoutRequestError(f"cadence must be > 0 s, not {cadence}")
-        fov_x, fov_y = as_arcsec(self.fov_x, "fov x"), as_arcsec(self.fov_y, "fov y")
-        if fov_x <= 0 or fov_y <= 0:
-            raise CutoutRequestError(f"the field of view must be > 0 arcsec, not {fov_x} x {fov_y}")
-        max_frames = self.max_frames
-        if max_frames is None:
-            max_frames = max(1, math.ceil((end - start).total_seconds() / cadence - 1e-9))
-        elif int(max_frames) != max_frames or max_frames < 1:
-            raise CutoutRequestError(f"max_frames must be a whole number >= 1, not {max_frames}")
-        set_ = object.__setattr__
-        set_(self, "start_time", start)
-        set_(self, "end_time", end)
-        set_(self, "center_x", _round(as_arcsec(self.center_x, "centre x")))
-        set_(self, "center_y", _round(as_arcsec(self.center_y, "centre y")))
-        set_(self, "fov_x", _round(fov_x))
-        set_(self, "fov_y", _round(fov_y))
-        set_(self, "wavelengths", waves)
-        set_(self, "cadence", _round(cadence))
-        set_(self, "max_frames", int(max_frames))
-        set_(self, "track", bool(self.track))
-
-    @classmethod
-    def build(
-        cls,
-        start: str | datetime | Any,
-        end: str | datetime | Any,
-        *,
-        center: Any,
-        fov: Any = DEFAULT_MIN_FOV,
-        backend: str = "ssw",
-        waves: Any = DEFAULT_WAVES,
-        cadence: float | Any = AIA_EUV_CADENCE,
-        max_frames: int | None = None,
-        track: bool = False,
-    ) -> CutoutParams:
-        """Parameters from explicit values (astropy ``Time``/``Quantity``/``SkyCoord`` accepted).
-
-        Parameters
-        ----------
-        start, end : str, datetime or astropy.time.Time
-            The window.
-        center : (x, y) or SkyCoord
-            Centre in helioprojective arcsec (numbers) or angles.
-        fov : float, (x, y) or Quantity
-            Field of view in arcsec; one value for both axes.
-        backend, waves, cadence, max_frames, track
-            As in :class:`CutoutParams` (cadence may be a time ``Quantity``).
-
-        Examples
-        --------
-        >>> import astropy.units as u
-        >>> p = CutoutParams.build("2012-07-08T13:05", "2012-07-08T13:35",
-        ...                        center=(100 * u.arcsec, -2 * u.arcmin), fov=(3 * u.arcmin, 150))
-        >>> p.center_y, p.fov_x, p.fov_y, p.max_frames
-        (-120.0, 180.0, 150.0, 150)
-        """
-        cx, cy = _center(center)
-        fx, fy = _pair(fov, "fov")
-        return cls(
-            backend=backend,
-            start_time=as_utc(start),
-            end_time=as_utc(end),
-            center_x=cx,
-            center_y=cy,
-            fov_x=fx,
-            fov_y=fy,
-            wavelengths=as_waves(waves),
-            cadence=as_seconds(cadence, "cadence"),
-            max_frames=max_frames,
-            track=track,
-        )
-
-    @classmethod
-    def from_job(cls, job: CutoutJob) -> CutoutParams:
-        """The parameters a stored job was made from.
-
-        Examples
-        --------
-        >>> p = CutoutParams.build("2010-06-20T11:14:44", "2010-06-20T11:54:26", center=(813, -683))
-        >>> CutoutParams.from_job(p.to_job()) == p
-        True
-        """
-        return cls(
-            backend=job.backend,
-            start_time=job.start_time,
-            end_time=job.end_time,
-            center_x=job.center_x,
-            center_y=job.center_y,
-            fov_x=job.fov_x,
-            fov_y=job.fov_y,
-            wavelengths=tuple(job.wavelengths),
-            cadence=job.cadence if job.cadence is not None else AIA_EUV_CADENCE,
-            max_frames=job.max_frames,
-            track=job.track,
-        )
-
-    def canonical(self) -> dict[str, Any]:
-        """The JSON-compatible dict whose hash is :attr:`key`."""
-        return {
-            "backend": self.backend,
-            "start": self.start_time.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "end": self.end_time.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "center": [self.center_x, self.center_y],
-            "fov": [self.fov_x, self.fov_y],
-            "waves": list(self.wavelengths),
-            "cadence": self.cadence,
-            "max_frames": self.max_frames,
-            "track": self.track,
-        }
-
-    @property
-    def key(self) -> str:
-        """``"<backend>:<16 hex digits>"``, deterministic from :meth:`canonical`."""
-        text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
-        return f"{self.backend}:{hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]}"
-
-    @property
-    def duration_s(self) -> float:
-        """Length of the window in s."""
-        return (self.end_time - self.start_time).total_seconds()
-
-    def to_job(
-        self,
-        *,
-        event_id: str | None = None,
-        sol_standard: str | None = None,
-        params: dict[str, Any] | None = None,
-    ) -> CutoutJob:
-        """A new :class:`jet_store.CutoutJob` (state ``new``) for these parameters."""
-        return CutoutJob(
-            key=self.key,
-            backend=self.backend,
-            start_time=self.start_time,
-            end_time=self.end_time,
-            center_x=self.center_x,
-            center_y=self.center_y,
-            fov_x=self.fov_x,
-            fov_y=self.fov_y,
-            wavelengths=self.wavelengths,
-            event_id=event_id,
-            sol_standard=sol_standard,
-            max_frames=self.max_frames,
-            cadence=self.cadence,
-            track=self.track,
-            params=dict(params or {}),
-        )
-
-
-# -- from events ---------------------------------------------------------------------
 
 
 def jet_group_key(event: HekEvent) -> str:
@@ -601,7 +176,7 @@ def _group_job(
     pad = as_seconds(padding, "padding")
     if pad < 0:
         raise CutoutRequestError(f"padding must be >= 0 s, not {pad}")
-    smallest = _pair(min_fov, "min_fov")
+    smallest = arcsec_pair(min_fov, "min_fov")
     bbox = group.bbox()
     if center is None:
         point = group.center(bbox)
@@ -609,12 +184,12 @@ def _group_job(
             ids = ", ".join(sorted(e.kb_archivid for e in group.events))
             raise CutoutRequestError(f"event {ids} has neither a position nor a bounding box; give a centre")
     else:
-        point = _center(center)
+        point = center_arcsec(center)
     if fov is None:
         width = (bbox[2] - bbox[0], bbox[3] - bbox[1]) if bbox is not None else (0.0, 0.0)
         size = (max(smallest[0], width[0]), max(smallest[1], width[1]))
     else:
-        size = _pair(fov, "fov")
+        size = arcsec_pair(fov, "fov")
     t0 = as_utc(start) if start is not None else min(e.start_time for e in group.events)
     t1 = as_utc(end) if end is not None else max(e.end_time for e in group.events)
     t0, t1 = as_utc(t0) - timedelta(seconds=pad), as_utc(t1) + timedelta(seconds=pad)
@@ -781,8 +356,7 @@ def requests_for_events(
     (['ivo://x/1'], ['ivo://x/2: event ivo://x/2 has neither a position nor a bounding box; give a centre'])
     """
     waves = as_waves(waves)  # fail once, early, for parameters shared by every job
-    if backend not in BACKENDS:
-        raise CutoutRequestError(f"unknown cutout backend {backend!r}; use one of {', '.join(BACKENDS)}")
+    check_backend(backend)
     groups: dict[str, _Group] = {}
     for event in events:
         groups.setdefault(jet_group_key(event), _Group()).events.append(event)
