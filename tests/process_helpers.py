@@ -41,3 +41,39 @@ def start_together(procs: list[subprocess.Popen[str]]) -> None:
         assert proc.stdin is not None
         proc.stdin.write("go\n")
         proc.stdin.flush()
+
+
+def cli_in_child(args: list[str], env: dict[str, str], stderr_path: str) -> None:
+    """``jet-hunter ARGS`` in this (forked) process: stdout discarded, stderr to ``stderr_path``.
+
+    The target of :func:`cli_launcher`'s processes: the same ``main`` as
+    ``python -m jet_hunter``, in a process forked from a server that imported it once.
+    """
+    import os
+
+    os.environ.update(env)
+    with open(stderr_path, "w") as err, open(os.devnull, "w") as out:
+        os.dup2(err.fileno(), 2)
+        os.dup2(out.fileno(), 1)
+        sys.stderr = os.fdopen(2, "w", buffering=1)
+        sys.stdout = os.fdopen(1, "w")
+        from jet_hunter.cli import main
+
+        code = main(args)
+        sys.stderr.flush()
+        sys.stdout.flush()
+        os._exit(code)
+
+
+def cli_launcher() -> object:
+    """A multiprocessing context whose processes fork from a server that has imported the CLI.
+
+    Each ``ctx.Process(target=cli_in_child, ...)`` then starts in milliseconds instead of
+    the seconds ``python -m jet_hunter`` spends importing, and is a real process that a
+    SIGKILL ends.
+    """
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["jet_hunter.cli", "process_helpers"])
+    return ctx

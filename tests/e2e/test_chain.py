@@ -1,10 +1,13 @@
-"""The whole chain through `jet-hunter run`: SIGKILLed at stage boundaries and inside stages, re-run.
+"""The whole chain through `jet-hunter run`: SIGKILLed at every stage boundary and inside the long stages.
 
 Two identical sets of replicas (HEK, SSW, Panoptes with the simulated crowd's accounts):
-one takes an uninterrupted run, the other a run killed inside the upload and inside the
-crowd's classifications (after a run stopped at a stage boundary with ``--until``) and
-then finished by a re-run. Both must end in the same store (subjects, classifications,
-annotations, jets) and the same files (frames, catalogue).
+one takes an uninterrupted run, the other one folder killed again and again, each
+relaunch continuing from what the killed one left: SIGKILLed as each stage starts (the
+run prints ``stage NAME ...`` on stderr), in order, and inside each long stage (download,
+render, subjects, upload, the crowd's classifications, fetch, import, aggregate) once it
+has done part of its work, then finished by a plain re-run. Both must end in the same
+store (subjects, classifications, annotations, jets) and the same files (every path,
+frames, catalogue).
 """
 
 from __future__ import annotations
@@ -13,8 +16,7 @@ import contextlib
 import json
 import os
 import signal
-import subprocess
-import sys
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -23,18 +25,23 @@ from typing import Any
 
 import pytest
 from jet_hunter.cli import main
+from jet_hunter.stages import stage_range
 from jet_sandbox.hek import HekServer
 from jet_sandbox.panoptes import PanoptesServer
 from jet_sandbox.ssw import SswServer
 from jet_sandbox.volunteers_panoptes import crowd_users
 from jet_store import Annotation, Classification, Jet, Store, Subject, SubjectState
+from jet_store.locks import lock_holders
+from process_helpers import cli_in_child, cli_launcher
+
+LAUNCHER: Any = cli_launcher()
 
 
 @contextlib.contextmanager
 def _replicas(latency: float | None = None) -> Iterator[dict[str, str]]:
     with (
         HekServer(seed=0) as hek,
-        SswServer(seed=0, pending_polls=1, max_frames_cap=4, shape=(64, 48)) as ssw,
+        SswServer(seed=0, pending_polls=1, max_frames_cap=4, shape=(64, 48), latency=latency) as ssw,
         PanoptesServer(users=crowd_users(), latency=latency) as panoptes,
     ):
         yield {
@@ -57,30 +64,58 @@ def _args(root: Path, *extra: str) -> list[str]:
     ]  # fmt: skip
 
 
-def _count(db: Path, what: Callable[[Store], int]) -> int:
-    if not db.exists():
-        return 0
+def _rows(db: Path, sql: str) -> int:
+    """``sql``'s one number from the run's SQLite file (0 while it is not there yet)."""
     try:
-        with Store(f"sqlite:///{db}") as store:
-            return what(store)
-    except Exception:  # the schema is still being made by the run
+        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)) as conn:
+            return int(conn.execute(sql).fetchone()[0])
+    except sqlite3.Error:  # no file or no schema yet
         return 0
 
 
-def _kill_when(args: list[str], env: dict[str, str], ready: Callable[[], bool]) -> None:
-    """Start `jet-hunter run` and SIGKILL it once ``ready()`` (polled, with a deadline)."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jet_hunter", *args],
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+class _Run:
+    """One ``jet-hunter run`` process; the stage lines it prints on stderr, read as they come.
+
+    The process forks from a server that imported the CLI once (``LAUNCHER``), so the
+    twenty launches cost no import time each.
+    """
+
+    count = 0
+
+    def __init__(self, args: list[str], env: dict[str, str], folder: Path) -> None:
+        _Run.count += 1
+        self.err = folder / f"run-{_Run.count}.stderr"
+        self.err.write_text("")
+        self.proc = LAUNCHER.Process(target=cli_in_child, args=(args, env, str(self.err)))
+        self.proc.start()
+
+    @property
+    def lines(self) -> list[str]:
+        return self.err.read_text().splitlines()
+
+    def started(self, stage: str) -> bool:
+        return f"stage {stage} ..." in self.lines
+
+    def kill_when(self, ready: Callable[[_Run], bool], what: str) -> None:
+        """SIGKILL once ``ready(self)`` (polled, with a deadline); it must not have ended before."""
+        began = time.monotonic()
+        deadline = began + 300
+        while self.proc.is_alive() and time.monotonic() < deadline and not ready(self):
+            time.sleep(0.02)  # polling the run's output and store, with a deadline
+        self.proc.kill()
+        self.proc.join(timeout=30)
+        assert self.proc.exitcode == -signal.SIGKILL, (what, self.lines[-5:])
+        print(f"killed {what} after {time.monotonic() - began:.1f} s")
+
+
+def _starts(stage: str) -> Callable[[_Run], bool]:
+    return lambda run: run.started(stage)
+
+
+def _partway(stage: str, done: Callable[[_Run], bool], following: str | None) -> Callable[[_Run], bool]:
+    return lambda run: (
+        (run.started(stage) and done(run)) or (following is not None and run.started(following))
     )
-    deadline = time.monotonic() + 300
-    while proc.poll() is None and time.monotonic() < deadline and not ready():
-        time.sleep(0.05)  # polling the store and the journal, with a deadline
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL  # killed for real, before the run ended
 
 
 def _state(root: Path) -> dict[str, Any]:
@@ -123,6 +158,11 @@ def _state(root: Path) -> dict[str, Any]:
                 (str(p.relative_to(root)), p.stat().st_size)
                 for p in (root / "data" / "renderings").rglob("*.png")
             ),
+            "files": sorted(  # no partial or temporary file left behind
+                str(p.relative_to(root))
+                for p in root.rglob("*")
+                if p.is_file() and not p.name.startswith("jets.db")
+            ),
             "catalogue": (root / "catalogue" / "jets.csv").read_bytes(),
         }
 
@@ -146,23 +186,42 @@ def test_a_killed_chain_ends_like_an_uninterrupted_one(
 
     db = killed / "jets.db"
     journal = killed / "data" / "crowd" / "journal.jsonl"
+
+    def writing(run: _Run) -> bool:  # the run holds SQLite's write lock: a transaction under way
+        return run.proc.pid in lock_holders(db)
+
+    inside: dict[str, Callable[[_Run], bool]] = {  # part of the stage's work is done
+        "download": lambda r: _rows(db, "SELECT count(*) FROM frames WHERE state = 'downloaded'") >= 2,
+        # frames are recorded in batches after their files are complete: count the files
+        "render": lambda r: len(list((killed / "data" / "renderings").rglob("*.png"))) >= 2,
+        "subjects": lambda r: _rows(db, "SELECT count(*) FROM subjects") >= 2,
+        "upload": lambda r: _rows(db, "SELECT count(*) FROM subjects WHERE state = 'linked'") >= 2,
+        "classify": lambda r: journal.exists() and len(journal.read_text().splitlines()) >= 40,
+        "fetch": lambda r: (killed / "data" / "exports" / "11265-workflows.csv").exists(),
+        # the classifications go in as one batch, the jets event by event at the end
+        "import": lambda r: writing(r) or _rows(db, "SELECT count(*) FROM classifications") >= 1,
+        "aggregate": lambda r: writing(r) or _rows(db, "SELECT count(*) FROM jets") >= 1,
+    }
+    stages = stage_range(None, "catalogue")
+    landed: dict[str, bool] = {}
     with _replicas(latency=0.02) as env:
         for name, value in env.items():
             monkeypatch.setenv(name, value)
-        # a stage boundary: the run stops after the subjects are made
-        assert main(_args(killed, "--until", "subjects")) == 0
-        assert _count(db, lambda s: s.count(Subject)) == len(reference["subjects"])
-        # inside the upload: some subjects linked, not all
-        _kill_when(
-            _args(killed), env, lambda: _count(db, lambda s: s.count(Subject, state=SubjectState.LINKED)) >= 2
-        )
-        # inside the crowd's classifications
-        _kill_when(
-            _args(killed), env, lambda: journal.exists() and len(journal.read_text().splitlines()) >= 40
-        )
-        assert 0 < len(journal.read_text().splitlines()) < sum(reference["classifications"].values())
+        for stage, following in zip(stages, (*stages[1:], None), strict=True):
+            # at the boundary: killed as the stage starts, every earlier one done
+            _Run(_args(killed), env, tmp_path).kill_when(_starts(stage), f"start of {stage}")
+            if stage not in inside:
+                continue
+            # inside the stage, once part of its work is done (or, if it went too quick
+            # to see, as the next one starts)
+            run = _Run(_args(killed), env, tmp_path)
+            run.kill_when(_partway(stage, inside[stage], following), f"inside {stage}")
+            landed[stage] = following is None or not run.started(following)
         assert main(_args(killed)) == 0  # the re-run finishes it
         assert main(_args(killed, "--from", "fetch")) == 0  # and the later stages again change nothing
+    # the slow stages were caught with part of their work done
+    print("killed inside:", landed)
+    assert all(landed[s] for s in ("render", "subjects", "upload", "classify")), landed
     after = _state(killed)
-    for part in ("subjects", "classifications", "annotations", "jets", "frames", "catalogue"):
+    for part in ("subjects", "classifications", "annotations", "jets", "frames", "files", "catalogue"):
         assert after[part] == reference[part], part

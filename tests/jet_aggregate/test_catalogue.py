@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,7 @@ from jet_aggregate.errors import InputError
 from jet_aggregate.stage import aggregate_annotations
 from jet_sandbox.volunteers import SimulatedEvent
 from jet_store import Jet
+from jet_store.owners import default_owner, host_tag
 
 PUBLISHED = (
     "#sjh_ID, date, SOL_event, duration, basepoint_X, std_X, basepoint_Y, std_Y, basepoint_X_longitude, "
@@ -60,3 +64,20 @@ def test_ecsv_keeps_units_and_json_has_nulls(jets: list[Jet], tmp_path: Path) ->
     assert math.isnan(catalogue_rows([nan_jet])[0]["velocity"])
     with pytest.raises(InputError):
         write_catalogue(jets, tmp_path / "x", "xlsx")  # type: ignore[arg-type]
+
+
+def test_a_killed_writers_temporary_is_removed_by_the_next_write(jets: list[Jet], tmp_path: Path) -> None:
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead = tmp_path / f".jets.csv.{host_tag()}:{int(gone.stdout)}.k1ll3d00.tmp"  # a SIGKILLed writer's
+    live = tmp_path / f".jets.csv.{default_owner()}.wr1t1ng0.tmp"  # a writer at work now
+    other = tmp_path / ".jets.csv.elsewhere:1.r3m0te00.tmp"  # another machine's
+    for path in (dead, live, other):
+        path.write_text("partial")
+    write_catalogue(jets, tmp_path / "jets.csv", "csv")
+    assert not dead.exists() and live.exists() and other.exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == sorted(
+        [live.name, other.name]
+    )
+    assert os.path.getsize(tmp_path / "jets.csv") > 0

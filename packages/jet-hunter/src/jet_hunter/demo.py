@@ -23,13 +23,16 @@ import dataclasses
 import logging
 import shutil
 from collections.abc import Callable
+from concurrent.futures import Executor
+from datetime import datetime
 from pathlib import Path
 
 from jet_sandbox.hek import HekServer
 from jet_sandbox.panoptes import PanoptesServer
 from jet_sandbox.ssw import SswServer
 from jet_sandbox.volunteers_panoptes import crowd_users
-from jet_store import CutoutJob, Jet, Store, UserError
+from jet_store import CutoutJob, HekEvent, Jet, Store, UserError
+from jet_store.store import masked_url
 
 from jet_hunter.config import Secrets, Settings
 from jet_hunter.crowd import sandbox_crowd
@@ -72,14 +75,31 @@ class DemoResult:
         return self.chain.exit_code
 
 
+def _open_store(db: str | None, folder: Path) -> Store:
+    """The folder's SQLite store, or the empty store at ``db`` (a team's PostgreSQL)."""
+    store = Store(db or f"sqlite:///{folder / 'jet-hunter.db'}")
+    if db and store.count(HekEvent):
+        store.close()
+        # the stored cutout jobs would name jobs of replicas that are gone
+        raise UserError(f"the demo needs an empty database; {masked_url(store.url)} already holds events")
+    return store
+
+
 def run_demo(
     folder: str | Path = "jet-hunter-demo",
     *,
+    db: str | None = None,
     max_frames: int = 20,
     frame_shape: tuple[int, int] = (300, 250),
+    start: str | datetime = DEMO_START,
+    end: str | datetime = DEMO_END,
+    movies: bool = True,
+    report: bool = True,
     seed: int = 0,
+    executor: Executor | None = None,
     progress: bool = True,
     echo: Callable[[str], None] = print,
+    on_stage: Callable[[str], None] | None = None,
 ) -> DemoResult:
     """Run the whole chain offline into ``folder``; return what each stage did and the scores.
 
@@ -87,27 +107,38 @@ def run_demo(
     ----------
     folder : path
         Output folder (cleared first if an earlier demo made it).
+    db : str, optional
+        Database URL of an empty store (``postgresql://...``); default the folder's
+        SQLite file ``jet-hunter.db``.
     max_frames : int
         Frames per cutout job the SSW replica makes (keeps the demo quick).
     frame_shape : (nx, ny)
         Largest frame the SSW replica makes, in pixels.
+    start, end : str or datetime
+        The HEK search (June 2010); a shorter range keeps fewer of the 8 jets.
+    movies, report : bool
+        Make one MP4 per jet; build the HTML report (else end at the catalogue).
     seed : int
         Seeds the replicas and the simulated crowd.
+    executor : Executor, optional
+        Runs download, render, subjects and aggregate on its workers (a Dask cluster).
     progress : bool
         Progress bars on stderr.
     echo : callable
         Where the report lines go.
+    on_stage : callable, optional
+        Called with each stage's name as it starts.
     """
     folder = Path(folder)
     _fresh_folder(folder)
-    db = f"sqlite:///{folder / 'jet-hunter.db'}"
     with (
         HekServer(seed=seed) as hek,
         SswServer(seed=seed, pending_polls=1, max_frames_cap=max_frames, shape=frame_shape) as ssw,
         PanoptesServer(users=crowd_users()) as panoptes,
     ):
+        store = _open_store(db, folder)
         settings = Settings(
-            db=db,
+            db=store.url,
             data_dir=folder / "data",
             hek_url=hek.url,
             ssw_url=ssw.submit_url,
@@ -119,24 +150,35 @@ def run_demo(
         options = ChainOptions(
             subject_set="June 2010 demo", out_dir=folder / "catalogue", crowd=sandbox_crowd(seed=seed)
         )
-        with Store(db) as store:
+        with store:
 
             def first_half(steps: tuple[str, ...]) -> object:
                 return prepare(
                     settings,
                     store,
-                    DEMO_START,
-                    DEMO_END,
+                    start,
+                    end,
                     poll_interval=0.2,
                     max_poll_interval=1.0,
                     timeout=600.0,
                     render="framed",
-                    movies=True,
+                    movies=movies,
                     progress=progress,
+                    executor=executor,
                     steps=steps,
+                    on_step=on_stage,
                 )
 
-            chain = run_chain(settings, store, first_half, options, progress=progress)
+            chain = run_chain(
+                settings,
+                store,
+                first_half,
+                options,
+                last=None if report else "catalogue",
+                progress=progress,
+                executor=executor,
+                on_stage=on_stage,
+            )
             counts = store.counts()
             jets = store.filter(Jet)
             cutouts = [ssw.truth(j.remote_id) for j in store.filter(CutoutJob) if j.remote_id]
@@ -145,8 +187,9 @@ def run_demo(
     scores = score_catalogue(jets, [jet for jet, _ in truths], seen_heights=[seen for _, seen in truths])
     for line in chain.lines():
         echo(line)
+    where = masked_url(store.url) if db else str(folder / "jet-hunter.db")
     echo(
-        f"database:  {folder / 'jet-hunter.db'}  ({counts['events']['total']} events, "
+        f"database:  {where}  ({counts['events']['total']} events, "
         f"{counts['cutouts']['total']} cutout jobs, {counts['frames']['total']} frames)"
     )
     found = sum(s.jet_id is not None for s in scores)
@@ -162,6 +205,6 @@ def run_demo(
         echo(f"catalogue:  {path}")
     if chain.report is not None:
         echo(f"report:     {chain.report}")
-    echo(f"look around: jet-hunter --db {folder / 'jet-hunter.db'} status")
-    echo(f"             jet-hunter --db {folder / 'jet-hunter.db'} query jets --limit 3 --json")
+    echo(f"look around: jet-hunter --db {where} status")
+    echo(f"             jet-hunter --db {where} query jets --limit 3 --json")
     return DemoResult(chain, scores, folder)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import Executor
 from typing import Any
 
@@ -166,6 +166,7 @@ def prepare(
     progress: bool = True,
     executor: Executor | None = None,
     steps: Collection[str] = PREPARE_STEPS,
+    on_step: Callable[[str], None] | None = None,
 ) -> PrepareSummary:
     """Run the preparation chain over ``start..end`` (str, datetime or astropy Time).
 
@@ -198,18 +199,29 @@ def prepare(
         the frames through the store's claims; else in this process.
     steps
         Which of :data:`PREPARE_STEPS` to run (``hek`` and ``cutouts`` need ``start``/``end``).
+    on_step
+        Called with each step's name as it starts (``jet-hunter run`` prints ``stage NAME ...``).
     """
     unknown = set(steps) - set(PREPARE_STEPS)
     if unknown:
         raise ConfigError(f"unknown prepare steps {sorted(unknown)}; use {', '.join(PREPARE_STEPS)}")
+
+    def starting(step: str) -> bool:
+        if step not in steps:
+            return False
+        log.info("stage %s", step)
+        if on_step is not None:
+            on_step(step)
+        return True
+
     hek, events, added, cutouts = SaveSummary(), [], JobsAdded(), JobSummary()
     if "hek" in steps or "cutouts" in steps:
         query = HekQuery(start, end, event_types=event_types, channel=channel)
-        if "hek" in steps:
+        if starting("hek"):
             with HekClient(settings.hek_url) as client:
                 hek = search_and_save(client, store, query, progress=progress)
         events = events_between(store, query)
-    if "cutouts" in steps:
+    if starting("cutouts"):
         jobs = requests_for_events(events, backend=backend, waves=waves)
         added = add_jobs(store, jobs)
         cutouts = run_jobs(
@@ -222,13 +234,13 @@ def prepare(
             progress=progress,
         )
     downloads = DownloadSummary()
-    if "download" in steps:
+    if starting("download"):
         downloads = download_frames(
             store, settings.data_dir, executor=executor, workers=workers, progress=progress
         )
     renderings = None
     made: list[MovieResult] = []
-    if render is not None and "render" in steps:
+    if render is not None and starting("render"):
         renderings = render_frames(
             store,
             settings.data_dir,

@@ -31,6 +31,7 @@ import importlib
 import importlib.util
 import logging
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,10 +177,16 @@ def run_chain(
     first: str | None = None,
     last: str | None = None,
     progress: bool = True,
+    executor: Executor | None = None,
+    on_stage: Callable[[str], None] | None = None,
 ) -> ChainSummary:
     """Run the stages ``first..last`` (see the module doc).
 
-    ``prepare_stage(steps)`` runs the first half's steps in range (:func:`jet_hunter.pipeline.prepare`).
+    ``prepare_stage(steps)`` runs the first half's steps in range (:func:`jet_hunter.pipeline.prepare`,
+    which announces its own steps). ``executor`` runs the per-item stages of the second
+    half (subjects, aggregate) on its workers (a Dask cluster: ``--scheduler``); pass
+    the same one to ``prepare`` for download and render. ``on_stage(name)`` is called
+    as each later stage starts (``jet-hunter run`` prints ``stage NAME ...``).
     """
     summary = ChainSummary()
     stages = stage_range(first, last)
@@ -191,11 +198,15 @@ def run_chain(
         summary.prepared = prepare_stage(steps)
         summary.add("prepare", "", summary.prepared.exit_code)
     for stage in stages:
-        log.info("stage %s", stage)
         if stage in PREPARE_STEPS:
             continue
-        elif stage == "subjects":
-            made = make_subjects(store, settings.data_dir, options.grouping, progress=progress)
+        log.info("stage %s", stage)
+        if on_stage is not None:
+            on_stage(stage)
+        if stage == "subjects":
+            made = make_subjects(
+                store, settings.data_dir, options.grouping, progress=progress, executor=executor
+            )
             summary.add(stage, made.line(), made.exit_code)
         elif stage == "upload":
             if not store.count(Subject) or store.count(Subject) == store.count(
@@ -238,7 +249,9 @@ def run_chain(
             )
             summary.add(stage, imported.line(), 0)
         elif stage == "aggregate":
-            aggregated = aggregate(store, workflow_id=options.workflow_id, progress=progress)
+            aggregated = aggregate(
+                store, workflow_id=options.workflow_id, progress=progress, executor=executor
+            )
             summary.add(stage, aggregated.line(), aggregated.exit_code)
         elif stage == "catalogue":
             jets = store.filter(Jet)

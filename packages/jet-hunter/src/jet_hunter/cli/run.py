@@ -10,6 +10,8 @@ for real volunteers and the later stages take what their export holds.
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
 
@@ -30,7 +32,7 @@ from jet_hunter.cli.argtypes import (
     workers,
 )
 from jet_hunter.crowd import sandbox_crowd
-from jet_hunter.demo import run_demo
+from jet_hunter.demo import DEMO_END, DEMO_START, run_demo
 from jet_hunter.pipeline import PrepareSummary, prepare
 from jet_hunter.stages import STAGES, ChainOptions, run_chain, stage_range
 
@@ -114,6 +116,37 @@ def register(commands: Any) -> None:
     demo.add_argument(
         "--max-frames", type=integer(1, 1000), default=20, metavar="N", help="frames per cutout job (20)"
     )
+    demo.add_argument(
+        "--start",
+        type=utc_time,
+        default=DEMO_START,
+        metavar="T",
+        help=f"start of the HEK search ({DEMO_START}); a shorter range makes a smaller demo",
+    )
+    demo.add_argument(
+        "--end",
+        type=utc_time,
+        default=DEMO_END,
+        metavar="T",
+        help=f"end of the HEK search ({DEMO_END}; e.g. 2010-06-21 keeps the first 2 of the 8 jets)",
+    )
+    demo.add_argument(
+        "--frame-size",
+        type=integer(16, 4096),
+        nargs=2,
+        default=(300, 250),
+        metavar=("NX", "NY"),
+        help="largest synthetic frame in pixels (300 250); smaller is quicker",
+    )
+    demo.add_argument("--no-movies", action="store_true", help="no MP4 movie per jet")
+    demo.add_argument(
+        "--no-report", action="store_true", help="end at the catalogue, without the HTML report"
+    )
+    demo.epilog = (
+        "The global --db URL (e.g. postgresql://user@host/db, an empty database) keeps the store "
+        "there instead of the folder's SQLite file; --scheduler ADDRESS runs download, render, "
+        "subjects and aggregate on that Dask cluster."
+    )
     demo.set_defaults(func=run_demo_command)
 
 
@@ -141,8 +174,21 @@ def _run_with(app: App, args: argparse.Namespace, executor: Executor | None) -> 
         first=args.first,
         last=args.last,
         progress=app.progress,
+        executor=executor,
+        on_stage=stage_notes(app),
     )
     return app.report(summary)
+
+
+def stage_notes(app: App) -> Callable[[str], None] | None:
+    """``stage NAME ...`` on stderr as each stage starts (not with --quiet)."""
+    if app.quiet:
+        return None
+
+    def note(stage: str) -> None:
+        print(f"stage {stage} ...", file=sys.stderr, flush=True)
+
+    return note
 
 
 def _prepare(
@@ -167,9 +213,24 @@ def _prepare(
         progress=app.progress,
         executor=executor,
         steps=steps,
+        on_step=stage_notes(app),
     )
 
 
 def run_demo_command(app: App, args: argparse.Namespace) -> int:
-    summary = run_demo(args.folder, max_frames=args.max_frames, progress=app.progress, echo=app.echo)
+    with app.executor() as executor:  # the Dask cluster of --scheduler, else this process
+        summary = run_demo(
+            args.folder,
+            db=args.db,
+            max_frames=args.max_frames,
+            frame_shape=tuple(args.frame_size),
+            start=args.start,
+            end=args.end,
+            movies=not args.no_movies,
+            report=not args.no_report,
+            executor=executor,
+            progress=app.progress,
+            echo=app.echo,
+            on_stage=stage_notes(app),
+        )
     return summary.exit_code
