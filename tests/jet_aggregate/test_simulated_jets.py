@@ -4,7 +4,8 @@ Careful, sloppy, random and anonymous volunteers and a repeat classifier mark tw
 (T1 and T5) in several frames of subjects that overlap by 2 frames; the catalogue must
 find each jet once, with its base point within one AIA pixel (0.6"), its maximum height
 within 5 %, its start and end within one frame (12 s) and its direction within 5 deg,
-and find nothing where there is nothing.
+and find nothing where there is nothing. The defaults (the reference's point settings)
+and the ``joined-points`` preset must both show it.
 """
 
 from __future__ import annotations
@@ -17,8 +18,12 @@ from jet_aggregate import AggregationConfig, aggregate_annotations
 from jet_sandbox.volunteers import SimulatedEvent
 
 
-def test_two_jets_found_once_each_and_measured(two_jet_event: SimulatedEvent) -> None:
-    result = aggregate_annotations(two_jet_event.annotations, metadata_of(two_jet_event), progress=False)
+@pytest.mark.parametrize("preset", ["reference", "joined-points"])
+def test_two_jets_found_once_each_and_measured(two_jet_event: SimulatedEvent, preset: str) -> None:
+    config = AggregationConfig.preset(preset)
+    result = aggregate_annotations(
+        two_jet_event.annotations, metadata_of(two_jet_event), config, progress=False
+    )
     assert result.failures == {}
     assert len(result.jets) == 2  # no jet counted twice across the overlapping subjects
     for truth in two_jets():
@@ -41,16 +46,16 @@ def test_no_jet_where_there_is_none(empty_event: SimulatedEvent) -> None:
     assert result.jets == []
 
 
-def test_reference_point_settings_split_the_crowd_and_misplace_the_base(
-    two_jet_event: SimulatedEvent,
-) -> None:
-    """Why ``point_selection_epsilon`` exists: with the reference's 0, HDBSCAN at
-    min_cluster_size 2 cuts the crowd's base points into pairs."""
-    config = AggregationConfig(point_selection_epsilon=0.0)
-    ours = aggregate_annotations(two_jet_event.annotations, metadata_of(two_jet_event), progress=False)
-    split = aggregate_annotations(
-        two_jet_event.annotations, metadata_of(two_jet_event), config, progress=False
+def test_reference_point_settings_split_the_crowd(two_jet_event: SimulatedEvent) -> None:
+    """Why the ``joined-points`` preset exists: with the reference's defaults HDBSCAN
+    at min_cluster_size 2 cuts the crowd's base points into pairs."""
+    joined = aggregate_annotations(
+        two_jet_event.annotations,
+        metadata_of(two_jet_event),
+        AggregationConfig.preset("joined-points"),
+        progress=False,
     )
+    split = aggregate_annotations(two_jet_event.annotations, metadata_of(two_jet_event), progress=False)
     assert sum(c.shape == "point" for c in split.clusters) > 2 * sum(
-        c.shape == "point" for c in ours.clusters
+        c.shape == "point" for c in joined.clusters
     )
