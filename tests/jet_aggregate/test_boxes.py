@@ -11,7 +11,15 @@ from hypothesis import strategies as st
 from jet_aggregate.boxes import align, cluster_boxes, consensus_box, estimate_box, sigma_boxes
 from jet_aggregate.config import AggregationConfig
 from jet_aggregate.errors import InputError
-from jet_aggregate.iou import box_corners, box_polygons, equivalent, from_centre, iou_gradient, iou_matrix, iou_with
+from jet_aggregate.iou import (
+    box_corners,
+    box_polygons,
+    equivalent,
+    from_centre,
+    iou_gradient,
+    iou_matrix,
+    iou_with,
+)
 
 box = st.tuples(
     st.floats(-50, 50), st.floats(-50, 50), st.floats(0.5, 60), st.floats(0.5, 60), st.floats(-360, 360)

@@ -224,7 +224,8 @@ class AggregationConfig:
         preset = data.pop("preset", None)
         if preset is not None:
             if not isinstance(preset, str) or preset not in PRESETS:
-                raise ConfigError(f"unknown aggregation preset {preset!r}; known: {', '.join(sorted(PRESETS))}")
+                known_presets = ", ".join(sorted(PRESETS))
+                raise ConfigError(f"unknown aggregation preset {preset!r}; known: {known_presets}")
             data = {**PRESETS[preset], **data}
         known = {f.name for f in dataclasses.fields(cls)}
         for key in data:

@@ -49,6 +49,10 @@ __all__ = [
 BoxArray = npt.NDArray[np.float64]
 """An ``(N, 5)`` array of ``x, y, width, height, angle`` rows."""
 
+# the corners' offsets from the centre in half widths and heights, in corner order
+_HALF_X = np.array([-0.5, 0.5, 0.5, -0.5])
+_HALF_Y = np.array([-0.5, -0.5, 0.5, 0.5])
+
 
 def as_boxes(boxes: npt.ArrayLike) -> BoxArray:
     """Boxes as a finite ``(N, 5)`` float array (a single box becomes ``(1, 5)``)."""
@@ -165,15 +169,19 @@ def iou_gradient(
     p = np.asarray(params, dtype=np.float64).reshape(-1, 5)
     cx, cy, w, h, a = p.T
     ca = box_corners(from_centre(cx, cy, w, h, a))  # (K, 4, 2)
-    velocity = np.zeros(ca.shape + (5,))
+    # corner = centre + (sx w/2) u + (sy h/2) v with u = (cos, sin), v = (-sin, cos)
+    # (jet_render.geometry.rectangle_corners); turning moves it perpendicular to its
+    # offset from the centre
+    theta = np.deg2rad(a)[:, None, None]
+    u = np.concatenate([np.cos(theta), np.sin(theta)], axis=-1)  # (K, 1, 2)
+    v = np.concatenate([-np.sin(theta), np.cos(theta)], axis=-1)
+    rel = ca - np.stack([cx, cy], axis=-1)[:, None, :]
+    velocity = np.zeros((*ca.shape, 5))
     velocity[..., 0, 0] = 1.0
     velocity[..., 1, 1] = 1.0
-    # corners are linear in the sides (centre fixed); turning moves each corner
-    # perpendicular to its offset from the centre, as the same box turned by 90 deg shows
-    velocity[..., 2] = box_corners(from_centre(cx, cy, w + 1.0, h, a)) - ca
-    velocity[..., 3] = box_corners(from_centre(cx, cy, w, h + 1.0, a)) - ca
-    centre = np.stack([cx, cy], axis=-1)[:, None, :]
-    velocity[..., 4] = (box_corners(from_centre(cx, cy, w, h, a + 90.0)) - centre) * (np.pi / 180.0)
+    velocity[..., 2] = _HALF_X[:, None] * u
+    velocity[..., 3] = _HALF_Y[:, None] * v
+    velocity[..., 4] = np.stack([-rel[..., 1], rel[..., 0]], axis=-1) * (np.pi / 180.0)
     inter, d_inter = intersection_area_gradient(ca[:, None], corners[None, :], velocity[:, None])
     area_a = (w * h)[:, None]
     union = area_a + areas[None, :] - inter
