@@ -15,15 +15,24 @@ import math
 import pytest
 from aggregate_data import SPEC, metadata_of, subjects_showing, two_jets
 from jet_aggregate import AggregationConfig, aggregate_annotations
+from jet_aggregate.stage import AggregationResult
 from jet_sandbox.volunteers import SimulatedEvent
+
+_RESULTS: dict[tuple[int, str], AggregationResult] = {}
+
+
+def _aggregate(event: SimulatedEvent, preset: str) -> AggregationResult:
+    """Aggregate a session event once per preset (the tests below share the results)."""
+    key = (id(event), preset)
+    if key not in _RESULTS:
+        config = AggregationConfig.preset(preset)
+        _RESULTS[key] = aggregate_annotations(event.annotations, metadata_of(event), config, progress=False)
+    return _RESULTS[key]
 
 
 @pytest.mark.parametrize("preset", ["reference", "joined-points"])
 def test_two_jets_found_once_each_and_measured(two_jet_event: SimulatedEvent, preset: str) -> None:
-    config = AggregationConfig.preset(preset)
-    result = aggregate_annotations(
-        two_jet_event.annotations, metadata_of(two_jet_event), config, progress=False
-    )
+    result = _aggregate(two_jet_event, preset)
     assert result.failures == {}
     assert len(result.jets) == 2  # no jet counted twice across the overlapping subjects
     for truth in two_jets():
@@ -49,13 +58,8 @@ def test_no_jet_where_there_is_none(empty_event: SimulatedEvent) -> None:
 def test_reference_point_settings_split_the_crowd(two_jet_event: SimulatedEvent) -> None:
     """Why the ``joined-points`` preset exists: with the reference's defaults HDBSCAN
     at min_cluster_size 2 cuts the crowd's base points into pairs."""
-    joined = aggregate_annotations(
-        two_jet_event.annotations,
-        metadata_of(two_jet_event),
-        AggregationConfig.preset("joined-points"),
-        progress=False,
-    )
-    split = aggregate_annotations(two_jet_event.annotations, metadata_of(two_jet_event), progress=False)
+    joined = _aggregate(two_jet_event, "joined-points")
+    split = _aggregate(two_jet_event, "reference")
     assert sum(c.shape == "point" for c in split.clusters) > 2 * sum(
         c.shape == "point" for c in joined.clusters
     )
