@@ -20,8 +20,7 @@ from __future__ import annotations
 import os
 import statistics
 import sys
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import Result, alternate, common_parser, report, skip
+from _common import Result, alternate, common_parser, cpu_timed, report, skip
 
 WORKLOAD = "cluster rotated boxes: {n} subjects x 16 volunteers"
 ANCHOR = "panoptes_aggregation shape_reducer_dbscan (IoU, eps 0.6, min_samples 3)"
@@ -154,18 +153,6 @@ def _compare(
     }
 
 
-def _cpu_timed(cpu: list[float], work: Callable[[], None]) -> Callable[[], None]:
-    """``work``, appending the process (CPU) time it took to ``cpu``: on a shared machine
-    a fairer number than wall time, which waits for the core too."""
-
-    def go() -> None:
-        start = time.process_time()
-        work()
-        cpu.append(time.process_time() - start)
-
-    return go
-
-
 def run(args: Any) -> list[Result]:
     n = 12 if args.quick else args.subjects
     n_anchor = min(2 if args.quick else args.anchor_subjects, n)
@@ -184,7 +171,7 @@ def run(args: Any) -> list[Result]:
                     for _, m in subjects[: (n if estimate else n_anchor)]
                 ]
 
-            return _cpu_timed(cpu["estimate" if estimate else "exact"], go)
+            return cpu_timed(cpu["estimate" if estimate else "exact"], go)
 
         return prepare
 
@@ -192,7 +179,7 @@ def run(args: Any) -> list[Result]:
         def go() -> None:
             results["ours"] = [our_clusters(m) for _, m in subjects]
 
-        return _cpu_timed(cpu["ours"], go)
+        return cpu_timed(cpu["ours"], go)
 
     rows = []
     for estimate, label, count in ((False, ANCHOR, n_anchor), (True, ANCHOR_ESTIMATE, n)):
