@@ -17,6 +17,8 @@ Run with the reference installed: ``hatch run reference:boxes`` (``--quick`` for
 
 from __future__ import annotations
 
+import os
+import statistics
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import Result, alternate, common_parser, report, skip
+from _common import Result, alternate, common_parser, cpu_timed, report, skip
 
 WORKLOAD = "cluster rotated boxes: {n} subjects x 16 volunteers"
 ANCHOR = "panoptes_aggregation shape_reducer_dbscan (IoU, eps 0.6, min_samples 3)"
@@ -157,6 +159,7 @@ def run(args: Any) -> list[Result]:
     rounds = args.rounds or (1 if args.quick else 3)
     subjects = make_subjects(n)
     results: dict[str, list[Any]] = {}
+    cpu: dict[str, list[float]] = {"exact": [], "estimate": [], "ours": []}
     our_clusters(subjects[0][1])  # imports and first-call set-up, untimed, on both sides
     reference_clusters(subjects[0][1], estimate=True)
 
@@ -168,7 +171,7 @@ def run(args: Any) -> list[Result]:
                     for _, m in subjects[: (n if estimate else n_anchor)]
                 ]
 
-            return go
+            return cpu_timed(cpu["estimate" if estimate else "exact"], go)
 
         return prepare
 
@@ -176,14 +179,24 @@ def run(args: Any) -> list[Result]:
         def go() -> None:
             results["ours"] = [our_clusters(m) for _, m in subjects]
 
-        return go
+        return cpu_timed(cpu["ours"], go)
 
     rows = []
     for estimate, label, count in ((False, ANCHOR, n_anchor), (True, ANCHOR_ESTIMATE, n)):
-        a, o = alternate(anchor(estimate), ours, rounds, label="boxes", verbose=not args.quiet)
         key = "estimate" if estimate else "exact"
+        cpu["ours"].clear()
+        a, o = alternate(anchor(estimate), ours, rounds, label="boxes", verbose=not args.quiet)
         extra = _compare(subjects, results[key], results["ours"])
-        extra.update(subjects=n, anchor_subjects=count, volunteers=16)
+        anchor_cpu, ours_cpu = statistics.median(cpu[key]), statistics.median(cpu["ours"])
+        extra.update(
+            subjects=n,
+            anchor_subjects=count,
+            volunteers=16,
+            anchor_cpu_s=cpu[key],
+            ours_cpu_s=list(cpu["ours"]),
+            cpu_ratio=(n / ours_cpu) / (count / anchor_cpu) if ours_cpu > 0 and anchor_cpu > 0 else None,
+            load_average=list(os.getloadavg()),
+        )
         rows.append(
             Result.from_timings(
                 a,
@@ -203,7 +216,8 @@ def run(args: Any) -> list[Result]:
                     f"boxes IoU>=0.9 {extra['matched_iou_0.9']}/{extra['reference_clusters']}, "
                     f"loss <= ref {extra['ours_loss_at_most_reference']}, "
                     f"IoU to truth {extra['mean_iou_truth_ours']:.3f} "
-                    f"vs {extra['mean_iou_truth_reference']:.3f}"
+                    f"vs {extra['mean_iou_truth_reference']:.3f}; "
+                    f"CPU-time ratio {extra['cpu_ratio'] or 0.0:.1f}x, load {extra['load_average'][0]:.1f}"
                 ),
             )
         )

@@ -15,6 +15,8 @@ Run with the reference installed: ``hatch run reference:questions``.
 
 from __future__ import annotations
 
+import os
+import statistics
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,7 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import Result, alternate, common_parser, report, skip
+from _common import Result, alternate, common_parser, cpu_timed, report, skip
 
 EXTRACTS = (
     Path(__file__).resolve().parents[1] / "tests/data/zooniverse/jet-or-not-18563_question_extractor.csv"
@@ -59,16 +61,20 @@ def run(args: Any) -> list[Result]:
     rounds = args.rounds or (1 if args.quick else 3)
     results: dict[str, dict[int, dict[str, int]]] = {}
 
+    cpu: dict[str, list[float]] = {"anchor": [], "ours": []}
+
     def anchor(_: int) -> Any:
-        return lambda: results.__setitem__("anchor", reference_counts(EXTRACTS))
+        return cpu_timed(cpu["anchor"], lambda: results.__setitem__("anchor", reference_counts(EXTRACTS)))
 
     def ours(_: int) -> Any:
-        return lambda: results.__setitem__("ours", our_counts(EXTRACTS))
+        return cpu_timed(cpu["ours"], lambda: results.__setitem__("ours", our_counts(EXTRACTS)))
 
     our_counts(EXTRACTS)  # imports, untimed
     a, o = alternate(anchor, ours, rounds, label="questions", verbose=not args.quiet)
     same = results["anchor"] == results["ours"]
     n_answers = sum(sum(c.values()) for c in results["ours"].values())
+    ours_cpu = statistics.median(cpu["ours"])
+    cpu_ratio = statistics.median(cpu["anchor"]) / ours_cpu if ours_cpu > 0 else 0.0
     return [
         Result.from_timings(
             a,
@@ -77,8 +83,18 @@ def run(args: Any) -> list[Result]:
             anchor=ANCHOR,
             target=">= 20x, identical counts",
             target_ratio=20.0,
-            extra={"subjects": len(results["ours"]), "identical_counts": same},
-            note=f"identical counts for all {len(results['ours']):,} subjects: {same}",
+            extra={
+                "subjects": len(results["ours"]),
+                "identical_counts": same,
+                "anchor_cpu_s": cpu["anchor"],
+                "ours_cpu_s": cpu["ours"],
+                "cpu_ratio": cpu_ratio,
+                "load_average": list(os.getloadavg()),
+            },
+            note=(
+                f"identical counts for all {len(results['ours']):,} subjects: {same}; "
+                f"CPU-time ratio {cpu_ratio:.1f}x, load {os.getloadavg()[0]:.1f}"
+            ),
             quick=args.quick,
             benchmark="aggregate_questions.py",
         )

@@ -22,6 +22,24 @@ def test_defaults_are_the_reference_settings() -> None:
         1.5,
     )
     assert c.jet_tasks == ("T1", "T5")
+    assert (c.point_selection_epsilon, c.point_allow_single_cluster) == (0.0, False)
+
+
+def test_the_joined_points_preset_is_named_and_overridable(tmp_path: Path) -> None:
+    joined = AggregationConfig.preset("joined-points")
+    assert (joined.point_selection_epsilon, joined.point_allow_single_cluster) == (4.0, True)
+    assert joined.params_hash() != AggregationConfig().params_hash()
+    assert AggregationConfig.preset("reference") == AggregationConfig()
+    path = tmp_path / "aggregate.toml"
+    path.write_text('preset = "joined-points"\npoint_selection_epsilon = 6.0\n')
+    c = load_config(path)
+    assert (c.point_selection_epsilon, c.point_allow_single_cluster) == (6.0, True)
+    assert AggregationConfig.from_mapping(c.to_dict()) == c  # recorded values, no preset key
+    for bad in ({"preset": "ours"}, {"preset": 1}):
+        with pytest.raises(ConfigError, match="unknown aggregation preset"):
+            AggregationConfig.from_mapping(bad)
+    with pytest.raises(ConfigError, match="unknown aggregation preset"):
+        AggregationConfig.preset("ours")
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,8 @@ Careful, sloppy, random and anonymous volunteers and a repeat classifier mark tw
 (T1 and T5) in several frames of subjects that overlap by 2 frames; the catalogue must
 find each jet once, with its base point within one AIA pixel (0.6"), its maximum height
 within 5 %, its start and end within one frame (12 s) and its direction within 5 deg,
-and find nothing where there is nothing.
+and find nothing where there is nothing. The defaults (the reference's point settings)
+and the ``joined-points`` preset must both show it.
 """
 
 from __future__ import annotations
@@ -14,11 +15,24 @@ import math
 import pytest
 from aggregate_data import SPEC, metadata_of, subjects_showing, two_jets
 from jet_aggregate import AggregationConfig, aggregate_annotations
+from jet_aggregate.stage import AggregationResult
 from jet_sandbox.volunteers import SimulatedEvent
 
+_RESULTS: dict[tuple[int, str], AggregationResult] = {}
 
-def test_two_jets_found_once_each_and_measured(two_jet_event: SimulatedEvent) -> None:
-    result = aggregate_annotations(two_jet_event.annotations, metadata_of(two_jet_event), progress=False)
+
+def _aggregate(event: SimulatedEvent, preset: str) -> AggregationResult:
+    """Aggregate a session event once per preset (the tests below share the results)."""
+    key = (id(event), preset)
+    if key not in _RESULTS:
+        config = AggregationConfig.preset(preset)
+        _RESULTS[key] = aggregate_annotations(event.annotations, metadata_of(event), config, progress=False)
+    return _RESULTS[key]
+
+
+@pytest.mark.parametrize("preset", ["reference", "joined-points"])
+def test_two_jets_found_once_each_and_measured(two_jet_event: SimulatedEvent, preset: str) -> None:
+    result = _aggregate(two_jet_event, preset)
     assert result.failures == {}
     assert len(result.jets) == 2  # no jet counted twice across the overlapping subjects
     for truth in two_jets():
@@ -41,16 +55,11 @@ def test_no_jet_where_there_is_none(empty_event: SimulatedEvent) -> None:
     assert result.jets == []
 
 
-def test_reference_point_settings_split_the_crowd_and_misplace_the_base(
-    two_jet_event: SimulatedEvent,
-) -> None:
-    """Why ``point_selection_epsilon`` exists: with the reference's 0, HDBSCAN at
-    min_cluster_size 2 cuts the crowd's base points into pairs."""
-    config = AggregationConfig(point_selection_epsilon=0.0)
-    ours = aggregate_annotations(two_jet_event.annotations, metadata_of(two_jet_event), progress=False)
-    split = aggregate_annotations(
-        two_jet_event.annotations, metadata_of(two_jet_event), config, progress=False
-    )
+def test_reference_point_settings_split_the_crowd(two_jet_event: SimulatedEvent) -> None:
+    """Why the ``joined-points`` preset exists: with the reference's defaults HDBSCAN
+    at min_cluster_size 2 cuts the crowd's base points into pairs."""
+    joined = _aggregate(two_jet_event, "joined-points")
+    split = _aggregate(two_jet_event, "reference")
     assert sum(c.shape == "point" for c in split.clusters) > 2 * sum(
-        c.shape == "point" for c in ours.clusters
+        c.shape == "point" for c in joined.clusters
     )

@@ -40,7 +40,16 @@ import numpy.typing as npt
 
 from jet_aggregate.config import AggregationConfig
 from jet_aggregate.errors import InputError
-from jet_aggregate.iou import BoxArray, as_boxes, box_corners, centres, from_centre, iou_matrix, iou_with
+from jet_aggregate.iou import (
+    BoxArray,
+    as_boxes,
+    box_corners,
+    centres,
+    from_centre,
+    iou_gradient,
+    iou_matrix,
+    iou_with,
+)
 from jet_aggregate.members import one_mark_per_user
 
 __all__ = [
@@ -142,49 +151,88 @@ def estimate_box(boxes: npt.ArrayLike) -> tuple[BoxArray, float]:
     return b[best], float(np.sqrt(d2[best] / max(len(b) - 1, 1)))
 
 
+def _loss_gradient(
+    params: npt.NDArray[np.float64], corners: npt.NDArray[np.float64], areas: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """``sum((1 - IoU)**2)`` of candidates ``(K, 5)`` (centre form) and its gradient ``(K, 5)``."""
+    iou, grad = iou_gradient(params, corners, areas)
+    r = 1.0 - iou
+    return np.sum(r**2, axis=1), -2.0 * np.einsum("kn,knp->kp", r, grad)
+
+
 def _refine(
     start: BoxArray, corners: npt.NDArray[np.float64], areas: npt.NDArray[np.float64], iterations: int
 ) -> tuple[BoxArray, float]:
-    """Levenberg-Marquardt on the residuals ``1 - IoU`` in (cx, cy, w, h, angle).
+    """Damped quasi-Newton on ``sum((1 - IoU)**2)`` in (cx, cy, w, h, angle).
 
-    Each iteration asks for all finite-difference and trial boxes in two batched IoU
-    calls; a trial is kept only if it lowers the loss, so the result is never worse
-    than the start.
+    The gradient is exact (:func:`jet_aggregate.iou.iou_gradient`); the Hessian starts
+    as the forward difference of the gradient over a small step of each parameter (one
+    batched call of five probes), which sees the loss's full curvature where
+    Gauss-Newton would see only ``J^T J`` and crawl (the residuals are not small), and
+    is then updated by BFGS. Each iteration asks for all its damped trial steps in one
+    call, with their gradients, and keeps the best if it lowers the loss, so the result
+    is never worse than the start. When no step helps, the Hessian is differenced
+    afresh; when that does not help either (a crease of the loss, where edges run
+    parallel) a short compass search finishes.
     """
     cx, cy = centres(start)
     p = np.array([cx[0], cy[0], start[0, 2], start[0, 3], start[0, 4]])
-    r = 1.0 - iou_with(from_centre(*p), corners, areas)[0]
-    loss = float(r @ r)
-    damping = np.array([0.0, 1e-3, 1e-2, 1e-1, 1.0, 10.0])
+    losses, grads = _loss_gradient(p[None], corners, areas)
+    loss, g = float(losses[0]), grads[0]
+    damping = np.array([0.0, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 1e2])[:, None, None]
+    hess, fresh = _hessian(p, g, corners, areas), True
     for _ in range(iterations):
-        size = max(min(p[2], p[3]), 1.0)
-        h = np.array([0.01 * size, 0.01 * size, 0.01 * max(p[2], 1.0), 0.01 * max(p[3], 1.0), 0.05])
-        probes = np.vstack([p + np.diag(h), p - np.diag(h)])
-        rp = 1.0 - iou_with(from_centre(*probes.T), corners, areas)
-        jac = ((rp[:5] - rp[5:]) / (2.0 * h)[:, None]).T  # (N, 5), central differences
-        jtj = jac.T @ jac
-        grad = jac.T @ r
-        if not np.any(grad):
+        if not np.any(g):
+            return from_centre(*p), loss
+        scale = np.diag(np.maximum(np.abs(np.diag(hess)), 1e-12))
+        try:
+            steps = np.linalg.solve(
+                hess[None] + damping * scale[None], np.broadcast_to(-g[:, None], (len(damping), 5, 1))
+            )[..., 0]
+        except np.linalg.LinAlgError:
             break
-        diag = np.diag(np.diag(jtj)) + 1e-12 * np.eye(5)
-        steps = []
-        for lam in damping:
-            try:
-                steps.append(np.linalg.solve(jtj + lam * diag, -grad))
-            except np.linalg.LinAlgError:
-                continue
-        trials = p + np.array(steps)
+        trials = p + steps
         trials[:, 2:4] = np.maximum(trials[:, 2:4], 1e-3)
-        rt = 1.0 - iou_with(from_centre(*trials.T), corners, areas)
-        losses = np.sum(rt**2, axis=1)
-        best = int(np.argmin(losses))
-        if not losses[best] < loss - 1e-12:
-            break
-        improvement = loss - float(losses[best])
-        p, r, loss = trials[best], rt[best], float(losses[best])
-        if improvement < 1e-6 * loss:
-            break
+        trial_loss, trial_grad = _loss_gradient(trials, corners, areas)
+        best = int(np.argmin(trial_loss))
+        if not trial_loss[best] < loss - 1e-15:
+            if fresh:
+                break
+            hess, fresh = _hessian(p, g, corners, areas), True  # the updated model failed
+            continue
+        improvement = loss - float(trial_loss[best])
+        step, change = trials[best] - p, trial_grad[best] - g
+        p, loss, g = trials[best], float(trial_loss[best]), trial_grad[best]
+        if improvement < 1e-7 * loss:
+            return from_centre(*p), loss
+        hess, fresh = _bfgs(hess, step, change), False
     return _polish(p, loss, corners, areas)
+
+
+def _hessian(
+    p: npt.NDArray[np.float64],
+    g: npt.NDArray[np.float64],
+    corners: npt.NDArray[np.float64],
+    areas: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]:
+    """The loss's Hessian at ``p``: forward differences of the exact gradient ``g`` (one call)."""
+    size = max(min(p[2], p[3]), 1.0)
+    h = np.array([1e-3 * size, 1e-3 * size, 1e-3 * max(p[2], 1.0), 1e-3 * max(p[3], 1.0), 1e-2])
+    _, probe = _loss_gradient(p + np.diag(h), corners, areas)
+    hess = (probe - g).T / h  # column k: d grad / d p_k
+    return np.asarray(0.5 * (hess + hess.T), dtype=np.float64)
+
+
+def _bfgs(
+    hess: npt.NDArray[np.float64], step: npt.NDArray[np.float64], change: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """The BFGS update of a Hessian after a step and the gradient's change along it
+    (unchanged when the curvature along the step is not positive)."""
+    hs = hess @ step
+    shs, ys = float(step @ hs), float(change @ step)
+    if shs <= 0 or ys <= 0:
+        return hess
+    return np.asarray(hess - np.outer(hs, hs) / shs + np.outer(change, change) / ys, dtype=np.float64)
 
 
 def _polish(
@@ -192,25 +240,27 @@ def _polish(
     loss: float,
     corners: npt.NDArray[np.float64],
     areas: npt.NDArray[np.float64],
-    calls: int = 40,
+    calls: int = 12,
 ) -> tuple[BoxArray, float]:
-    """A batched compass search: all +-steps of the five parameters in one IoU call, the
-    best kept, the steps shrunk when none helps. The loss has kinks (where polygon
-    corners cross edges) at which Levenberg-Marquardt's differences stall."""
+    """A batched compass search: all +-steps of the five parameters at four step sizes
+    in one IoU call, the best kept, the steps shrunk when none helps. The loss has kinks
+    (where polygon corners cross edges) at which Levenberg-Marquardt stalls."""
     size = max(min(p[2], p[3]), 1.0)
     step = np.array([0.01 * size, 0.01 * size, 0.01 * max(p[2], 1.0), 0.01 * max(p[3], 1.0), 0.1])
     floor = step * 0.005
     directions = np.vstack([np.eye(5), -np.eye(5)])
+    scales = np.array([1.0, 0.25, 0.0625, 0.015625])[:, None, None]
     for _ in range(calls):
         if not np.all(step > floor):
             break
-        trials = p + directions * step
+        trials = (p + scales * (directions * step)).reshape(-1, 5)
         losses = np.sum((1.0 - iou_with(from_centre(*trials.T), corners, areas)) ** 2, axis=1)
         best = int(np.argmin(losses))
         if losses[best] < loss - 1e-13:
             p, loss = trials[best], float(losses[best])
+            step = step * float(scales[best // len(directions), 0, 0])
         else:
-            step = step * 0.5
+            step = step * 0.01
     return from_centre(*p), loss
 
 

@@ -20,6 +20,19 @@ Traceback (most recent call last):
 jet_aggregate.errors.ConfigError: unknown aggregation parameter 'allow_single_cluster'; known: ...
 >>> len(config.params_hash())
 12
+
+The defaults are the reference's also for the points (``point_selection_epsilon = 0``,
+``point_allow_single_cluster = False``); the project's alternative, base-point clusters
+grown by single linkage at 4 px and allowed to be one cluster, is the named preset
+``"joined-points"`` (a file can ask for it with ``preset = "joined-points"``):
+
+>>> config.point_selection_epsilon, config.point_allow_single_cluster
+(0.0, False)
+>>> joined = AggregationConfig.preset("joined-points")
+>>> joined.point_selection_epsilon, joined.point_allow_single_cluster
+(4.0, True)
+>>> AggregationConfig.preset("joined-points", box_eps=0.5).box_eps
+0.5
 """
 
 from __future__ import annotations
@@ -35,9 +48,18 @@ from typing import Any, Literal
 
 from jet_aggregate.errors import ConfigError
 
-__all__ = ["AggregationConfig", "load_config"]
+__all__ = ["PRESETS", "AggregationConfig", "load_config"]
 
 PointAlgorithm = Literal["hdbscan", "dbscan"]
+
+#: Named parameter sets over the defaults (the reference's settings). ``joined-points``:
+#: HDBSCAN base-point clusters joined at 4 px and allowed to be a single cluster, so one
+#: crowd's base points make one cluster instead of pairs (the same jets and must-show
+#: accuracy on the simulated crowds, about a third of the point clusters).
+PRESETS: dict[str, dict[str, Any]] = {
+    "reference": {},
+    "joined-points": {"point_selection_epsilon": 4.0, "point_allow_single_cluster": True},
+}
 
 _CHOICES: dict[str, tuple[str, ...]] = {
     "point_algorithm": ("hdbscan", "dbscan"),
@@ -79,12 +101,14 @@ class AggregationConfig:
         DBSCAN radius in image pixels (``point_algorithm="dbscan"`` only).
     point_allow_single_cluster
         Let HDBSCAN return all marks as one cluster. The reference's default (False)
-        finds no cluster at all when a subject's marks form one clean crowd.
+        finds no cluster at all when a subject's marks form one clean crowd (the
+        ``joined-points`` preset sets True).
     point_selection_epsilon
         HDBSCAN clusters with marks closer than this (image pixels) are joined, as
-        HDBSCAN's ``cluster_selection_epsilon`` would. The reference has 0, which at
-        ``min_cluster_size = 2`` splits one crowd's base points into pairs (set 0 to
-        reproduce it).
+        HDBSCAN's ``cluster_selection_epsilon`` would. The reference's 0 (the default)
+        at ``min_cluster_size = 2`` splits one crowd's base points into pairs, which
+        the per-subject merge (``point_merge_factor``) joins again; the
+        ``joined-points`` preset sets 4.
     point_centre
         Cluster centre: ``"weighted"`` (by HDBSCAN membership probability, what the
         reference computes and then overwrites), ``"mean"`` or ``"median"``.
@@ -119,8 +143,8 @@ class AggregationConfig:
     point_min_samples: int = 2
     point_cluster_selection_method: str = "eom"
     point_eps: float = 30.0
-    point_selection_epsilon: float = 4.0
-    point_allow_single_cluster: bool = True
+    point_selection_epsilon: float = 0.0
+    point_allow_single_cluster: bool = False
     point_centre: str = "weighted"
     min_users: int = 2
     refine_iterations: int = 30
@@ -178,13 +202,35 @@ class AggregationConfig:
             raise ConfigError("start_tool, end_tool and box_tool must be three different tools")
 
     @classmethod
+    def preset(cls, name: str, **overrides: Any) -> AggregationConfig:
+        """The named parameter set of :data:`PRESETS` (plus overrides).
+
+        Raises
+        ------
+        ConfigError
+            If there is no preset of that name, or an override is unknown or invalid.
+        """
+        if name not in PRESETS:
+            raise ConfigError(f"unknown aggregation preset {name!r}; known: {', '.join(sorted(PRESETS))}")
+        return cls.from_mapping({**PRESETS[name], **overrides})
+
+    @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> AggregationConfig:
-        """Build from a mapping; an unknown key is an error (the reference drops it)."""
+        """Build from a mapping; an unknown key is an error (the reference drops it).
+
+        A ``preset`` key names a :data:`PRESETS` entry that the other keys override.
+        """
+        data = dict(values)
+        preset = data.pop("preset", None)
+        if preset is not None:
+            if not isinstance(preset, str) or preset not in PRESETS:
+                known_presets = ", ".join(sorted(PRESETS))
+                raise ConfigError(f"unknown aggregation preset {preset!r}; known: {known_presets}")
+            data = {**PRESETS[preset], **data}
         known = {f.name for f in dataclasses.fields(cls)}
-        for key in values:
+        for key in data:
             if key not in known:
                 raise ConfigError(f"unknown aggregation parameter {key!r}; known: {', '.join(sorted(known))}")
-        data = dict(values)
         if "jet_tasks" in data and isinstance(data["jet_tasks"], list):
             data["jet_tasks"] = tuple(data["jet_tasks"])
         return cls(**data)
@@ -203,6 +249,8 @@ class AggregationConfig:
 
 def load_config(path: str | Path | None = None, **overrides: Any) -> AggregationConfig:
     """Read parameters from a TOML file (top level, or an ``[aggregate]`` table) plus overrides.
+
+    The file may name a preset (``preset = "joined-points"``) that its other keys override.
 
     Raises
     ------

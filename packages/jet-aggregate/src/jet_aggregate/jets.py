@@ -1,21 +1,15 @@
 """Per-subject jets: box clusters paired with their start and end base-point clusters.
 
 For one subject (its annotations and its metadata contract), following the Solar Jet
-Hunter team's rules (ZOONIVERSE.md): box clusters of the jet tasks (T1, T5) with a
-mean member IoU above 0 are pooled, weighted by mean IoU x size, and merged when they
-overlap by more than ``box_merge_iou_max`` (the best kept); point clusters of one tool
-closer than ``point_merge_factor`` x the larger spread merge, closest first (the spread
-of the merged cluster counts too, which undoes HDBSCAN's splitting of one volunteers'
-cluster into pairs at ``min_cluster_size = 2``); a box's start point is the
+Hunter team's rules (ZOONIVERSE.md): clusters pooled over the jet tasks
+(:mod:`jet_aggregate.pools`); a box's start point is the
 start cluster with the least median distance to its four corners, its end point the
 end cluster minimising ``median(|p - corner| * |p - start|)`` (among clusters scoring
 nearly as well, the one with most volunteers: the rule alone prefers a stray pair of
 marks just inside the box to the crowd on its edge). Then, on the Sun
-(:mod:`jet_render.coords`, each mark through its own frame's WCS from
-:func:`zoo_bridge.metadata.frame_metadata`): the base edge is the box edge joining the
-two corners nearest the start point (width = its length), the height is the adjacent
-edge, the direction points from the base edge to the opposite one (degrees
-counter-clockwise from solar west). Times are frame times: start where volunteers
+(:mod:`jet_render.coords`, each mark through its own frame's WCS,
+:class:`~jet_aggregate.frames.SubjectFrames`): the jet axis of :mod:`jet_aggregate.axis`
+(base edge nearest the start point, width, height, direction). Times are frame times: start where volunteers
 marked the base first appearing, end where they marked it last visible, the time of
 maximum height from the box's frame; spreads from the volunteers' marks.
 
@@ -48,81 +42,21 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from jet_render.coords import ImageGeometry, box_to_world, frame_wcs, pixel_to_world
+from jet_render.coords import box_to_world
 from jet_store import JetCluster
-from zoo_bridge.metadata import frame_count, frame_metadata
 
-from jet_aggregate.boxes import BoxCluster, cluster_boxes
+from jet_aggregate.axis import edge_geometry
 from jet_aggregate.config import AggregationConfig
 from jet_aggregate.errors import MetadataError
-from jet_aggregate.iou import box_corners, iou_matrix
-from jet_aggregate.points import PointCluster, cluster_points
+from jet_aggregate.frames import SubjectFrames
+from jet_aggregate.iou import box_corners
+from jet_aggregate.pools import PointGroup, box_pool, most_supported, point_pool, user_key
 
 __all__ = ["SubjectFrames", "SubjectJet", "SubjectResult", "subject_jets", "user_key"]
 
 logger = logging.getLogger(__name__)
 
 FloatArray = npt.NDArray[np.float64]
-
-
-def user_key(annotation: Any) -> str:
-    """The volunteer of a mark: its user name, else its classification."""
-    return str(annotation.user) if annotation.user else f"classification:{annotation.classification_id}"
-
-
-@dataclass(frozen=True)
-class SubjectFrames:
-    """The frames of one subject as the metadata contract describes them."""
-
-    subject_id: int
-    geometry: tuple[ImageGeometry, ...]
-    wcs: tuple[Any, ...]
-    times: tuple[datetime, ...]
-    sol_standard: str | None
-    event_id: str | None
-    observer: dict[str, str]
-
-    @classmethod
-    def from_metadata(cls, subject_id: int, metadata: Mapping[str, Any]) -> SubjectFrames:
-        """Read every frame (geometry, WCS, time) of a subject's metadata."""
-        n = frame_count(metadata)
-        if n == 0:
-            raise MetadataError(f"subject {subject_id}: metadata has no '#date-obs_<i>' frames")
-        frames = [frame_metadata(metadata, i) for i in range(n)]
-        return cls(
-            subject_id,
-            tuple(f.geometry for f in frames),
-            tuple(frame_wcs(f.wcs) for f in frames),
-            tuple(f.obs_time for f in frames),
-            metadata.get("#sol_standard") or None,
-            metadata.get("#event_id") or None,
-            {
-                k: str(v)
-                for k, v in frames[0].wcs.items()
-                if k in ("#dsun_obs", "#hgln_obs", "#hglt_obs", "#rsun_obs")
-            },
-        )
-
-    def frame(self, index: int | None) -> int:
-        """A mark's frame clipped to the subject (marks without a frame are frame 0)."""
-        return min(max(int(index or 0), 0), len(self.times) - 1)
-
-    def to_world(self, x: FloatArray, y: FloatArray, frames: Sequence[int]) -> tuple[FloatArray, FloatArray]:
-        """Image pixels -> helioprojective arcsec, each mark through its own frame."""
-        tx = np.empty(len(x))
-        ty = np.empty(len(x))
-        fr = np.asarray([self.frame(f) for f in frames])
-        for f in np.unique(fr):
-            idx = fr == f
-            tx[idx], ty[idx] = pixel_to_world(x[idx], y[idx], self.geometry[f], self.wcs[f])
-        return tx, ty
-
-    @property
-    def cadence(self) -> float:
-        """Median seconds between frames."""
-        if len(self.times) < 2:
-            return 12.0
-        return float(np.median(np.diff([t.timestamp() for t in self.times])))
 
 
 @dataclass(frozen=True)
@@ -172,98 +106,6 @@ class SubjectResult:
     answers: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class _Points:
-    cluster: PointCluster
-    marks: tuple[Any, ...]
-
-
-def _point_pool(marks: Sequence[Any], config: AggregationConfig) -> list[_Points]:
-    """Cluster one tool's points per task, pool over tasks, merge close clusters."""
-    pool: list[_Points] = []
-    for task in config.jet_tasks:
-        sel = [m for m in marks if m.task == task]
-        if not sel:
-            continue
-        result = cluster_points([m.x for m in sel], [m.y for m in sel], [user_key(m) for m in sel], config)
-        pool.extend(_Points(c, tuple(sel[i] for i in c.members)) for c in result.clusters)
-    while len(pool) > 1:
-        best: tuple[float, int, int] | None = None
-        for i in range(len(pool)):
-            for j in range(i + 1, len(pool)):
-                a, b = pool[i].cluster, pool[j].cluster
-                d = math.hypot(a.x - b.x, a.y - b.y)
-                union = _merge_points(pool[i], pool[j]).cluster.spread
-                if d < config.point_merge_factor * max(a.spread, b.spread, union) and (
-                    best is None or d < best[0]
-                ):
-                    best = (d, i, j)
-        if best is None:
-            break
-        _, i, j = best
-        pool[i] = _merge_points(pool[i], pool[j])
-        del pool[j]
-    return pool
-
-
-def _merge_points(a: _Points, b: _Points) -> _Points:
-    by_user: dict[str, Any] = {}
-    for m in (*a.marks, *b.marks):
-        by_user.setdefault(user_key(m), m)
-    marks = tuple(by_user.values())
-    xy = np.array([[m.x, m.y] for m in marks])
-    c = PointCluster(
-        float(xy[:, 0].mean()),
-        float(xy[:, 1].mean()),
-        float(xy[:, 0].std()),
-        float(xy[:, 1].std()),
-        tuple(range(len(marks))),
-        len(marks),
-    )
-    return _Points(c, marks)
-
-
-@dataclass(frozen=True)
-class _Box:
-    cluster: BoxCluster
-    marks: tuple[Any, ...]
-    task: str
-
-    @property
-    def weight(self) -> float:
-        return self.cluster.mean_iou * self.cluster.n_users
-
-
-def _box_pool(marks: Sequence[Any], config: AggregationConfig) -> list[_Box]:
-    pool: list[_Box] = []
-    for task in config.jet_tasks:
-        sel = [m for m in marks if m.task == task]
-        if not sel:
-            continue
-        boxes = np.array([[m.x, m.y, m.width, m.height, m.angle or 0.0] for m in sel], dtype=np.float64)
-        result = cluster_boxes(boxes, [user_key(m) for m in sel], config)
-        pool.extend(
-            _Box(c, tuple(sel[i] for i in c.members), task) for c in result.clusters if c.mean_iou > 0
-        )
-    pool.sort(key=lambda b: -b.weight)
-    kept: list[_Box] = []
-    for cand in pool:
-        if kept:
-            overlap = iou_matrix(np.array(cand.cluster.box), np.array([k.cluster.box for k in kept]))[0]
-            if np.any(overlap > config.box_merge_iou_max):
-                continue
-        kept.append(cand)
-    return kept
-
-
-def _most_supported(score: Sequence[float], pool: Sequence[_Points], limit: float) -> int:
-    """The reference picks the least score; among the clusters scoring within ``limit``
-    (the noise of that rule: a stray pair just inside the box scores better than the
-    crowd on its edge) take the one most volunteers marked, then the least score."""
-    near = [i for i, v in enumerate(score) if v <= limit]
-    return min(near, key=lambda i: (-pool[i].cluster.n_users, score[i]))
-
-
 def _median_frame(marks: Iterable[Any], frames: SubjectFrames) -> tuple[int, float]:
     values = np.array([frames.frame(m.frame) for m in marks], dtype=np.float64)
     return int(np.floor(np.median(values) + 0.5)), float(values.std())
@@ -285,31 +127,10 @@ def _cluster_record(
     )
 
 
-def _world_points(p: _Points, frames: SubjectFrames) -> tuple[FloatArray, FloatArray]:
+def _world_points(p: PointGroup, frames: SubjectFrames) -> tuple[FloatArray, FloatArray]:
     x = np.array([m.x for m in p.marks], dtype=np.float64)
     y = np.array([m.y for m in p.marks], dtype=np.float64)
     return frames.to_world(x, y, [m.frame for m in p.marks])
-
-
-def _base_edge(ctx: FloatArray, cty: FloatArray, bx: float, by: float) -> tuple[int, int]:
-    d = np.hypot(ctx - bx, cty - by)
-    i, j = sorted(np.argsort(d)[:2].tolist())
-    if (i, j) == (0, 2) or (i, j) == (1, 3):  # diagonal (a degenerate tie): take the nearest corner's edge
-        i = int(np.argmin(d))
-        j = (i + 1) % 4 if d[(i + 1) % 4] < d[(i + 3) % 4] else (i + 3) % 4
-    return i, j
-
-
-def _edge_geometry(ctx: FloatArray, cty: FloatArray, bx: float, by: float) -> tuple[float, float, float]:
-    """(width, height, direction) of a world quadrilateral with its base edge nearest (bx, by)."""
-    i, j = _base_edge(ctx, cty, bx, by)
-    base = ((ctx[i] + ctx[j]) / 2.0, (cty[i] + cty[j]) / 2.0)
-    others = [n for n in range(4) if n not in (i, j)]
-    top = (float(np.mean(ctx[others])), float(np.mean(cty[others])))
-    width = float(np.hypot(ctx[i] - ctx[j], cty[i] - cty[j]))
-    height = float(np.hypot(top[0] - base[0], top[1] - base[1]))
-    direction = float(np.degrees(np.arctan2(top[1] - base[1], top[0] - base[0])) % 360.0)
-    return width, height, direction
 
 
 def subject_jets(
@@ -345,9 +166,9 @@ def subject_jets(
         if m.shape == "question" and m.task == config.question_task and m.answer is not None:
             answers[m.answer.strip()] = answers.get(m.answer.strip(), 0) + 1
     drawn = [m for m in marks if m.task in config.jet_tasks and m.x is not None and m.y is not None]
-    starts = _point_pool([m for m in drawn if m.tool == config.start_tool and m.shape == "point"], config)
-    ends = _point_pool([m for m in drawn if m.tool == config.end_tool and m.shape == "point"], config)
-    boxes = _box_pool(
+    starts = point_pool([m for m in drawn if m.tool == config.start_tool and m.shape == "point"], config)
+    ends = point_pool([m for m in drawn if m.tool == config.end_tool and m.shape == "point"], config)
+    boxes = box_pool(
         [m for m in drawn if m.tool == config.box_tool and m.width is not None and m.height is not None],
         config,
     )
@@ -395,7 +216,7 @@ def subject_jets(
             continue
         cx, cy = box_corners(np.array(box.cluster.box))[0].T
         dist = [float(np.median(np.hypot(cx - p.cluster.x, cy - p.cluster.y))) for p in starts]
-        s_best = _most_supported(dist, starts, min(dist) + min(w, h) / 2.0)
+        s_best = most_supported(dist, starts, min(dist) + min(w, h) / 2.0)
         start = starts[s_best]
         e_best: int | None = None
         if ends:
@@ -409,7 +230,7 @@ def subject_jets(
                 )
                 for p in ends
             ]
-            e_best = _most_supported(score, ends, 2.0 * min(score))
+            e_best = most_supported(score, ends, 2.0 * min(score))
         btx, bty = _world_points(start, frames)
         base_x, base_y = float(btx.mean()), float(bty.mean())
         world = box_to_world(x, y, w, h, a, frames.geometry[frame], frames.wcs[frame])
@@ -417,13 +238,13 @@ def subject_jets(
             np.asarray(world.corners_tx, dtype=np.float64),
             np.asarray(world.corners_ty, dtype=np.float64),
         )
-        width, height, direction = _edge_geometry(ctx, cty, base_x, base_y)
+        width, height, direction = edge_geometry(ctx, cty, base_x, base_y)
         member_widths = []
         for m in box.marks:
             f = frames.frame(m.frame)
             mw = box_to_world(m.x, m.y, m.width, m.height, m.angle or 0.0, frames.geometry[f], frames.wcs[f])
             member_widths.append(
-                _edge_geometry(np.asarray(mw.corners_tx), np.asarray(mw.corners_ty), base_x, base_y)[0]
+                edge_geometry(np.asarray(mw.corners_tx), np.asarray(mw.corners_ty), base_x, base_y)[0]
             )
         s_frame, s_spread = _median_frame(start.marks, frames)
         cadence = frames.cadence
