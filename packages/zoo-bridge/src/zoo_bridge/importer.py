@@ -56,6 +56,7 @@ from jet_store import Annotation, Classification, Record, Store, UserError, Work
 
 from zoo_bridge.classifications import (
     ParsedRow,
+    SubjectDataCache,
     map_rows_to_sun,
     parse_classification_row,
     parse_created_at,
@@ -255,6 +256,7 @@ def import_classifications(
     winners = _winners(path, options) if options.keep != "all" else None
     summary = ImportSummary(export="classifications", source=path.name, options=options.to_dict())
     mapper = SunMapper()
+    subjects = SubjectDataCache()
     recent: OrderedDict[int, None] = OrderedDict()
     batch: list[ParsedRow] = []
     with ExportStream(path, required=_CLASSIFICATION_REQUIRED, progress=progress) as stream:
@@ -270,7 +272,7 @@ def import_classifications(
                 continue
             row_id = str(row.get("classification_id", ""))[:30] or None
             try:
-                parsed = parse_classification_row(row, index, map_sun=False)
+                parsed = parse_classification_row(row, index, map_sun=False, subjects=subjects)
             except RowError as err:
                 summary.skip(line, row_id, err.reason, str(err))
                 continue
