@@ -225,7 +225,7 @@ def _insert_plan(cls: type[Record], dialect: sa.Dialect) -> tuple[str, _RowMaker
     names = order or [col.name for col in table.columns]
     specs = {spec.name: spec for spec in field_specs(cls)}
     fetch = operator.attrgetter(*names)
-    # per column that needs it: (position, bind processor, tuple -> list, None processed)
+    # per column: (position, bind processor, tuple -> list, JSON)
     steps: list[tuple[int, Callable[[Any], Any] | None, bool, bool]] = []
     for i, name in enumerate(names):
         process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
