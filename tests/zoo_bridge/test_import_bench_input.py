@@ -55,4 +55,16 @@ def test_quick_run_writes_a_row(tmp_path: Path) -> None:
     assert bench.main([*argv, "--results-dir", str(tmp_path / "results"), "--tmp-dir", str(tmp_path)]) == 0
     row = json.loads((tmp_path / "results" / "results.json").read_text())["rows"][-1]
     assert row["benchmark"] == "import_export.py" and row["ours_count"] == row["extra"]["rows"]
-    assert set(row["extra"]["peak_bytes"]) == {"ours", "anchor", "ours_quarter", "anchor_quarter"}
+    assert set(row["extra"]["peak_bytes"]) == {
+        "ours", "anchor", "ours_quarter", "anchor_quarter", "ours_half", "anchor_half"
+    }  # fmt: skip
+    assert row["extra"]["part_rows"]["half"] < row["extra"]["rows"]
+
+
+def test_the_first_rows_are_the_smaller_export(tmp_path: Path) -> None:
+    bench = _bench()
+    big, small, cut = tmp_path / "big.csv", tmp_path / "small.csv", tmp_path / "cut.csv"
+    bench.generate(big, 0.2)
+    rows = bench.generate(small, 0.05)
+    assert bench.head(big, cut, 0.05) == rows
+    assert cut.read_bytes() == small.read_bytes()
