@@ -204,6 +204,10 @@ def _differs(column: sa.Column[Any], new: sa.ColumnElement[Any]) -> sa.ColumnEle
     return column.is_distinct_from(new)
 
 
+def _as_is(value: Any) -> Any:
+    return value
+
+
 _RowMaker = Callable[[Record, dict[int, Any]], Any]
 _PLANS: dict[tuple[type[Record], str, int], tuple[str, _RowMaker]] = {}
 
@@ -225,34 +229,39 @@ def _insert_plan(cls: type[Record], dialect: sa.Dialect) -> tuple[str, _RowMaker
     names = order or [col.name for col in table.columns]
     specs = {spec.name: spec for spec in field_specs(cls)}
     fetch = operator.attrgetter(*names)
-    # per column: (position, bind processor, tuple -> list, JSON)
-    steps: list[tuple[int, Callable[[Any], Any] | None, bool, bool]] = []
+    # columns with a bind processor or held as JSON: (position, processor, tuple -> list,
+    # JSON); the others go to the driver as they are, but for enums (their plain value)
+    steps: list[tuple[int, Callable[[Any], Any], bool, bool]] = []
+    plain: list[int] = []
     for i, name in enumerate(names):
         process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         spec = specs[name]
-        steps.append((i, process, spec.is_tuple, spec.is_json))
+        if process is None and not spec.is_json and not spec.is_tuple:
+            plain.append(i)
+            continue
+        steps.append((i, process or _as_is, spec.is_tuple, spec.is_json))
 
     def values(record: Record, texts: dict[int, Any]) -> list[Any]:
         out = list(fetch(record)) if len(names) > 1 else [fetch(record)]
+        for i in plain:
+            value = out[i]
+            if isinstance(value, enum.Enum):
+                out[i] = value.value
         for i, process, is_tuple, is_json in steps:
             value = out[i]
-            if value is None:
-                if is_json and process is not None:  # JSON null, as SQLAlchemy sends it
-                    out[i] = process(None)
-                continue
-            if is_json and process is not None:
+            if is_json:
                 # one object shared by many records (a subject's metadata) is serialised
                 # once per call; the records hold it, so its id is not reused meanwhile
                 text = texts.get(id(value))
                 if text is None:
-                    text = texts[id(value)] = process(list(value) if is_tuple else value)
+                    text = texts[id(value)] = process(list(value) if is_tuple and value is not None else value)
                 out[i] = text
-                continue
-            if isinstance(value, enum.Enum):
-                value = value.value
-            elif is_tuple:
-                value = list(value)
-            out[i] = value if process is None else process(value)
+            elif value is not None:
+                if isinstance(value, enum.Enum):
+                    value = value.value
+                elif is_tuple:
+                    value = list(value)
+                out[i] = process(value)
         return out
 
     def positional(record: Record, texts: dict[int, Any]) -> tuple[Any, ...]:

@@ -33,13 +33,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import operator
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-import orjson
 from jet_store import Annotation, Classification
 
 from zoo_bridge.errors import RowError
@@ -136,9 +134,12 @@ def load_json(text: Any, name: str, kind: type) -> Any:
         raise RowError("bad_json", f"{name} is empty")
     if "\\u0000" in text or "\x00" in text:
         raise RowError("bad_text", f"{name} holds a NUL character")
-    value = _fast_loads(text)
-    if value is _REFUSED:  # let json say why (or read what orjson will not: 1e400)
-        value = _strict_loads(text, name)
+    try:
+        value = _DECODER.decode(text)
+    except RowError as err:
+        raise RowError(err.reason, f"{name}: {err}") from None
+    except (json.JSONDecodeError, RecursionError):
+        raise RowError("bad_json", f"{name} is not JSON") from None
     if not isinstance(value, kind):
         raise RowError("bad_json", f"{name} is not a JSON {kind.__name__}")
     if "\\ud" in text.lower():  # escaped surrogates: only pairs can be stored
@@ -149,29 +150,8 @@ def load_json(text: Any, name: str, kind: type) -> Any:
     return value
 
 
-_REFUSED = object()
-#: integers of 19 digits and more: orjson turns those past 64 bits into floats, json keeps them
-_LONG_NUMBER = re.compile(r"\d{19}")
-
-
-def _fast_loads(text: str) -> Any:
-    """orjson's value of the text, or ``_REFUSED`` when json must read it (orjson
-    refuses it, or it holds an integer orjson could round)."""
-    if _LONG_NUMBER.search(text):
-        return _REFUSED
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return _REFUSED
-
-
-def _strict_loads(text: str, name: str) -> Any:
-    try:
-        return json.loads(text, parse_constant=_no_constant)
-    except RowError as err:
-        raise RowError(err.reason, f"{name}: {err}") from None
-    except (json.JSONDecodeError, RecursionError):
-        raise RowError("bad_json", f"{name} is not JSON") from None
+#: one decoder for every cell (``json.loads`` with an argument builds one per call)
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)
 
 
 class SubjectDataCache:
