@@ -254,7 +254,8 @@ def _insert_plan(cls: type[Record], dialect: sa.Dialect) -> tuple[str, _RowMaker
                 # once per call; the records hold it, so its id is not reused meanwhile
                 text = texts.get(id(value))
                 if text is None:
-                    text = texts[id(value)] = process(list(value) if is_tuple and value is not None else value)
+                    whole = list(value) if is_tuple and value is not None else value
+                    text = texts[id(value)] = process(whole)
                 out[i] = text
             elif value is not None:
                 if isinstance(value, enum.Enum):
