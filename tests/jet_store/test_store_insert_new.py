@@ -25,21 +25,22 @@ def store(db_url: str) -> Store:
         yield s
 
 
-@pytest.mark.parametrize("kind", sorted(RECORD_TYPES))
-def test_every_kind_inserted_new_reads_back_unchanged(store: Store, kind: str) -> None:
-    cls = RECORD_TYPES[kind]
+_BATCHES = st.sampled_from(sorted(RECORD_TYPES)).flatmap(
+    lambda kind: st.lists(records(RECORD_TYPES[kind]), min_size=1, max_size=4)
+)
 
-    @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-    @given(st.lists(records(cls), min_size=1, max_size=4))
+
+def test_records_of_every_kind_inserted_new_read_back_unchanged(store: Store) -> None:
+    @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(_BATCHES)
     def check(batch: list) -> None:
+        cls = type(batch[0])
         latest = {r.key: r for r in batch}
-        stored = {r.key for r in batch if store.get(cls, r.key) is not None}
+        before = {key for key in latest if store.get(cls, key) is not None}
         result = store.add(batch, update=False)
-        assert result.added == len(latest.keys() - stored)
-        assert result.added + result.unchanged == len(latest)
-        for key, record in latest.items():
-            if key not in stored:
-                assert same_record(store.get(cls, key), record)
+        assert (result.added, result.unchanged) == (len(latest) - len(before), len(before))
+        for key in latest.keys() - before:
+            assert same_record(store.get(cls, key), latest[key])
 
     check()
 
