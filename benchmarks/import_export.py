@@ -14,8 +14,10 @@ Anchor: the team's notebooks' way, ``pandas.read_csv`` of the whole file, then
 as a notebook keeps its DataFrame). Ours: :func:`zoo_bridge.import_classifications`
 into a fresh SQLite store: parsing, validation, the mapping to arcsec and the database
 writes (so ours does strictly more work). Each side runs in its own process, whose
-peak RSS (``ru_maxrss``) is reported; ours is also run on a file a quarter the size to
-show that its peak does not grow with the file, while the anchor's does.
+peak RSS (``ru_maxrss``) is reported; both are also run on the first quarter and half
+of the file to show that ours does not grow with the file, while the anchor's does.
+Each child also reports its CPU time (the steady number on a shared machine), and the
+load average is recorded before and after each timed run.
 
 pandas is only in the ``bench`` hatch environment. Run
 ``hatch run bench:python benchmarks/import_export.py --size-mb 200``.
@@ -25,7 +27,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -151,6 +155,21 @@ def generate(path: Path, size_mb: float, seed: int = 11265) -> int:
     return rows
 
 
+def head(source: Path, path: Path, size_mb: float) -> int:
+    """Write the first rows of ``source`` up to about ``size_mb`` MB (what :func:`generate`
+    writes for that size: it writes the rows in order, whatever the size); return its rows.
+    """
+    target = int(size_mb * 1024 * 1024)
+    rows = -1  # the header line
+    with source.open("rb") as src, path.open("wb") as out:
+        for line in src:  # a generated row has no newline inside a cell
+            if out.tell() >= target:
+                break
+            out.write(line)
+            rows += 1
+    return rows
+
+
 # -- the two sides, each in its own process -----------------------------------------
 
 
@@ -161,7 +180,7 @@ def _child_ours(export: Path, db: Path) -> dict[str, Any]:
     from zoo_bridge import import_classifications
 
     store = Store(db)  # creating the schema is start-up too
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     summary = import_classifications(store, export, workflows=WORKFLOWS, progress=False)
     store.close()
     elapsed = time.perf_counter() - start
@@ -170,19 +189,20 @@ def _child_ours(export: Path, db: Path) -> dict[str, Any]:
         "annotations": summary.annotations,
         "skipped": summary.skipped,
         "s": elapsed,
+        "cpu_s": time.process_time() - cpu,
     }
 
 
 def _child_anchor(export: Path) -> dict[str, Any]:
     import pandas as pd
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     frame = pd.read_csv(export)
     parsed = [
         (json.loads(a), json.loads(m), json.loads(s))
         for a, m, s in zip(frame["annotations"], frame["metadata"], frame["subject_data"], strict=True)
     ]
-    return {"rows": len(parsed), "s": time.perf_counter() - start}
+    return {"rows": len(parsed), "s": time.perf_counter() - start, "cpu_s": time.process_time() - cpu}
 
 
 def _peak_kib() -> int:
@@ -229,13 +249,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         skip("pandas (the anchor) is not installed: run it in the bench hatch environment")
     size_mb = args.size_mb or (QUICK_SIZE_MB if args.quick else DEFAULT_SIZE_MB)
     rounds = args.rounds or (1 if args.quick else 2)  # a 1 GB round takes many minutes
+    loads = [os.getloadavg()[0]]
     with tempfile.TemporaryDirectory(dir=args.tmp_dir, prefix="import-bench-") as tmp:
         folder = Path(tmp)
-        big, small = folder / "export.csv", folder / "quarter.csv"
+        big = folder / "export.csv"
         rows = generate(big, size_mb)
-        small_rows = generate(small, size_mb / 4)
+        parts = {"quarter": folder / "quarter.csv", "half": folder / "half.csv"}
+        part_rows = {name: head(big, path, size_mb * (0.25 if name == "quarter" else 0.5))
+                     for name, path in parts.items()}  # fmt: skip
         size = big.stat().st_size
-        peaks: dict[str, list[int]] = {"anchor": [], "ours": [], "ours_quarter": []}
+        peaks: dict[str, list[int]] = {"anchor": [], "ours": []}
+        cpu: dict[str, list[float]] = {"anchor": [], "ours": []}
         work = (Timing(), Timing())  # the children's own times: interpreter start-up and imports left out
 
         def side(name: str, *child_args: str) -> None:
@@ -243,7 +267,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if doc["rows"] != rows:
                 raise RuntimeError(f"{name} read {doc['rows']} rows of {rows}")
             peaks[name].append(doc["peak_kib"])
+            cpu[name].append(doc["cpu_s"])
             work[0 if name == "anchor" else 1].samples.append(doc["s"])
+            loads.append(os.getloadavg()[0])
 
         def anchor(round_no: int) -> Any:
             return lambda: side("anchor", str(big))
@@ -253,14 +279,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         alternate(anchor, ours, rounds, label="import", verbose=not args.quiet)
         timings = work
-        quarter = _run_child("ours", str(small), str(folder / "quarter.db"))
-        peaks["ours_quarter"].append(quarter["peak_kib"])
-        anchor_quarter = _run_child("anchor", str(small))["peak_kib"]
+        # peak memory on the smaller files (one run each; their times are not the result)
+        part_peaks: dict[str, int] = {}
+        for name, path in parts.items():
+            part_peaks[f"ours_{name}"] = _run_child("ours", str(path), str(folder / f"{name}.db"))["peak_kib"]
+            part_peaks[f"anchor_{name}"] = _run_child("anchor", str(path))["peak_kib"]
     ours_peak, anchor_peak = max(peaks["ours"]) * 1024, max(peaks["anchor"]) * 1024
-    ours_quarter, anchor_q = human_bytes(quarter["peak_kib"] * 1024), human_bytes(anchor_quarter * 1024)
+    mib = {name: human_bytes(kib * 1024) for name, kib in part_peaks.items()}
+    cpu_rate = {name: rows / statistics.median(times) for name, times in cpu.items()}
     note = (
-        f"peak RSS: ours {human_bytes(ours_peak)} ({ours_quarter} on a file 1/4 the size), "
-        f"anchor {human_bytes(anchor_peak)} ({anchor_q} on 1/4); ours also stores to SQLite"
+        f"peak RSS: ours {mib['ours_quarter']} / {mib['ours_half']} / {human_bytes(ours_peak)} "
+        f"on 1/4, 1/2, all of the file; anchor {mib['anchor_quarter']} / {mib['anchor_half']} / "
+        f"{human_bytes(anchor_peak)}. Rows/s of CPU time: ours {cpu_rate['ours']:,.0f}, anchor "
+        f"{cpu_rate['anchor']:,.0f}. Load average {min(loads):.1f}-{max(loads):.1f} on "
+        f"{os.cpu_count()} CPUs; ours also validates, maps to arcsec and stores to SQLite"
     )
     result = Result.from_timings(
         *timings,
@@ -274,13 +306,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         extra={
             "size_bytes": size,
             "rows": rows,
-            "quarter_rows": small_rows,
+            "part_rows": part_rows,
             "peak_bytes": {
                 "ours": ours_peak,
                 "anchor": anchor_peak,
-                "ours_quarter": quarter["peak_kib"] * 1024,
-                "anchor_quarter": anchor_quarter * 1024,
+                **{name: kib * 1024 for name, kib in part_peaks.items()},
             },
+            "cpu_s": cpu,
+            "cpu_rows_per_s": cpu_rate,
+            "load_average": loads,
         },
         quick=args.quick,
         benchmark="import_export.py",

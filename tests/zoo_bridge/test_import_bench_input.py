@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import json
 import sys
@@ -11,7 +12,10 @@ from types import ModuleType
 import pytest
 from jet_render.coords import ImageGeometry, pixel_to_world
 from jet_store import Annotation, Store
-from zoo_bridge import frame_metadata, import_classifications
+from zoo_bridge import ExportFileError, frame_metadata, import_classifications, import_workflows
+from zoo_bridge.classifications import SubjectDataCache, parse_classification_row
+from zoo_bridge.workflows import WorkflowIndex
+from zoo_export_helpers import read_rows
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "import_export.py"
 
@@ -55,4 +59,55 @@ def test_quick_run_writes_a_row(tmp_path: Path) -> None:
     assert bench.main([*argv, "--results-dir", str(tmp_path / "results"), "--tmp-dir", str(tmp_path)]) == 0
     row = json.loads((tmp_path / "results" / "results.json").read_text())["rows"][-1]
     assert row["benchmark"] == "import_export.py" and row["ours_count"] == row["extra"]["rows"]
-    assert set(row["extra"]["peak_bytes"]) == {"ours", "anchor", "ours_quarter", "anchor_quarter"}
+    assert set(row["extra"]["peak_bytes"]) == {
+        "ours", "anchor", "ours_quarter", "anchor_quarter", "ours_half", "anchor_half"
+    }  # fmt: skip
+    assert row["extra"]["part_rows"]["half"] < row["extra"]["rows"]
+
+
+def test_the_first_rows_are_the_smaller_export(tmp_path: Path) -> None:
+    bench = _bench()
+    big, small, cut = tmp_path / "big.csv", tmp_path / "small.csv", tmp_path / "cut.csv"
+    bench.generate(big, 0.2)
+    rows = bench.generate(small, 0.05)
+    assert bench.head(big, cut, 0.05) == rows
+    assert cut.read_bytes() == small.read_bytes()
+
+
+def test_rows_of_one_subject_share_its_parsed_metadata(tmp_path: Path, workflows_csv: Path) -> None:
+    bench = _bench()
+    path = tmp_path / "export.csv"
+    bench.generate(path, 0.2)  # ~40 rows, 16 per subject, each row with its subject's cell
+    rows = read_rows(path)
+    index = WorkflowIndex.from_store(_with_workflows(tmp_path, workflows_csv))
+    cache = SubjectDataCache()
+    parsed = [parse_classification_row(row, index, map_sun=False, subjects=cache) for row in rows]
+    values = [p.classification.subject_data for p in parsed]
+    for row, value in zip(rows, values, strict=True):
+        assert value == json.loads(row["subject_data"])
+    assert values[0] is values[15] and values[16] is not values[15]  # parsed once per subject
+    assert values[16] != values[15]
+
+
+def test_import_stores_each_row_its_own_subject_data_and_restores_gc(
+    tmp_path: Path, workflows_csv: Path
+) -> None:
+    bench = _bench()
+    path = tmp_path / "export.csv"
+    bench.generate(path, 0.2)
+    before = gc.get_threshold()
+    store = Store(tmp_path / "s.db")
+    import_classifications(store, path, workflows=workflows_csv, progress=False)
+    assert gc.get_threshold() == before
+    stored = {c.classification_id: c for c in store.stream("classifications")}
+    for row in read_rows(path):
+        assert stored[int(row["classification_id"])].subject_data == json.loads(row["subject_data"])
+    with pytest.raises(ExportFileError):
+        import_classifications(store, tmp_path / "missing.csv", progress=False)
+    assert gc.get_threshold() == before
+
+
+def _with_workflows(tmp_path: Path, workflows_csv: Path) -> Store:
+    store = Store(tmp_path / "w.db")
+    import_workflows(store, workflows_csv, progress=False)
+    return store

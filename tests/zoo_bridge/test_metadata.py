@@ -104,3 +104,14 @@ def test_mismatched_records_are_refused(rendered: Rendered) -> None:
     subject = Subject(key="s", rendering_paths=())
     with pytest.raises(MetadataError, match="one FITS frame per rendering"):
         subject_metadata(subject, renderings, frames[:2])
+
+
+def test_a_frame_count_given_reads_the_same_frames_and_bounds(rendered: Rendered) -> None:
+    meta, _r, _f = _subject_meta(rendered)
+    count = frame_count(meta)
+    for index in range(count):
+        assert frame_metadata(meta, index, frames=count) == frame_metadata(meta, index)
+    with pytest.raises(MetadataError, match="not in this subject"):
+        frame_metadata(meta, count, frames=count)
+    with pytest.raises(MetadataError, match="not in this subject"):
+        frame_metadata(meta, 1, frames=1)  # the count given is the one checked

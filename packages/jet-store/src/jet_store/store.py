@@ -19,12 +19,14 @@ True
 
 from __future__ import annotations
 
+import enum
 import json
 import logging
 import math
+import operator
 import os
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -48,7 +50,7 @@ from jet_store.filters import Condition, build_conditions, build_select
 from jet_store.locks import describe_lock_holders
 from jet_store.migrate import current_revision, ensure_schema, head_revision
 from jet_store.records import RECORD_TYPES, Record, record_type
-from jet_store.schema import table_for
+from jet_store.schema import field_specs, table_for
 
 __all__ = ["Store", "AddResult", "DEFAULT_DB_URL", "DEFAULT_BUSY_TIMEOUT", "normalise_url", "masked_url"]
 
@@ -200,6 +202,78 @@ def _differs(column: sa.Column[Any], new: sa.ColumnElement[Any]) -> sa.ColumnEle
         # PostgreSQL's json has no equality operator; the serialised text is canonical
         return sa.cast(column, sa.Text).is_distinct_from(sa.cast(new, sa.Text))
     return column.is_distinct_from(new)
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+_RowMaker = Callable[[Record, dict[int, Any]], Any]
+_PLANS: dict[tuple[type[Record], str, int], tuple[str, _RowMaker]] = {}
+
+
+def _insert_plan(cls: type[Record], dialect: sa.Dialect) -> tuple[str, _RowMaker]:
+    """The driver-level SQL of ``INSERT ... ON CONFLICT (key) DO NOTHING`` for ``cls`` and a
+    function from a record (and a memo of JSON texts by object id, one per call) to its
+    bind parameters (a tuple for positional paramstyles, a dict for named ones), cached
+    per dialect."""
+    cache_key = (cls, dialect.name, id(dialect))
+    plan = _PLANS.get(cache_key)
+    if plan is not None:
+        return plan
+    table = table_for(cls)
+    insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(table).on_conflict_do_nothing(index_elements=[table.c[k] for k in cls.key_fields])
+    compiled = stmt.compile(dialect=dialect)
+    order = list(compiled.positiontup) if compiled.positional and compiled.positiontup else None
+    names = order or [col.name for col in table.columns]
+    specs = {spec.name: spec for spec in field_specs(cls)}
+    fetch = operator.attrgetter(*names)
+    # columns with a bind processor or held as JSON: (position, processor, tuple -> list,
+    # JSON); the others go to the driver as they are, but for enums (their plain value)
+    steps: list[tuple[int, Callable[[Any], Any], bool, bool]] = []
+    plain: list[int] = []
+    for i, name in enumerate(names):
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        spec = specs[name]
+        if process is None and not spec.is_json and not spec.is_tuple:
+            plain.append(i)
+            continue
+        steps.append((i, process or _as_is, spec.is_tuple, spec.is_json))
+
+    def values(record: Record, texts: dict[int, Any]) -> list[Any]:
+        out = list(fetch(record)) if len(names) > 1 else [fetch(record)]
+        for i in plain:
+            value = out[i]
+            if isinstance(value, enum.Enum):
+                out[i] = value.value
+        for i, process, is_tuple, is_json in steps:
+            value = out[i]
+            if is_json:
+                # one object shared by many records (a subject's metadata) is serialised
+                # once per call; the records hold it, so its id is not reused meanwhile
+                text = texts.get(id(value))
+                if text is None:
+                    whole = list(value) if is_tuple and value is not None else value
+                    text = texts[id(value)] = process(whole)
+                out[i] = text
+            elif value is not None:
+                if isinstance(value, enum.Enum):
+                    value = value.value
+                elif is_tuple:
+                    value = list(value)
+                out[i] = process(value)
+        return out
+
+    def positional(record: Record, texts: dict[int, Any]) -> tuple[Any, ...]:
+        return tuple(values(record, texts))
+
+    def named(record: Record, texts: dict[int, Any]) -> dict[str, Any]:
+        return dict(zip(names, values(record, texts), strict=True))
+
+    plan = (compiled.string, positional if order else named)
+    _PLANS[cache_key] = plan
+    return plan
 
 
 class Store(ClaimsMixin):
@@ -381,6 +455,12 @@ class Store(ClaimsMixin):
             return result
         with self._connection(write=True) as conn:
             for cls, keyed in by_type.items():
+                if not update:  # new keys only: no comparison, straight to the driver
+                    try:
+                        result += self._insert_new(conn, cls, list(keyed.values()))
+                    except (ValueError, TypeError, OverflowError) as err:
+                        raise InvalidRecord(f"cannot store {cls.kind}: {err}") from err
+                    continue
                 rows = [to_row(r) for r in keyed.values()]
                 for start in range(0, len(rows), _BATCH):
                     try:
@@ -412,6 +492,19 @@ class Store(ClaimsMixin):
         ).returning(*keys)
         updated = len(conn.execute(upsert, rest).all())
         return AddResult(added=len(added), updated=updated, unchanged=len(rest) - updated)
+
+    def _insert_new(self, conn: sa.Connection, cls: type[Record], records: list[Record]) -> AddResult:
+        """``INSERT ... ON CONFLICT DO NOTHING`` of the records through the driver's
+        ``executemany``, the values converted by the columns' own bind processors (so
+        stored exactly as through SQLAlchemy); the driver's summed row count says how
+        many were new."""
+        sql, make_row = _insert_plan(cls, conn.dialect)
+        added = 0
+        for start in range(0, len(records), _BATCH):
+            texts: dict[int, Any] = {}
+            params = [make_row(r, texts) for r in records[start : start + _BATCH]]
+            added += max(conn.exec_driver_sql(sql, params).rowcount, 0)
+        return AddResult(added=added, unchanged=len(records) - added)
 
     def update(self, kind: Kind, key: Any, **changes: Any) -> Record:
         """Change some fields of one stored record and return the new record.

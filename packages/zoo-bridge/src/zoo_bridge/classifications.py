@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -53,6 +54,7 @@ __all__ = [
     "load_json",
     "subject_frames",
     "display_scales",
+    "SubjectDataCache",
 ]
 
 
@@ -133,7 +135,7 @@ def load_json(text: Any, name: str, kind: type) -> Any:
     if "\\u0000" in text or "\x00" in text:
         raise RowError("bad_text", f"{name} holds a NUL character")
     try:
-        value = json.loads(text, parse_constant=_no_constant)
+        value = _DECODER.decode(text)
     except RowError as err:
         raise RowError(err.reason, f"{name}: {err}") from None
     except (json.JSONDecodeError, RecursionError):
@@ -146,6 +148,40 @@ def load_json(text: Any, name: str, kind: type) -> Any:
         except UnicodeEncodeError:
             raise RowError("bad_text", f"{name} holds a lone surrogate character") from None
     return value
+
+
+#: one decoder for every cell (``json.loads`` with an argument builds one per call)
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)
+
+
+class SubjectDataCache:
+    """The last ``subject_data`` cell read and its value.
+
+    An export lists a subject's classifications one after another, each carrying the
+    same (long) ``subject_data`` cell: it is parsed once, and the rows share the value
+    (records never change it).
+
+    Examples
+    --------
+    >>> cache = SubjectDataCache()
+    >>> first = cache.load('{"9": {"#width": "1920"}}')
+    >>> cache.load('{"9": {"#width": "1920"}}') is first
+    True
+    """
+
+    __slots__ = ("_text", "_value")
+
+    def __init__(self) -> None:
+        self._text: str | None = None
+        self._value: dict[str, Any] = {}
+
+    def load(self, text: Any) -> dict[str, Any]:
+        """The cell's JSON object, as :func:`load_json` reads it."""
+        if isinstance(text, str) and text == self._text:
+            return self._value
+        value: dict[str, Any] = load_json(text, "subject_data", dict)
+        self._text, self._value = text, value
+        return value
 
 
 def subject_frames(metadata: Mapping[str, Any]) -> int | None:
@@ -243,6 +279,7 @@ def parse_classification_row(
     *,
     mapper: SunMapper | None = None,
     map_sun: bool = True,
+    subjects: SubjectDataCache | None = None,
 ) -> ParsedRow:
     """Parse one export row (a ``csv.DictReader`` dict).
 
@@ -258,6 +295,9 @@ def parse_classification_row(
     map_sun
         Map the marks to the Sun now; with False they are left ``pending``, for
         :func:`map_rows_to_sun` to map a batch of rows at once (faster).
+    subjects
+        Reuses the ``subject_data`` of the previous row when the cell is the same (one
+        per import); none by default.
 
     Raises
     ------
@@ -281,7 +321,8 @@ def parse_classification_row(
     user_id = _int(user_text, "bad_user", "user_id") if user_text else None
     metadata = load_json(row.get("metadata"), "metadata", dict)
     raw_annotations = load_json(row.get("annotations"), "annotations", list)
-    subject_data = load_json(row.get("subject_data"), "subject_data", dict)
+    cell = row.get("subject_data")
+    subject_data = subjects.load(cell) if subjects is not None else load_json(cell, "subject_data", dict)
     ids = str(row.get("subject_ids") or "").replace(";", ",").split(",")
     subject_id = _int(ids[0], "bad_id", "subject_ids")
     subject_metadata = subject_data.get(str(subject_id))
@@ -301,7 +342,8 @@ def parse_classification_row(
         expert=_text(row, "expert"),
         metadata=metadata,
         annotations=tuple(raw_annotations),
-        subject_data={str(subject_id): subject_metadata},
+        # the parsed cell itself when it holds only this subject (shared by its rows)
+        subject_data=subject_data if len(subject_data) == 1 else {str(subject_id): subject_metadata},
     )
     annotations, pending = _annotations(classification, raw_annotations, spec.tasks, subject_metadata)
     parsed = ParsedRow(classification, tuple(annotations), tuple(pending))
@@ -323,8 +365,19 @@ def map_rows_to_sun(rows: Sequence[ParsedRow], mapper: SunMapper) -> list[Parsed
         return list(rows)
     annotations = [list(parsed.annotations) for parsed in rows]
     for (r, a), sun in zip(where, mapper.map_many(requests), strict=True):
-        annotations[r][a] = dataclasses.replace(annotations[r][a], **sun)
+        annotations[r][a] = _with_sun(annotations[r][a], sun)
     return [ParsedRow(p.classification, tuple(anns)) for p, anns in zip(rows, annotations, strict=True)]
+
+
+_ANNOTATION_FIELDS = tuple(f.name for f in dataclasses.fields(Annotation))
+_annotation_values = operator.attrgetter(*_ANNOTATION_FIELDS)
+
+
+def _with_sun(annotation: Annotation, sun: Mapping[str, Any]) -> Annotation:
+    """``dataclasses.replace(annotation, **sun)``, without its per-field Python loop."""
+    values = dict(zip(_ANNOTATION_FIELDS, _annotation_values(annotation), strict=True))
+    values.update(sun)
+    return Annotation(**values)
 
 
 def _annotations(

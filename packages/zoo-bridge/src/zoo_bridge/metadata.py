@@ -293,7 +293,7 @@ class FrameMetadata:
         return frame_wcs(self.wcs)
 
 
-def frame_metadata(metadata: Mapping[str, Any], index: int) -> FrameMetadata:
+def frame_metadata(metadata: Mapping[str, Any], index: int, *, frames: int | None = None) -> FrameMetadata:
     """Read frame ``index`` of a subject from its metadata, resolving ``<key>_<i>`` overrides.
 
     Parameters
@@ -303,6 +303,9 @@ def frame_metadata(metadata: Mapping[str, Any], index: int) -> FrameMetadata:
         ``subject_data`` of a classification export); values may be strings or numbers.
     index
         The 0-based frame (a mark's ``frame``).
+    frames
+        :func:`frame_count` of ``metadata``, when the caller already has it (reading
+        many frames of one subject); counted here when None.
 
     Raises
     ------
@@ -312,7 +315,7 @@ def frame_metadata(metadata: Mapping[str, Any], index: int) -> FrameMetadata:
     """
     from jet_render.geometry import GeometryError, ImageGeometry
 
-    count = frame_count(metadata)
+    count = frame_count(metadata) if frames is None else frames
     if count and not 0 <= index < count:
         raise MetadataError(f"frame {index} is not in this subject (it has frames 0..{count - 1})")
     if index < 0:

@@ -38,7 +38,7 @@ from jet_render.geometry import CoordinateError
 
 from zoo_bridge.errors import MetadataError
 from zoo_bridge.marks import Mark
-from zoo_bridge.metadata import frame_metadata
+from zoo_bridge.metadata import frame_count, frame_metadata
 
 __all__ = ["SUN_FIELDS", "SunMark", "SunMapper", "SunRequest", "frame_time"]
 
@@ -119,6 +119,7 @@ class SunMapper:
         self._cache: OrderedDict[Any, _Frame | None] = OrderedDict()
         self._bases: dict[int, tuple[dict[str, str], FrameWcs]] = {}
         self._shapes: dict[frozenset[tuple[str, str]], tuple[dict[str, str], FrameWcs]] = {}
+        self._counts: dict[int, int] = {}  # frames per subject, counted once
         self._size = cache_size
 
     def _frame(self, metadata: Mapping[str, Any], index: int, subject_id: int | None) -> _Frame | None:
@@ -126,8 +127,15 @@ class SunMapper:
         if subject_id is not None and key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
+        frames = self._counts.get(subject_id) if subject_id is not None else None
+        if frames is None:
+            frames = frame_count(metadata)
+            if subject_id is not None:
+                self._counts[subject_id] = frames
+                if len(self._counts) > self._size:
+                    self._counts.pop(next(iter(self._counts)))
         try:
-            meta = frame_metadata(metadata, index)
+            meta = frame_metadata(metadata, index, frames=frames)
             fw, shift = self._wcs(meta.wcs, subject_id)
             found: _Frame | None = (meta.geometry, fw, meta.obs_time, shift)
         except (MetadataError, CoordinateError, ValueError, TypeError):
