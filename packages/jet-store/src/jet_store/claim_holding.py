@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -35,49 +35,11 @@ log = logging.getLogger(__name__)
 class HoldingMixin:
     """The context managers of :class:`~jet_store.claims.ClaimsMixin` (see the module docstring)."""
 
-    if TYPE_CHECKING:  # provided by ClaimsMixin
-
-        def claim(
-            self,
-            kind: Any,
-            *,
-            owner: str | None = None,
-            limit: int = 1,
-            lease: Lease = DEFAULT_LEASE,
-            where: Iterable[Condition] = (),
-            order_by: str | Sequence[str] | None = None,
-            **equal: Any,
-        ) -> list[Any]: ...
-
-        def claim_keys(
-            self,
-            namespace: Kind,
-            candidate_keys: Iterable[Any],
-            *,
-            owner: str | None = None,
-            limit: int | None = None,
-            lease: Lease = DEFAULT_LEASE,
-        ) -> list[Any]: ...
-
-        def renew(
-            self,
-            kind: Kind,
-            keys: Iterable[Any],
-            *,
-            owner: str | None = None,
-            lease: Lease = DEFAULT_LEASE,
-            strict: bool = True,
-        ) -> int: ...
-
-        def release(
-            self,
-            kind: Kind,
-            keys: Iterable[Any],
-            *,
-            owner: str | None = None,
-            state: str | None = None,
-            strict: bool = True,
-        ) -> int: ...
+    if TYPE_CHECKING:  # provided by ClaimsMixin, with their full signatures
+        claim: Callable[..., list[Any]]
+        claim_keys: Callable[..., list[Any]]
+        renew: Callable[..., int]
+        release: Callable[..., int]
 
     def claiming(
         self,
