@@ -171,6 +171,7 @@ def _build_table(cls: type[Record]) -> sa.Table:
             )
         )
     indexes = [sa.Index(f"ix_{cls.kind}_{name}", name) for name in cls.index_fields]
+    indexes += [sa.Index(f"ix_{cls.kind}_{'_'.join(names)}", *names) for names in cls.compound_indexes]
     return sa.Table(cls.kind, metadata, *columns, *indexes)
 
 

@@ -49,6 +49,7 @@ from jet_store.errors import (
 from jet_store.filters import Condition, build_conditions, build_select
 from jet_store.locks import describe_lock_holders
 from jet_store.migrate import current_revision, ensure_schema, head_revision
+from jet_store.pg_arrays import insert_rows
 from jet_store.records import RECORD_TYPES, Record, record_type
 from jet_store.schema import field_specs, table_for
 
@@ -476,7 +477,7 @@ class Store(ClaimsMixin):
         keys = [table.c[name] for name in cls.key_fields]
         insert = postgresql.insert if self.backend == "postgresql" else sqlite.insert
         fresh = insert(table).on_conflict_do_nothing(index_elements=keys).returning(*keys)
-        added = {tuple(row) for row in conn.execute(fresh, rows)}
+        added = {tuple(row) for row in self._insert(conn, fresh, table, rows)}
         rest = [row for row in rows if tuple(row[name] for name in cls.key_fields) not in added]
         if not rest:
             return AddResult(added=len(added))
@@ -490,7 +491,7 @@ class Store(ClaimsMixin):
             set_={col.name: stmt.excluded[col.name] for col in others},
             where=changed_any,
         ).returning(*keys)
-        updated = len(conn.execute(upsert, rest).all())
+        updated = len(self._insert(conn, upsert, table, rest))
         return AddResult(added=len(added), updated=updated, unchanged=len(rest) - updated)
 
     def _insert_new(self, conn: sa.Connection, cls: type[Record], records: list[Record]) -> AddResult:
@@ -505,6 +506,15 @@ class Store(ClaimsMixin):
             params = [make_row(r, texts) for r in records[start : start + _BATCH]]
             added += max(conn.exec_driver_sql(sql, params).rowcount, 0)
         return AddResult(added=added, unchanged=len(records) - added)
+
+    def _insert(
+        self, conn: sa.Connection, stmt: Any, table: sa.Table, rows: list[dict[str, Any]]
+    ) -> list[Any]:
+        """Run an ``INSERT`` over these rows: one array per column on PostgreSQL
+        (:mod:`jet_store.pg_arrays`), an executemany elsewhere; the rows it returns."""
+        if self.backend == "postgresql":
+            return list(conn.execute(insert_rows(stmt, table, rows)).all())
+        return list(conn.execute(stmt, rows).all())
 
     def update(self, kind: Kind, key: Any, **changes: Any) -> Record:
         """Change some fields of one stored record and return the new record.
