@@ -12,10 +12,10 @@ Examples
 
 from __future__ import annotations
 
-import re
-import warnings
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
+
+from jet_store import times
 
 from hek_client.errors import HekQueryError
 
@@ -35,13 +35,12 @@ LATEST_END = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 """How times are sent to HEK (UTC, whole seconds)."""
 
-_SLASH_DATE = re.compile(r"^\d{4}/\d{1,2}/\d{1,2}")
-
 
 def as_utc(value: str | datetime | date | Any) -> datetime:
     """A timezone-aware UTC datetime from a string, datetime, date or astropy ``Time``.
 
-    Naive datetimes and strings without a zone are taken as UTC.
+    Naive datetimes and strings without a zone are taken as UTC; read by
+    :func:`jet_store.times.as_utc`.
 
     Parameters
     ----------
@@ -58,49 +57,8 @@ def as_utc(value: str | datetime | date | Any) -> datetime:
     --------
     >>> as_utc("2010-06-01")
     datetime.datetime(2010, 6, 1, 0, 0, tzinfo=datetime.timezone.utc)
-    >>> from astropy.time import Time
-    >>> as_utc(Time("2010-06-01T12:30:00", scale="tai"))
-    datetime.datetime(2010, 6, 1, 12, 29, 26, tzinfo=datetime.timezone.utc)
     """
-    if isinstance(value, datetime):
-        try:
-            return (
-                value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-            )
-        except OverflowError:
-            raise HekQueryError(f"{value.isoformat()} is outside the years 1..9999 in UTC") from None
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
-    if isinstance(value, str):
-        text = value.strip()
-        if _SLASH_DATE.match(text):  # 2010/06/01 12:00, as sunpy and HEK write it
-            text = text.replace("/", "-", 2)
-        try:
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-        except ValueError:
-            parsed = None
-        if parsed is not None:
-            return as_utc(parsed)
-    return _astropy_to_utc(value)
-
-
-def _astropy_to_utc(value: Any) -> datetime:
-    from astropy.time import Time
-
-    try:
-        with warnings.catch_warnings():  # ERFA's "dubious year" notes: the range is checked below
-            warnings.simplefilter("ignore")
-            time = value if isinstance(value, Time) else Time(value)
-            result = time.utc.to_datetime(timezone=timezone.utc) if time.isscalar else None
-        if result is None:
-            raise HekQueryError(f"expected one time, got an array of {time.size}")
-    except HekQueryError:
-        raise
-    except (ValueError, TypeError, OverflowError):
-        raise HekQueryError(f"not a time: {value!r} (use ISO 8601 such as 2010-06-01T12:00:00)") from None
-    if not isinstance(result, datetime):  # pragma: no cover - astropy returns datetime for scalars
-        raise HekQueryError(f"not a time: {value!r}")
-    return result
+    return times.as_utc(value, HekQueryError)
 
 
 def floor_second(t: datetime) -> datetime:

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from jet_store import times
 
 from jet_sandbox.errors import SyntheticAiaError
 
@@ -43,25 +44,14 @@ MJD_EPOCH = datetime(1858, 11, 17, tzinfo=UTC)
 def as_utc(value: TimeLike) -> datetime:
     """Convert a datetime (naive = UTC), ISO string or astropy Time to an aware UTC datetime.
 
+    Read by :func:`jet_store.times.as_utc`, raising :class:`~jet_sandbox.errors.SyntheticAiaError`.
+
     Examples
     --------
     >>> as_utc("2012-07-08T13:05:00Z").isoformat()
     '2012-07-08T13:05:00+00:00'
     """
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    if isinstance(value, str):
-        text = value.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1]
-        try:
-            return as_utc(datetime.fromisoformat(text))
-        except ValueError:
-            raise SyntheticAiaError(f"cannot read {value!r} as an ISO 8601 time") from None
-    to_datetime = getattr(value, "to_datetime", None)
-    if to_datetime is not None:  # astropy Time
-        return as_utc(value.utc.to_datetime(timezone=UTC))
-    raise SyntheticAiaError(f"cannot read {value!r} as a time")
+    return times.as_utc(value, SyntheticAiaError)
 
 
 def round_10ms(moment: datetime) -> datetime:

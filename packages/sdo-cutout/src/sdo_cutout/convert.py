@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
+
+from jet_store import times
 
 from sdo_cutout.aia import AIA_WAVELENGTHS
 from sdo_cutout.errors import CutoutRequestError
@@ -29,7 +31,8 @@ __all__ = ["as_utc", "as_arcsec", "as_seconds", "as_waves", "arcsec_pair", "cent
 def as_utc(value: str | datetime | date | Any) -> datetime:
     """A timezone-aware UTC datetime from a string, datetime, date or astropy ``Time``.
 
-    Naive datetimes and strings without a zone are taken as UTC.
+    Naive datetimes and strings without a zone are taken as UTC; read by
+    :func:`jet_store.times.as_utc`, raising :class:`~sdo_cutout.errors.CutoutRequestError`.
 
     Examples
     --------
@@ -39,31 +42,7 @@ def as_utc(value: str | datetime | date | Any) -> datetime:
     >>> as_utc(Time("2010-06-20 11:14:44", scale="utc")).isoformat()
     '2010-06-20T11:14:44+00:00'
     """
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
-    if isinstance(value, str):
-        text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
-        if re.match(r"^\d{4}/\d{1,2}/\d{1,2}", text):
-            text = text.replace("/", "-", 2)
-        try:
-            return as_utc(datetime.fromisoformat(text))
-        except ValueError:
-            pass
-    try:
-        from astropy.time import Time
-
-        t = value if isinstance(value, Time) else Time(value)
-        if not t.isscalar:
-            raise CutoutRequestError(f"expected one time, got {t.size}")
-        result = t.utc.to_datetime(timezone=timezone.utc)
-    except CutoutRequestError:
-        raise
-    except Exception as err:  # astropy raises many types for unreadable input
-        raise CutoutRequestError(f"not a time: {value!r} ({err})") from None
-    assert isinstance(result, datetime)
-    return result
+    return times.as_utc(value, CutoutRequestError)
 
 
 def _quantity_value(value: Any, unit: str, what: str) -> float | None:
