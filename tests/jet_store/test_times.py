@@ -4,7 +4,6 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from astropy.time import Time
-
 from jet_store.times import as_utc
 
 
