@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar, Protocol, TypedDict, Unpack
 
 from jet_sandbox.errors import FaultSpecError
 from jet_sandbox.faults_spec import (
@@ -16,7 +16,7 @@ from jet_sandbox.faults_spec import (
     spec_fields,
 )
 
-__all__ = ["Fault"]
+__all__ = ["Fault", "Trigger"]
 
 
 def _check_trigger(times: int | None, every: int | None, p: float | None, after: int) -> None:
@@ -28,6 +28,37 @@ def _check_trigger(times: int | None, every: int | None, p: float | None, after:
         raise FaultSpecError(f"p must be a probability in [0, 1], not {p}")
     if after < 0:
         raise FaultSpecError(f"after must be >= 0, not {after}")
+
+
+class Trigger(TypedDict, total=False):
+    """When a fault fires (keywords of every constructor): ``times``, ``every``, ``p``, ``after``."""
+
+    times: int | None
+    every: int | None
+    p: float | None
+    after: int
+
+
+class _MakeFault(Protocol):
+    def __call__(self, **trigger: Unpack[Trigger]) -> Fault: ...
+
+
+class _PlainFault:
+    """A constructor of a fault kind that takes nothing but its trigger (``Fault.html(every=7)``)."""
+
+    def __init__(self, kind: str, summary: str) -> None:
+        self.kind = kind
+        self.__doc__ = summary
+
+    def __get__(self, obj: object, owner: type[Fault]) -> _MakeFault:
+        kind = self.kind
+
+        def make(**trigger: Unpack[Trigger]) -> Fault:
+            return owner(kind, **trigger)
+
+        make.__name__ = make.__qualname__ = kind
+        make.__doc__ = self.__doc__
+        return make
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -67,6 +98,12 @@ class Fault:
     >>> Fault.parse("truncate:keep=0.25:2")  # doctest: +NORMALIZE_WHITESPACE
     Fault(kind='truncate', code=None, seconds=None, keep=0.25, times=2, every=None, p=None, after=0,
           nbytes=None, delta=None)
+
+    The kinds that take only a trigger (:class:`Trigger`):
+
+    >>> [f.spec() for f in (Fault.html(every=7), Fault.reset(times=3), Fault.bad_utf8(every=1),
+    ...                     Fault.mixed_keys(p=0.5), Fault.empty())]
+    ['html:every=7', 'reset:times=3', 'bad_utf8:every=1', 'mixed_keys:p=0.5', 'empty:times=1']
     """
 
     kind: str
@@ -118,16 +155,20 @@ class Fault:
 
     # -- constructors ----------------------------------------------------------------
 
+    html: ClassVar[_PlainFault] = _PlainFault(
+        "html", "Answer 200 with an HTML outage page instead of the data."
+    )
+    reset: ClassVar[_PlainFault] = _PlainFault("reset", "Close the connection without answering.")
+    bad_utf8: ClassVar[_PlainFault] = _PlainFault(
+        "bad_utf8", "Put a latin-1 byte inside a text value of an otherwise valid answer."
+    )
+    mixed_keys: ClassVar[_PlainFault] = _PlainFault(
+        "mixed_keys", "Let some rows of the answer lack some keys and others carry extra ones."
+    )
+    empty: ClassVar[_PlainFault] = _PlainFault("empty", "Answer an empty result although there is data.")
+
     @classmethod
-    def status(
-        cls,
-        code: int,
-        *,
-        times: int | None = None,
-        every: int | None = None,
-        p: float | None = None,
-        after: int = 0,
-    ) -> Fault:
+    def status(cls, code: int, **trigger: Unpack[Trigger]) -> Fault:
         """Answer with HTTP ``code`` and a small HTML error page.
 
         Examples
@@ -135,19 +176,10 @@ class Fault:
         >>> Fault.status(503, times=2).spec()
         '503:times=2'
         """
-        return cls("status", code=code, times=times, every=every, p=p, after=after)
+        return cls("status", code=code, **trigger)
 
     @classmethod
-    def retry_after(
-        cls,
-        code: int = 429,
-        *,
-        seconds: float = 1.0,
-        times: int | None = None,
-        every: int | None = None,
-        p: float | None = None,
-        after: int = 0,
-    ) -> Fault:
+    def retry_after(cls, code: int = 429, *, seconds: float = 1.0, **trigger: Unpack[Trigger]) -> Fault:
         """Answer with HTTP ``code`` (429 by default) and ``Retry-After: seconds``.
 
         Examples
@@ -155,44 +187,11 @@ class Fault:
         >>> Fault.retry_after(seconds=0.2).spec()
         '429:retry_after=0.2:times=1'
         """
-        return cls("status", code=code, seconds=seconds, times=times, every=every, p=p, after=after)
-
-    @classmethod
-    def html(
-        cls, *, times: int | None = None, every: int | None = None, p: float | None = None, after: int = 0
-    ) -> Fault:
-        """Answer 200 with an HTML outage page instead of the data.
-
-        Examples
-        --------
-        >>> Fault.html(every=7).spec()
-        'html:every=7'
-        """
-        return cls("html", times=times, every=every, p=p, after=after)
-
-    @classmethod
-    def reset(
-        cls, *, times: int | None = None, every: int | None = None, p: float | None = None, after: int = 0
-    ) -> Fault:
-        """Close the connection without answering.
-
-        Examples
-        --------
-        >>> Fault.reset(times=3).spec()
-        'reset:times=3'
-        """
-        return cls("reset", times=times, every=every, p=p, after=after)
+        return cls("status", code=code, seconds=seconds, **trigger)
 
     @classmethod
     def truncate(
-        cls,
-        keep: float | None = None,
-        *,
-        nbytes: int | None = None,
-        times: int | None = None,
-        every: int | None = None,
-        p: float | None = None,
-        after: int = 0,
+        cls, keep: float | None = None, *, nbytes: int | None = None, **trigger: Unpack[Trigger]
     ) -> Fault:
         """Promise the whole body in ``Content-Length``, send the fraction ``keep`` (0.5
         by default) or the first ``nbytes`` bytes, close.
@@ -204,18 +203,10 @@ class Fault:
         >>> Fault.truncate(nbytes=65536, times=2).spec()
         'truncate:bytes=65536:times=2'
         """
-        return cls("truncate", keep=keep, nbytes=nbytes, times=times, every=every, p=p, after=after)
+        return cls("truncate", keep=keep, nbytes=nbytes, **trigger)
 
     @classmethod
-    def length(
-        cls,
-        delta: int,
-        *,
-        times: int | None = None,
-        every: int | None = None,
-        p: float | None = None,
-        after: int = 0,
-    ) -> Fault:
+    def length(cls, delta: int, **trigger: Unpack[Trigger]) -> Fault:
         """Announce ``delta`` bytes more (or fewer) in ``Content-Length`` than the body has.
 
         Examples
@@ -225,18 +216,10 @@ class Fault:
         >>> Fault.parse("content-length:delta=+4096:every=3").delta
         4096
         """
-        return cls("length", delta=delta, times=times, every=every, p=p, after=after)
+        return cls("length", delta=delta, **trigger)
 
     @classmethod
-    def delay(
-        cls,
-        seconds: float,
-        *,
-        times: int | None = None,
-        every: int | None = None,
-        p: float | None = None,
-        after: int = 0,
-    ) -> Fault:
+    def delay(cls, seconds: float, **trigger: Unpack[Trigger]) -> Fault:
         """Wait ``seconds`` before answering (a slow or hanging service).
 
         Examples
@@ -244,46 +227,7 @@ class Fault:
         >>> Fault.delay(2, after=5).spec()
         'delay:seconds=2:times=1:after=5'
         """
-        return cls("delay", seconds=seconds, times=times, every=every, p=p, after=after)
-
-    @classmethod
-    def bad_utf8(
-        cls, *, times: int | None = None, every: int | None = None, p: float | None = None, after: int = 0
-    ) -> Fault:
-        """Put a latin-1 byte inside a text value of an otherwise valid answer.
-
-        Examples
-        --------
-        >>> Fault.bad_utf8(every=1).spec()
-        'bad_utf8:every=1'
-        """
-        return cls("bad_utf8", times=times, every=every, p=p, after=after)
-
-    @classmethod
-    def mixed_keys(
-        cls, *, times: int | None = None, every: int | None = None, p: float | None = None, after: int = 0
-    ) -> Fault:
-        """Let some rows of the answer lack some keys and others carry extra ones.
-
-        Examples
-        --------
-        >>> Fault.mixed_keys(p=0.5).spec()
-        'mixed_keys:p=0.5'
-        """
-        return cls("mixed_keys", times=times, every=every, p=p, after=after)
-
-    @classmethod
-    def empty(
-        cls, *, times: int | None = None, every: int | None = None, p: float | None = None, after: int = 0
-    ) -> Fault:
-        """Answer an empty result although there is data.
-
-        Examples
-        --------
-        >>> Fault.empty().spec()
-        'empty:times=1'
-        """
-        return cls("empty", times=times, every=every, p=p, after=after)
+        return cls("delay", seconds=seconds, **trigger)
 
     # -- spec strings and dicts ------------------------------------------------------
 
