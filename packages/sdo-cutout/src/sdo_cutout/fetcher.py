@@ -68,7 +68,6 @@ from typing import Any, TypeVar
 import httpx
 from jet_store.progress import progress_bar
 from jet_store.retry import Transient
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
 from sdo_cutout.download_errors import InvalidFits, LocalWriteError, UnsafeName, UnsafePath
 from sdo_cutout.fetchtypes import DEFAULT_RETRY, DownloadItem, DownloadOptions, FileResult
@@ -77,6 +76,7 @@ from sdo_cutout.http import Permanent, async_client, classify_error
 from sdo_cutout.names import resolve_inside
 from sdo_cutout.part import FileLocks, PartNote, file_digest, looks_like_html, note_path, part_path, unlink
 from sdo_cutout.receive import FetchState, Restart, commit_part, receive, resume_headers
+from sdo_cutout.retrying import failure_of, retrying
 from sdo_cutout.sync import run_sync
 
 __all__ = ["Downloader", "download_files"]
@@ -278,13 +278,7 @@ class Downloader:
         if adopted is not None:
             return adopted
         try:
-            async for attempt in AsyncRetrying(
-                stop=stop_after_attempt(self.retry.attempts),
-                wait=self.retry.wait,
-                retry=retry_if_exception_type(Transient),
-                reraise=True,
-                before_sleep=self._log_retry(job),
-            ):
+            async for attempt in retrying(self.retry, log, lambda state: f"{item.url}: {failure_of(state)}"):
                 with attempt:
                     async with self._host_semaphore(item.url):
                         assert self._total is not None
@@ -313,22 +307,6 @@ class Downloader:
             error=reason,
             permanent=permanent,
         )
-
-    def _log_retry(self, job: FetchState) -> Callable[[RetryCallState], None]:
-        def log_retry(state: RetryCallState) -> None:
-            outcome = state.outcome
-            err = outcome.exception() if outcome is not None else None
-            wait = state.next_action.sleep if state.next_action is not None else 0.0
-            log.warning(
-                "%s: %s; retry %d/%d in %.2f s",
-                job.item.url,
-                err,
-                state.attempt_number,
-                self.retry.attempts - 1,
-                wait,
-            )
-
-        return log_retry
 
     async def _adopt(self, job: FetchState) -> FileResult | None:
         """A file that a killed run completed but did not record: no request needed.

@@ -38,7 +38,7 @@ from urllib.parse import quote, quote_plus
 import httpx
 from jet_store import CutoutJob
 from jet_store.retry import RetryPolicy, Transient
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+from tenacity import RetryCallState
 
 from sdo_cutout.backend import BACKENDS, Outcome
 from sdo_cutout.errors import CutoutPermanentError, CutoutRequestError, CutoutUnavailable
@@ -51,6 +51,7 @@ from sdo_cutout.http import (
     classify_error,
     mask_email,
 )
+from sdo_cutout.retrying import retrying
 
 __all__ = ["ServiceClient"]
 
@@ -195,26 +196,11 @@ class ServiceClient:
         client = self._open()
         failures: list[str] = []
 
-        def log_retry(state: RetryCallState) -> None:
-            wait = state.next_action.sleep if state.next_action is not None else 0.0
-            log.warning(
-                "%s, %s: %s; retry %d/%d in %.2f s",
-                self.label,
-                what,
-                failures[-1] if failures else "?",
-                state.attempt_number,
-                self.retry.attempts - 1,
-                wait,
-            )
+        def describe(state: RetryCallState) -> str:
+            return f"{self.label}, {what}: {failures[-1] if failures else '?'}"
 
         try:
-            async for attempt in AsyncRetrying(
-                stop=stop_after_attempt(self.retry.attempts),
-                wait=self.retry.wait,
-                retry=retry_if_exception_type(Transient),
-                reraise=True,
-                before_sleep=log_retry,
-            ):
+            async for attempt in retrying(self.retry, log, describe):
                 with attempt:
                     try:
                         try:
