@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
+from jet_store.numbers import finite_float
+
 __all__ = [
     "parse_float",
     "parse_point",
@@ -65,26 +67,14 @@ def text_value(value: Any) -> str | None:
 def parse_float(value: Any) -> float | None:
     """A finite float from a number or a numeric string; None for ``""``, null or junk.
 
+    Read by :func:`jet_store.numbers.finite_float`.
+
     Examples
     --------
     >>> parse_float("1050.5"), parse_float(789), parse_float(""), parse_float("n/a")
     (1050.5, 789.0, None, None)
     """
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        if isinstance(value, (int, float)):
-            number = float(value)
-        elif isinstance(value, str):
-            text = value.strip()
-            if not text:
-                return None
-            number = float(text)
-        else:
-            return None
-    except (ValueError, OverflowError):
-        return None
-    return number if math.isfinite(number) else None
+    return finite_float(value)
 
 
 _TIME_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%dT%H:%M:%S", "%Y/%m/%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S.%fZ")

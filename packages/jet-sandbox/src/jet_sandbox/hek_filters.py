@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
+
+from jet_store.numbers import finite_float
 
 from jet_sandbox.errors import BadQuery
 
@@ -15,22 +16,6 @@ __all__ = ["AttributeFilter", "OPS", "filters_from"]
 
 OPS: tuple[str, ...] = ("=", "!=", "<", "<=", ">", ">=", "like")
 """The attribute-filter operators HEK accepts."""
-
-
-def _number(value: Any) -> float | None:
-    """A finite number from an int, float or numeric string; None otherwise."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            return None
-    else:
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _text(value: Any) -> str:
@@ -82,8 +67,8 @@ class AttributeFilter:
             return False
         if self.op == "like":
             return _like(self.value).fullmatch(_text(actual)) is not None
-        left: Any = _number(actual)
-        right: Any = _number(self.value)
+        left: Any = finite_float(actual)
+        right: Any = finite_float(self.value)
         if left is None or right is None:
             left, right = _text(actual).casefold(), self.value.casefold()
         match self.op:

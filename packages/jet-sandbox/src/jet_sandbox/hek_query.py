@@ -30,8 +30,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from jet_store.numbers import finite_float
+
 from jet_sandbox.errors import BadQuery
-from jet_sandbox.hek_filters import OPS, AttributeFilter, _number, filters_from
+from jet_sandbox.hek_filters import OPS, AttributeFilter, filters_from
 from jet_sandbox.hek_times import event_times, format_time, to_utc
 
 __all__ = [
@@ -249,7 +251,7 @@ class HekQuery:
         """Whether the hpc point is inside the box (always true without a box)."""
         if self.box is None:
             return True
-        x, y = _number(hpc_x), _number(hpc_y)
+        x, y = finite_float(hpc_x), finite_float(hpc_y)
         if x is None or y is None:
             return False
         x1, y1, x2, y2 = self.box

@@ -36,6 +36,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from jet_store.numbers import finite_float
+
 from sdo_cutout.download_errors import HeaderError
 from sdo_cutout.fitsfile import check_fits, fits_layout_size, read_header
 from sdo_cutout.headerjson import COMMENTARY_KEYS, header_to_json, json_value
@@ -92,23 +94,8 @@ _WAVE_SCALE = {"angstrom": 1.0, "a": 1.0, "nm": 10.0, "um": 1e4, "micron": 1e4, 
 # -- typed fields -------------------------------------------------------------------------
 
 
-def _float(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            return None
-    else:
-        return None
-    return number if math.isfinite(number) else None
-
-
 def _int(value: Any) -> int | None:
-    number = _float(value)
+    number = finite_float(value)
     if number is None or not number.is_integer() or not 0 <= number < 2**31:
         return None
     return int(number)
@@ -191,7 +178,7 @@ def _obs_time(h: Mapping[str, Any]) -> datetime | None:
 
 
 def _wavelength(h: Mapping[str, Any]) -> float | None:
-    wave = _float(h.get("WAVELNTH"))
+    wave = finite_float(h.get("WAVELNTH"))
     if wave is None:
         return None
     unit = str(h.get("WAVEUNIT") or "angstrom").strip().lower()
@@ -199,17 +186,17 @@ def _wavelength(h: Mapping[str, Any]) -> float | None:
 
 
 def _rotation(h: Mapping[str, Any], cdelt1: float | None, cdelt2: float | None) -> float | None:
-    crota = _float(h.get("CROTA2"))
+    crota = finite_float(h.get("CROTA2"))
     if crota is None:
-        crota = _float(h.get("CROTA"))
+        crota = finite_float(h.get("CROTA"))
     if crota is not None:
         return crota
-    pc11, pc21 = _float(h.get("PC1_1")), _float(h.get("PC2_1"))
+    pc11, pc21 = finite_float(h.get("PC1_1")), finite_float(h.get("PC2_1"))
     if pc11 is not None and pc21 is not None:
         # PC = [[cos r, -sin r * cd2/cd1], [sin r * cd1/cd2, cos r]]
         ratio = cdelt2 / cdelt1 if cdelt1 and cdelt2 else 1.0
         return _angle(math.degrees(math.atan2(pc21 * ratio, pc11)))
-    cd11, cd21 = _float(h.get("CD1_1")), _float(h.get("CD2_1"))
+    cd11, cd21 = finite_float(h.get("CD1_1")), finite_float(h.get("CD2_1"))
     if cd11 is not None and cd21 is not None and (cd11 or cd21):
         # CD = [[cd1 cos r, -cd2 sin r], [cd1 sin r, cd2 cos r]]
         return _angle(math.degrees(math.atan2(cd21, cd11)))
@@ -222,13 +209,13 @@ def _angle(degrees: float) -> float:
 
 
 def _cdelt(h: Mapping[str, Any], axis: int) -> float | None:
-    value = _float(h.get(f"CDELT{axis}"))
+    value = finite_float(h.get(f"CDELT{axis}"))
     if value is not None:
         return value
     if axis == 1:
-        a, b = _float(h.get("CD1_1")), _float(h.get("CD2_1"))
+        a, b = finite_float(h.get("CD1_1")), finite_float(h.get("CD2_1"))
     else:
-        a, b = _float(h.get("CD1_2")), _float(h.get("CD2_2"))
+        a, b = finite_float(h.get("CD1_2")), finite_float(h.get("CD2_2"))
     if a is None or b is None:
         return None
     scale = math.hypot(a, b)
@@ -267,27 +254,27 @@ def frame_fields_from_header(header: Any, *, strict: bool = False) -> dict[str, 
     if obs_time is None and strict:
         raise HeaderError(f"no readable observation time ({'/'.join(_TIME_KEYS)})")
     cdelt1, cdelt2 = _cdelt(h, 1), _cdelt(h, 2)
-    exptime = _float(h.get("EXPTIME"))
+    exptime = finite_float(h.get("EXPTIME"))
     return {
         "obs_time": obs_time,
         "wavelength": _wavelength(h),
-        "exptime": exptime if exptime is not None else _float(h.get("XPOSURE")),
+        "exptime": exptime if exptime is not None else finite_float(h.get("XPOSURE")),
         "naxis1": _int(h.get("ZNAXIS1", h.get("NAXIS1"))),
         "naxis2": _int(h.get("ZNAXIS2", h.get("NAXIS2"))),
         "ctype1": _text(h.get("CTYPE1")),
         "ctype2": _text(h.get("CTYPE2")),
         "cunit1": _text(h.get("CUNIT1")),
         "cunit2": _text(h.get("CUNIT2")),
-        "crpix1": _float(h.get("CRPIX1")),
-        "crpix2": _float(h.get("CRPIX2")),
-        "crval1": _float(h.get("CRVAL1")),
-        "crval2": _float(h.get("CRVAL2")),
+        "crpix1": finite_float(h.get("CRPIX1")),
+        "crpix2": finite_float(h.get("CRPIX2")),
+        "crval1": finite_float(h.get("CRVAL1")),
+        "crval2": finite_float(h.get("CRVAL2")),
         "cdelt1": cdelt1,
         "cdelt2": cdelt2,
         "crota2": _rotation(h, cdelt1, cdelt2),
-        "dsun_obs": _float(h.get("DSUN_OBS")),
-        "hgln_obs": _float(h.get("HGLN_OBS")),
-        "hglt_obs": _float(h.get("HGLT_OBS")),
-        "rsun_obs": _float(h.get("RSUN_OBS")),
+        "dsun_obs": finite_float(h.get("DSUN_OBS")),
+        "hgln_obs": finite_float(h.get("HGLN_OBS")),
+        "hglt_obs": finite_float(h.get("HGLT_OBS")),
+        "rsun_obs": finite_float(h.get("RSUN_OBS")),
         "header": h,
     }
