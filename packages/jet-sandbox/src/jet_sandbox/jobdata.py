@@ -42,9 +42,9 @@ from jet_sandbox.aia import (
 )
 from jet_sandbox.aia_truth import _frame_truth
 from jet_sandbox.aia_values import TimeLike, as_utc
-from jet_sandbox.errors import SandboxError
+from jet_sandbox.errors import BadQuery, SandboxError
 
-__all__ = ["SyntheticCutout", "SUPPORTED_WAVES", "frame_shape", "thin"]
+__all__ = ["SyntheticCutout", "SUPPORTED_WAVES", "frame_shape", "supported_wave", "thin"]
 
 logger = logging.getLogger(__name__)
 
@@ -217,3 +217,26 @@ class SyntheticCutout:
 
 SUPPORTED_WAVES: tuple[int, ...] = tuple(sorted(AIA_CHANNELS))
 """Wavelengths (Å) the replicas can make frames of."""
+
+
+def supported_wave(wave: int, service: str) -> int:
+    """``wave`` (Å) if the replicas make frames of it (:data:`SUPPORTED_WAVES`).
+
+    Raises
+    ------
+    BadQuery
+        Naming the wavelengths that ``service`` (e.g. ``"this replica"``) does make.
+
+    Examples
+    --------
+    >>> supported_wave(304, "this replica")
+    304
+    >>> supported_wave(94, "this replica")
+    Traceback (most recent call last):
+    ...
+    jet_sandbox.errors.BadQuery: wavelength 94 is not available from this replica (only 171, 193, 211, 304)
+    """
+    if wave not in SUPPORTED_WAVES:
+        known = ", ".join(str(w) for w in SUPPORTED_WAVES)
+        raise BadQuery(f"wavelength {wave} is not available from {service} (only {known})")
+    return wave

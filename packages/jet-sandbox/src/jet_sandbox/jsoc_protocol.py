@@ -46,7 +46,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote
 
 from jet_sandbox.errors import BadQuery
-from jet_sandbox.jobdata import SUPPORTED_WAVES
+from jet_sandbox.jobdata import SUPPORTED_WAVES, supported_wave
 
 __all__ = [
     "CHECK_PATH",
@@ -176,11 +176,7 @@ def parse_record_set(ds: str) -> tuple[datetime, datetime, tuple[int, ...]]:
     for item in wave_text.split(",") if wave_text else [str(w) for w in SUPPORTED_WAVES]:
         if not item.strip().isdigit():
             raise BadQuery(f"cannot read the wavelength {item.strip()!r} in {ds!r}")
-        wave = int(item)
-        if wave not in SUPPORTED_WAVES:
-            known = ", ".join(str(w) for w in SUPPORTED_WAVES)
-            raise BadQuery(f"wavelength {wave} is not available from this replica (only {known})")
-        waves.append(wave)
+        waves.append(supported_wave(int(item), "this replica"))
     return start, start + timedelta(seconds=seconds), tuple(dict.fromkeys(waves))
 
 

@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 
 from jet_sandbox.aia import list_filename
 from jet_sandbox.errors import BadQuery
-from jet_sandbox.jobdata import SUPPORTED_WAVES, SyntheticCutout
+from jet_sandbox.jobdata import SyntheticCutout, supported_wave
 
 __all__ = [
     "SswJob",
@@ -184,11 +184,7 @@ def _waves(text: str) -> tuple[int, ...]:
             continue
         if not item.isdigit():
             raise BadQuery(f"waves={text!r}: {item!r} is not a wavelength")
-        wave = int(item)
-        if wave not in SUPPORTED_WAVES:
-            known = ", ".join(str(w) for w in SUPPORTED_WAVES)
-            raise BadQuery(f"wavelength {wave} is not available (this service makes {known})")
-        waves.append(wave)
+        waves.append(supported_wave(int(item), "this service"))
     if not waves:
         raise BadQuery("waves is empty")
     return tuple(dict.fromkeys(waves))
