@@ -112,7 +112,8 @@ def postgres_server() -> Iterator[str]:
 
 def _admin_engine(server: str) -> sa.Engine:
     """An engine on the server's default database, outside transactions (CREATE/DROP DATABASE)."""
-    return sa.create_engine(server.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    url = server.replace("postgresql://", "postgresql+psycopg://")
+    return sa.create_engine(url, isolation_level="AUTOCOMMIT")
 
 
 _counter = itertools.count()
