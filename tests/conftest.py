@@ -5,8 +5,8 @@ works as root); it starts once per test session (once per xdist worker), and eac
 test that asks for a database gets a fresh one on it.
 
 The whole suite (``hatch run test`` with no paths and no ``-k``) runs on pytest-xdist
-workers, see :func:`pytest_cmdline_main`; a selection runs in one process unless ``-n``
-says otherwise.
+workers, one test file per worker at a time (``--dist=loadfile``), see
+:func:`pytest_cmdline_main`; a selection runs in one process unless ``-n`` says otherwise.
 """
 
 from __future__ import annotations
@@ -48,7 +48,9 @@ def suite_workers(env: dict[str, str] | None = None, cores: int | None = None) -
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> None:
-    """Run the whole suite on xdist workers, grouped by ``xdist_group`` marks.
+    """Run the whole suite on xdist workers, each test file on one worker.
+
+    One file's module fixtures (a Dask cluster, the packaging builds, a replica) start once.
 
     Only when no paths, no ``-k``, no ``-n`` and no ``--pdb`` were given: ``hatch run test
     tests/x -k y`` stays one process (no worker start-up for a few tests); ``-n 0`` turns
@@ -64,20 +66,7 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
         and not option.collectonly
     )
     if option.numprocesses is None and whole_suite:
-        option.numprocesses = suite_workers()
-    if option.numprocesses and option.dist == "no" and not option.distload:
-        option.dist = "loadgroup"  # keeps each xdist_group (one costly fixture) on one worker
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep each test file on one xdist worker (its module fixtures: a Dask cluster, the
-    packaging builds, a replica, start once), unless a test names its own ``xdist_group``."""
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    root = config.rootpath
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.path.relative_to(root).as_posix()))
+        option.numprocesses = suite_workers()  # pyproject's addopts say --dist=loadfile
 
 
 @pytest.fixture(scope="session")
