@@ -29,18 +29,16 @@ Examples
 
 from __future__ import annotations
 
-import glob
 import json
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from jet_store import Jet
-from jet_store.owners import default_owner, owner_is_dead
+from jet_store.tempfiles import make_temporary, remove_dead_temporaries
 
 from jet_aggregate.errors import InputError
 from jet_aggregate.measure import ARCSEC_KM
@@ -178,33 +176,6 @@ def _json_cell(value: Any) -> Any:
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
-def remove_dead_temporaries(target: str | os.PathLike[str]) -> list[Path]:
-    """Remove the temporary files of ``target`` left by writers that were killed; return them.
-
-    :func:`write_catalogue` names its temporary ``.NAME.OWNER.XXXXXXXX.tmp`` (owner
-    ``host:pid``, :func:`jet_store.owners.default_owner`); those of processes of this
-    machine that no longer run are removed, those of live writers and of other machines kept.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> folder = Path(tempfile.mkdtemp())
-    >>> _ = (folder / ".jets.csv.somehost:1.abcd1234.tmp").write_text("")  # another machine's
-    >>> remove_dead_temporaries(folder / "jets.csv")
-    []
-    """
-    target = Path(target)
-    prefix = f".{target.name}."
-    removed = []
-    for candidate in target.parent.glob(f"{glob.escape(prefix)}*.tmp"):
-        owner = candidate.name[len(prefix) : -len(".tmp")].rpartition(".")[0]
-        if owner_is_dead(owner):
-            candidate.unlink(missing_ok=True)
-            removed.append(candidate)
-    return removed
-
-
 def write_catalogue(jets: Sequence[Jet], path: str | os.PathLike[str], fmt: Format = "csv") -> int:
     """Write the catalogue to ``path`` (temporary file, then renamed); return the row count.
 
@@ -219,9 +190,8 @@ def write_catalogue(jets: Sequence[Jet], path: str | os.PathLike[str], fmt: Form
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_dead_temporaries(target)
     # the writer's owner name in the temporary's name: a run killed while writing is told apart
-    # from one writing now (see remove_dead_temporaries)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{default_owner()}.", suffix=".tmp")
-    os.close(fd)
+    # from one writing now (see jet_store.tempfiles)
+    tmp = str(make_temporary(target))
     try:
         if fmt == "ecsv":
             catalogue_table(jets).write(tmp, format="ascii.ecsv", overwrite=True)

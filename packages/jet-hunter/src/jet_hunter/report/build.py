@@ -7,7 +7,9 @@ pages and renders the jinja2 templates shipped in this package; the stylesheet a
 the script are copied from the package too (no CDN: the folder works offline and
 from a file:// URL). The report is built in a temporary folder next to ``out`` and
 swapped in at the end, so a reader (or a second run at the same time) never sees a
-half-written report; a failure of one jet is written on its page and in the summary,
+half-written report. The temporary folders are named for their writer (``host:pid``,
+:mod:`jet_store.tempfiles`): a build killed before its swap leaves at most its own,
+which the next build removes (those of builds still running are kept); a failure of one jet is written on its page and in the summary,
 and the other jets go on.
 
 Examples
@@ -24,7 +26,6 @@ import logging
 import math
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,6 +36,7 @@ from typing import Any
 import jinja2
 from jet_aggregate.catalogue import write_catalogue
 from jet_store import AggregationRun, Store, UserError
+from jet_store.tempfiles import make_temporary, remove_dead_temporaries, temporary_name
 from tqdm import tqdm
 
 from jet_hunter.report.frames import COLORS, FrameImage, frames_by_subject, write_jet_frames
@@ -47,6 +49,11 @@ log = logging.getLogger(__name__)
 
 MARKER = ".jet-hunter-report"
 """File that marks a folder as a report, so that a new build may replace it."""
+
+
+BUILD_SUFFIX = ".build"
+OLD_SUFFIX = ".old"
+"""Endings of a build's temporary folders next to ``out``: the new report, the replaced one."""
 
 
 class ReportError(UserError):
@@ -229,7 +236,7 @@ def _swap_in(tmp: Path, out: Path) -> None:
         _check_out(out)
         old = None
         if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}-{id(tmp)}")
+            old = temporary_name(out, OLD_SUFFIX)
             try:
                 out.rename(old)
             except FileNotFoundError:
@@ -280,7 +287,10 @@ def build_report(
     _check_out(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     data = Path(data_dir) if data_dir is not None else None
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.build-"))
+    for suffix in (BUILD_SUFFIX, OLD_SUFFIX):  # what builds killed before their swap left
+        for left in remove_dead_temporaries(out, suffix):
+            log.info("removed %s, left by a killed build", left)
+    tmp = make_temporary(out, BUILD_SUFFIX, directory=True)
     try:
         summary = _build_into(store, tmp, data, progress=progress)
         (tmp / MARKER).write_text("made by `jet-hunter report`; replaced by each build\n")
