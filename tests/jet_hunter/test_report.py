@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from jet_hunter.cli import main
 from jet_hunter.report import MARKER, ReportError, build_report, load_report_jets
-from jet_hunter.report.frames import COLORS
+from jet_hunter.report.frames import COLORS, zoom_window
 from jet_store import AggregationRun, Annotation, Classification, Jet, JetCluster, Store, Subject
 from PIL import Image
 from report_data import BuiltReport
@@ -220,3 +220,26 @@ def test_same_report_from_a_postgresql_store(
     assert sorted(p.relative_to(tmp_path / "r") for p in (tmp_path / "r").rglob("*")) == sorted(
         p.relative_to(built_report.out) for p in built_report.out.rglob("*")
     )
+
+
+@pytest.mark.parametrize("corner", ["top-left", "bottom-right"])
+def test_close_up_stays_inside_the_axes(built_report: BuiltReport, corner: str) -> None:
+    with Store(built_report.db) as store:
+        (item, *_) = load_report_jets(store)
+    view = item.subjects[0]
+    assert view.frames is not None
+    geometry = view.frames.geometry[view.frames.frame(0)]
+    left, top, right, bottom = geometry.data_area_pixels()
+    x, y = (left + 5, top + 5) if corner == "top-left" else (right - 5, bottom - 5)
+    point = JetCluster(key="1:start:0", subject_id=view.subject_id, task="T1", shape="point", x=x, y=y)
+    moved = dataclasses.replace(view, clusters=(point,))  # a jet at the edge of the data area
+    image = Image.open(built_report.data / view.paths[0]).convert("RGB")
+    ratio = image.width / geometry.width
+    window = zoom_window(moved, image.size)
+    assert window is not None
+    assert left * ratio < window[0] < window[2] < right * ratio
+    assert top * ratio < window[1] < window[3] < bottom * ratio
+    close = np.asarray(image.crop(window))
+    # the white figure around the axes (the title, the axis labels) is not in it
+    for edge in (close[0], close[-1], close[:, 0], close[:, -1]):
+        assert (edge.min(axis=1) > 230).mean() < 0.2

@@ -21,6 +21,7 @@ Examples
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,9 @@ MAX_WIDTH = 960
 
 ZOOM_WIDTH = 420
 """Width of the close-up of the jet shown beside each frame (without marks)."""
+
+AXES_INSET = 3
+"""Pixels of the data area's edge left out of the close-up (the axes' frame line and ticks)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +177,9 @@ def zoom_window(
 
     The clusters (not the raw marks: random volunteers mark anywhere) are in the
     subject's nominal image pixels; ``size`` may differ (a scaled-down rendering).
-    None when the subject has no cluster.
+    The window stays inside the data area of the subject's geometry (inside the
+    axes: not the title above them nor the axis labels), or inside the image when
+    the subject has no geometry. None when the subject has no cluster.
 
     Examples
     --------
@@ -198,12 +204,20 @@ def zoom_window(
         return None
     geometry = _geometry(view, 0)
     ratio = size[0] / geometry.width if geometry is not None else 1.0
+    # the data area (inside the axes, its frame line left out): never the title or the axis labels
+    x0, y0, x1, y1 = 0.0, 0.0, float(size[0]), float(size[1])
+    if geometry is not None:
+        left, top, right, bottom = geometry.data_area_pixels()
+        ry = size[1] / geometry.height
+        x0, y0 = math.ceil(left * ratio) + AXES_INSET, math.ceil(top * ry) + AXES_INSET
+        x1, y1 = math.floor(right * ratio) - AXES_INSET, math.floor(bottom * ry) - AXES_INSET
     side = max(max(xs) - min(xs), max(ys) - min(ys)) * pad * ratio
-    side = min(max(side, 120.0 * ratio), float(min(size)))
+    side = min(max(side, 120.0 * ratio), x1 - x0, y1 - y0)
     mx, my = (max(xs) + min(xs)) / 2 * ratio, (max(ys) + min(ys)) / 2 * ratio
-    left = round(min(max(mx - side / 2, 0.0), size[0] - side))
-    top = round(min(max(my - side / 2, 0.0), size[1] - side))
-    return left, top, left + round(side), top + round(side)
+    left = math.floor(min(max(mx - side / 2, x0), x1 - side))
+    top = math.floor(min(max(my - side / 2, y0), y1 - side))
+    side = math.floor(side)
+    return left, top, left + side, top + side
 
 
 def _time(view: SubjectView, index: int) -> str:
