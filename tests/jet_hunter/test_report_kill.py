@@ -43,7 +43,9 @@ def _building(parent: Path, name: str) -> Path | None:
 
 
 @pytest.mark.parametrize("previous", [False, True], ids=["first-build", "rebuild"])
-def test_report_killed_while_building_then_rerun(built_report: BuiltReport, tmp_path: Path, previous: bool) -> None:
+def test_report_killed_while_building_then_rerun(
+    built_report: BuiltReport, tmp_path: Path, previous: bool
+) -> None:
     out = tmp_path / "r"
     if previous:
         shutil.copytree(built_report.out, out)
@@ -51,7 +53,9 @@ def test_report_killed_while_building_then_rerun(built_report: BuiltReport, tmp_
     args = ["--db", built_report.db, "--data-dir", str(built_report.data), "-q", "report", "--out", str(out)]
     env = {"JET_HUNTER_CONFIG": os.devnull}
     # a real process (forked from a server that imported the CLI once), killed while it draws frames
-    proc = LAUNCHER.Process(target=cli_in_child, args=(args, env, str(tmp_path.parent / f"{tmp_path.name}.err")))
+    proc = LAUNCHER.Process(
+        target=cli_in_child, args=(args, env, str(tmp_path.parent / f"{tmp_path.name}.err"))
+    )
     proc.start()
     try:
         left = wait_for(lambda: _building(tmp_path, "r"), timeout=120, what="the report's build folder")
@@ -77,4 +81,3 @@ def test_report_killed_while_building_then_rerun(built_report: BuiltReport, tmp_
     assert _files(out) == _files(built_report.out)
     assert _pages(out) == _pages(built_report.out)  # the same report, apart from when it was built
     assert (out / MARKER).is_file()
-

@@ -9,8 +9,8 @@ from a file:// URL). The report is built in a temporary folder next to ``out`` a
 swapped in at the end, so a reader (or a second run at the same time) never sees a
 half-written report. The temporary folders are named for their writer (``host:pid``,
 :mod:`jet_store.tempfiles`): a build killed before its swap leaves at most its own,
-which the next build removes (those of builds still running are kept); a failure of one jet is written on its page and in the summary,
-and the other jets go on.
+which the next build removes (those of builds still running are kept). A failure of
+one jet is written on its page and in the summary, and the other jets go on.
 
 Examples
 --------
