@@ -19,25 +19,29 @@ True
 
 from __future__ import annotations
 
-import enum
-import json
 import logging
-import math
-import operator
-import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar, cast, overload
 
 import sqlalchemy as sa
-from sqlalchemy import event, exc
+from sqlalchemy import exc
 from sqlalchemy.dialects import postgresql, sqlite
 
 from jet_store.claims import ClaimsMixin
 from jet_store.codec import from_row, to_row
+from jet_store.engine import (
+    BUSY_TIMEOUT_ENV,
+    DEFAULT_BUSY_TIMEOUT,
+    DEFAULT_DB_URL,
+    make_engine,
+    masked_url,
+    normalise_url,
+)
+from jet_store.engine import busy_timeout as _busy_timeout
 from jet_store.errors import (
     InvalidRecord,
     NotADatabase,
@@ -47,29 +51,22 @@ from jet_store.errors import (
     UserError,
 )
 from jet_store.filters import Condition, build_conditions, build_select
+from jet_store.insert_plan import insert_plan
 from jet_store.locks import describe_lock_holders
 from jet_store.migrate import current_revision, ensure_schema, head_revision
 from jet_store.pg_arrays import insert_rows
 from jet_store.records import RECORD_TYPES, Record, record_type
-from jet_store.schema import field_specs, table_for
+from jet_store.schema import table_for
 
 __all__ = ["Store", "AddResult", "DEFAULT_DB_URL", "DEFAULT_BUSY_TIMEOUT", "normalise_url", "masked_url"]
 
 log = logging.getLogger(__name__)
-
-DEFAULT_DB_URL = "sqlite:///jet-hunter.db"
-"""A SQLite file ``jet-hunter.db`` in the current folder."""
 
 R = TypeVar("R", bound=Record)
 Kind = str | type[Record]
 
 #: rows per INSERT statement; a whole ``add`` call is still one transaction
 _BATCH = 2000
-DEFAULT_BUSY_TIMEOUT = 15.0
-"""Seconds a SQLite writer waits for another process's write lock before
-:class:`~jet_store.errors.StoreBusy` (``JET_HUNTER_DB_BUSY_TIMEOUT`` overrides it)."""
-
-BUSY_TIMEOUT_ENV = "JET_HUNTER_DB_BUSY_TIMEOUT"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,112 +83,6 @@ class AddResult:
         )
 
 
-def normalise_url(url: str | Path) -> str:
-    """A SQLAlchemy URL from a URL or a file path; PostgreSQL URLs use psycopg 3.
-
-    Examples
-    --------
-    >>> normalise_url("runs/jets.db")
-    'sqlite:///runs/jets.db'
-    >>> normalise_url("postgresql://u@db.example.org/jets")
-    'postgresql+psycopg://u@db.example.org/jets'
-
-    A SQLite path starting with ``~`` is expanded to the home folder:
-
-    >>> import os.path
-    >>> normalise_url("~/jets.db") == "sqlite:///" + os.path.expanduser("~/jets.db")
-    True
-    """
-    text = str(url)
-    if "://" not in text:
-        return f"sqlite:///{os.path.expanduser(text)}"
-    if text.startswith(("postgresql://", "postgres://")):
-        return "postgresql+psycopg://" + text.split("://", 1)[1]
-    if text.startswith("sqlite") and ":///~" in text:
-        scheme, path = text.split(":///", 1)
-        return f"{scheme}:///{os.path.expanduser(path)}"
-    return text
-
-
-def masked_url(url: str) -> str:
-    """The URL with any password hidden, for messages and logs."""
-    try:
-        return sa.make_url(url).render_as_string(hide_password=True)
-    except exc.ArgumentError:
-        return "<unparseable URL>"
-
-
-def _json_dumps(value: Any) -> str:
-    # NaN/inf are not JSON and PostgreSQL refuses them: fail at the record, not later
-    return json.dumps(value, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
-
-
-def _busy_timeout(value: float | None) -> float:
-    """The SQLite busy timeout in s: the argument, else the environment, else the default."""
-    where = "busy_timeout"
-    if value is None:
-        text = os.environ.get(BUSY_TIMEOUT_ENV)
-        if text is None:
-            return DEFAULT_BUSY_TIMEOUT
-        where = BUSY_TIMEOUT_ENV
-        try:
-            value = float(text)
-        except ValueError:
-            raise UserError(f"{BUSY_TIMEOUT_ENV}={text!r} is not a number of seconds") from None
-    if not (0 <= value <= 86400) or math.isnan(value):
-        raise UserError(f"{where} must be a number of seconds from 0 to 86400, not {value!r}")
-    return float(value)
-
-
-def _sqlite_pragmas(busy_ms: int) -> Any:
-    def on_connect(dbapi_conn: Any, _record: Any) -> None:
-        # pysqlite's own transaction handling would BEGIN lazily and deadlock writers;
-        # we issue BEGIN ourselves (see _sqlite_begin)
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        try:
-            cur.execute(f"PRAGMA busy_timeout = {busy_ms}")
-            cur.execute("PRAGMA journal_mode = WAL")
-            cur.execute("PRAGMA synchronous = NORMAL")
-        finally:
-            cur.close()
-
-    return on_connect
-
-
-def _sqlite_begin(conn: sa.Connection) -> None:
-    # writers take the lock up front: a deferred transaction that later needs to write
-    # fails at once with SQLITE_BUSY instead of waiting for the busy timeout
-    mode = "IMMEDIATE" if conn.get_execution_options().get("jet_store_write") else "DEFERRED"
-    conn.exec_driver_sql(f"BEGIN {mode}")
-
-
-def _make_engine(url: str, echo: bool, create: bool, busy_timeout: float) -> sa.Engine:
-    sa_url = sa.make_url(url)
-    backend = sa_url.get_backend_name()
-    kwargs: dict[str, Any] = {"echo": echo, "json_serializer": _json_dumps}
-    if backend == "sqlite":
-        database = sa_url.database or ""
-        if database and database != ":memory:" and not database.startswith("file:"):
-            folder = Path(database).expanduser().parent
-            if not create and not Path(database).expanduser().exists():
-                raise UserError(f"no database at {database} (pass --db, or run a stage to create one)")
-            if not folder.is_dir():
-                raise UserError(f"cannot create SQLite database {database}: folder {folder} does not exist")
-        if not database or database == ":memory:":
-            # one shared in-memory database for every connection of this engine
-            kwargs["poolclass"] = sa.StaticPool
-            kwargs["connect_args"] = {"check_same_thread": False}
-        engine = sa.create_engine(url, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas(round(busy_timeout * 1000)))
-        event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    if backend == "postgresql":
-        kwargs["connect_args"] = {"connect_timeout": 10}
-        kwargs["pool_pre_ping"] = True
-    return sa.create_engine(url, **kwargs)
-
-
 def _first_line(err: BaseException) -> str:
     orig = getattr(err, "orig", None) or err
     text = str(orig).strip().splitlines()
@@ -203,78 +94,6 @@ def _differs(column: sa.Column[Any], new: sa.ColumnElement[Any]) -> sa.ColumnEle
         # PostgreSQL's json has no equality operator; the serialised text is canonical
         return sa.cast(column, sa.Text).is_distinct_from(sa.cast(new, sa.Text))
     return column.is_distinct_from(new)
-
-
-def _as_is(value: Any) -> Any:
-    return value
-
-
-_RowMaker = Callable[[Record, dict[int, Any]], Any]
-_PLANS: dict[tuple[type[Record], str, int], tuple[str, _RowMaker]] = {}
-
-
-def _insert_plan(cls: type[Record], dialect: sa.Dialect) -> tuple[str, _RowMaker]:
-    """The driver-level SQL of ``INSERT ... ON CONFLICT (key) DO NOTHING`` for ``cls`` and a
-    function from a record (and a memo of JSON texts by object id, one per call) to its
-    bind parameters (a tuple for positional paramstyles, a dict for named ones), cached
-    per dialect."""
-    cache_key = (cls, dialect.name, id(dialect))
-    plan = _PLANS.get(cache_key)
-    if plan is not None:
-        return plan
-    table = table_for(cls)
-    insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(table).on_conflict_do_nothing(index_elements=[table.c[k] for k in cls.key_fields])
-    compiled = stmt.compile(dialect=dialect)
-    order = list(compiled.positiontup) if compiled.positional and compiled.positiontup else None
-    names = order or [col.name for col in table.columns]
-    specs = {spec.name: spec for spec in field_specs(cls)}
-    fetch = operator.attrgetter(*names)
-    # columns with a bind processor or held as JSON: (position, processor, tuple -> list,
-    # JSON); the others go to the driver as they are, but for enums (their plain value)
-    steps: list[tuple[int, Callable[[Any], Any], bool, bool]] = []
-    plain: list[int] = []
-    for i, name in enumerate(names):
-        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        spec = specs[name]
-        if process is None and not spec.is_json and not spec.is_tuple:
-            plain.append(i)
-            continue
-        steps.append((i, process or _as_is, spec.is_tuple, spec.is_json))
-
-    def values(record: Record, texts: dict[int, Any]) -> list[Any]:
-        out = list(fetch(record)) if len(names) > 1 else [fetch(record)]
-        for i in plain:
-            value = out[i]
-            if isinstance(value, enum.Enum):
-                out[i] = value.value
-        for i, process, is_tuple, is_json in steps:
-            value = out[i]
-            if is_json:
-                # one object shared by many records (a subject's metadata) is serialised
-                # once per call; the records hold it, so its id is not reused meanwhile
-                text = texts.get(id(value))
-                if text is None:
-                    whole = list(value) if is_tuple and value is not None else value
-                    text = texts[id(value)] = process(whole)
-                out[i] = text
-            elif value is not None:
-                if isinstance(value, enum.Enum):
-                    value = value.value
-                elif is_tuple:
-                    value = list(value)
-                out[i] = process(value)
-        return out
-
-    def positional(record: Record, texts: dict[int, Any]) -> tuple[Any, ...]:
-        return tuple(values(record, texts))
-
-    def named(record: Record, texts: dict[int, Any]) -> dict[str, Any]:
-        return dict(zip(names, values(record, texts), strict=True))
-
-    plan = (compiled.string, positional if order else named)
-    _PLANS[cache_key] = plan
-    return plan
 
 
 class Store(ClaimsMixin):
@@ -324,7 +143,7 @@ class Store(ClaimsMixin):
         self.url = normalise_url(url)
         self.busy_timeout = _busy_timeout(busy_timeout)
         try:
-            self.engine = _make_engine(self.url, echo, create, self.busy_timeout)
+            self.engine = make_engine(self.url, echo, create, self.busy_timeout)
         except exc.ArgumentError as err:
             raise UserError(f"not a database URL: {masked_url(str(url))} ({err})") from None
         except ModuleNotFoundError as err:
@@ -499,7 +318,7 @@ class Store(ClaimsMixin):
         ``executemany``, the values converted by the columns' own bind processors (so
         stored exactly as through SQLAlchemy); the driver's summed row count says how
         many were new."""
-        sql, make_row = _insert_plan(cls, conn.dialect)
+        sql, make_row = insert_plan(cls, conn.dialect)
         added = 0
         for start in range(0, len(records), _BATCH):
             texts: dict[int, Any] = {}
