@@ -31,15 +31,14 @@ Examples
 from __future__ import annotations
 
 import dataclasses
-import json
 import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 from jet_store import Annotation, Classification
 
+from zoo_bridge.cells import SubjectDataCache, cell_text, load_json, parse_created_at, whole_number
 from zoo_bridge.errors import RowError
 from zoo_bridge.marks import Mark, parse_mark
 from zoo_bridge.metadata import frame_count
@@ -74,114 +73,6 @@ class ParsedRow:
     def volunteer(self) -> str:
         """Who made it: the user name (``not-logged-in-<hash>`` for anonymous volunteers)."""
         return self.classification.user_name or ""
-
-
-def _int(value: Any, reason: str, what: str) -> int:
-    text = str(value if value is not None else "").strip()
-    if text.endswith(".0"):  # some tools write ids as floats
-        text = text[:-2]
-    if not text.isdigit() or len(text) > 18:
-        raise RowError(reason, f"{what} is not a whole number ({text[:30]!r})")
-    return int(text)
-
-
-def _text(row: Mapping[str, Any], name: str) -> str | None:
-    text = str(row.get(name) or "").strip()
-    if "\x00" in text:
-        raise RowError("bad_text", f"{name} holds a NUL character")
-    return text or None
-
-
-def parse_created_at(text: str) -> datetime:
-    """``2022-03-01 14:02:11 UTC`` (or ISO 8601) as a UTC datetime.
-
-    Examples
-    --------
-    >>> parse_created_at("2020-07-23 16:10:46 UTC").isoformat()
-    '2020-07-23T16:10:46+00:00'
-    """
-    raw = str(text or "").strip()
-    cleaned = raw[:-4] if raw.endswith(" UTC") else raw
-    try:
-        value = datetime.fromisoformat(cleaned.replace("Z", "+00:00"))
-    except ValueError:
-        raise RowError("bad_time", f"created_at {raw[:40]!r} is not a time") from None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
-
-
-def _no_constant(name: str) -> Any:
-    raise RowError("not_finite", f"JSON holds {name}, which is not a number")
-
-
-def load_json(text: Any, name: str, kind: type) -> Any:
-    """Strict JSON of one column: no NaN/Infinity, no NUL, no lone surrogate, of ``kind``.
-
-    What the database could not store exactly is refused here, on the row, rather
-    than failing a whole batch later.
-
-    Examples
-    --------
-    >>> load_json('{"a": [1, 2.5]}', "metadata", dict)
-    {'a': [1, 2.5]}
-    >>> load_json('[NaN]', "annotations", list)
-    Traceback (most recent call last):
-    ...
-    zoo_bridge.errors.RowError: annotations: JSON holds NaN, which is not a number
-    """
-    if not isinstance(text, str) or not text.strip():
-        raise RowError("bad_json", f"{name} is empty")
-    if "\\u0000" in text or "\x00" in text:
-        raise RowError("bad_text", f"{name} holds a NUL character")
-    try:
-        value = _DECODER.decode(text)
-    except RowError as err:
-        raise RowError(err.reason, f"{name}: {err}") from None
-    except (json.JSONDecodeError, RecursionError):
-        raise RowError("bad_json", f"{name} is not JSON") from None
-    if not isinstance(value, kind):
-        raise RowError("bad_json", f"{name} is not a JSON {kind.__name__}")
-    if "\\ud" in text.lower():  # escaped surrogates: only pairs can be stored
-        try:
-            json.dumps(value, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            raise RowError("bad_text", f"{name} holds a lone surrogate character") from None
-    return value
-
-
-#: one decoder for every cell (``json.loads`` with an argument builds one per call)
-_DECODER = json.JSONDecoder(parse_constant=_no_constant)
-
-
-class SubjectDataCache:
-    """The last ``subject_data`` cell read and its value.
-
-    An export lists a subject's classifications one after another, each carrying the
-    same (long) ``subject_data`` cell: it is parsed once, and the rows share the value
-    (records never change it).
-
-    Examples
-    --------
-    >>> cache = SubjectDataCache()
-    >>> first = cache.load('{"9": {"#width": "1920"}}')
-    >>> cache.load('{"9": {"#width": "1920"}}') is first
-    True
-    """
-
-    __slots__ = ("_text", "_value")
-
-    def __init__(self) -> None:
-        self._text: str | None = None
-        self._value: dict[str, Any] = {}
-
-    def load(self, text: Any) -> dict[str, Any]:
-        """The cell's JSON object, as :func:`load_json` reads it."""
-        if isinstance(text, str) and text == self._text:
-            return self._value
-        value: dict[str, Any] = load_json(text, "subject_data", dict)
-        self._text, self._value = text, value
-        return value
 
 
 def subject_frames(metadata: Mapping[str, Any]) -> int | None:
@@ -304,8 +195,8 @@ def parse_classification_row(
     RowError
         Whatever makes the row unusable (the reason codes in the module docstring).
     """
-    classification_id = _int(row.get("classification_id"), "bad_id", "classification_id")
-    workflow_id = _int(row.get("workflow_id"), "bad_id", "workflow_id")
+    classification_id = whole_number(row.get("classification_id"), "bad_id", "classification_id")
+    workflow_id = whole_number(row.get("workflow_id"), "bad_id", "workflow_id")
     version = str(row.get("workflow_version") or "").strip()
     major, minor = version_key(version)
     version = f"{major}.{minor}"
@@ -316,15 +207,15 @@ def parse_classification_row(
             f"workflow {workflow_id} version {version} is not in the workflow export",
         )
     created_at = parse_created_at(str(row.get("created_at") or ""))
-    user_name = _text(row, "user_name")
+    user_name = cell_text(row, "user_name")
     user_text = str(row.get("user_id") or "").strip()
-    user_id = _int(user_text, "bad_user", "user_id") if user_text else None
+    user_id = whole_number(user_text, "bad_user", "user_id") if user_text else None
     metadata = load_json(row.get("metadata"), "metadata", dict)
     raw_annotations = load_json(row.get("annotations"), "annotations", list)
     cell = row.get("subject_data")
     subject_data = subjects.load(cell) if subjects is not None else load_json(cell, "subject_data", dict)
     ids = str(row.get("subject_ids") or "").replace(";", ",").split(",")
-    subject_id = _int(ids[0], "bad_id", "subject_ids")
+    subject_id = whole_number(ids[0], "bad_id", "subject_ids")
     subject_metadata = subject_data.get(str(subject_id))
     if not isinstance(subject_metadata, dict) or not any(k != "retired" for k in subject_metadata):
         raise RowError("no_subject_metadata", f"subject {subject_id} has no metadata in subject_data")
@@ -337,9 +228,9 @@ def parse_classification_row(
         created_at=created_at,
         user_name=user_name,
         user_id=user_id,
-        workflow_name=_text(row, "workflow_name"),
+        workflow_name=cell_text(row, "workflow_name"),
         gold_standard=True if gold == "true" else (False if gold == "false" else None),
-        expert=_text(row, "expert"),
+        expert=cell_text(row, "expert"),
         metadata=metadata,
         annotations=tuple(raw_annotations),
         # the parsed cell itself when it holds only this subject (shared by its rows)

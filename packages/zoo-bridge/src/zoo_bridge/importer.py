@@ -56,13 +56,8 @@ from typing import Any, Literal
 
 from jet_store import Annotation, Classification, Record, Store, UserError, Workflow
 
-from zoo_bridge.classifications import (
-    ParsedRow,
-    SubjectDataCache,
-    map_rows_to_sun,
-    parse_classification_row,
-    parse_created_at,
-)
+from zoo_bridge.cells import SubjectDataCache, parse_created_at
+from zoo_bridge.classifications import ParsedRow, map_rows_to_sun, parse_classification_row
 from zoo_bridge.errors import RowError
 from zoo_bridge.exports import ExportStream
 from zoo_bridge.import_report import ImportSummary

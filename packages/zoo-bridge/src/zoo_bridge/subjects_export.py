@@ -27,7 +27,7 @@ from typing import Any
 
 from jet_store import Store, Subject, SubjectState
 
-from zoo_bridge.classifications import load_json
+from zoo_bridge.cells import load_json
 from zoo_bridge.errors import RowError
 from zoo_bridge.exports import ExportStream
 from zoo_bridge.import_report import ImportSummary
