@@ -95,8 +95,14 @@ def test_300_subjects_of_15_frames_with_every_fault_on(tmp_path: Path, options: 
     store = store_with(tmp_path, 300, 15)
     with PanoptesServer(panoptes_faults=every_fault()) as srv:
         summary = upload_subjects(store, tmp_path, connection(srv), options, progress=False)
-        assert summary.failed == 0, summary.messages
         assert summary.lost_answers > 0 and summary.deleted > 0, "the faults fired"
+        if summary.failed:
+            # a subject the faults hit on each of its attempts (which one depends on how the
+            # 8 workers' requests interleave) is failed with its reason while the stage goes
+            # on; the next run, faults still on, finishes it
+            assert len(summary.messages) == summary.failed, summary.messages
+            rest = upload_subjects(store, tmp_path, connection(srv), options, progress=False)
+            assert rest.failed == 0, rest.messages
         assert srv.lost_answers, "the replica lost answers"
         assert_uploaded_once(srv, store, tmp_path)
         before = write_counts(srv)
