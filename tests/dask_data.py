@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -48,3 +50,19 @@ def stored_state(store: Store, root: Path) -> dict[str, Any]:
         if p.is_file()
     }
     return {"renderings": renderings, "subjects": subjects, "files": files, "claims": store.claims()}
+
+
+@contextlib.contextmanager
+def local_cluster() -> Iterator[Any]:
+    """Two worker processes, one thread each, small memory (as a laptop team would start)."""
+    import distributed  # the callers importorskip it first
+
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        memory_limit="1GiB",
+        dashboard_address=None,
+        host="127.0.0.1",
+    ) as local:
+        yield local

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from dask_data import frames_of_jobs as _frames
+from dask_data import local_cluster
 from dask_data import stored_state as _state
 from jet_hunter.cli import main
 from jet_render.stage import CLAIMS as RENDER_CLAIMS
@@ -28,22 +29,14 @@ from jet_store.owners import host_tag
 from zoo_bridge.grouping import GroupingOptions
 from zoo_bridge.subjects import make_subjects
 
-distributed = pytest.importorskip("distributed")
+pytest.importorskip("distributed")  # skips the module where Dask is not installed
 
 pytestmark = pytest.mark.timeout(300)
 
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Any]:
-    """Two worker processes, one thread each, small memory (as a laptop team would start)."""
-    with distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        memory_limit="1GiB",
-        dashboard_address=None,
-        host="127.0.0.1",
-    ) as local:
+    with local_cluster() as local:
         yield local
 
 

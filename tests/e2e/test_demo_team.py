@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dask_data import local_cluster
 from jet_hunter.cli import main
 from jet_store import HekEvent, Jet, Rendering, Store, Subject
 
@@ -103,19 +104,12 @@ def test_demo_on_postgresql(
         assert store.count(HekEvent) == 4
 
 
-distributed = pytest.importorskip("distributed")
+pytest.importorskip("distributed")  # skips the module where Dask is not installed
 
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Any]:
-    with distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        memory_limit="1GiB",
-        dashboard_address=None,
-        host="127.0.0.1",
-    ) as local:
+    with local_cluster() as local:
         yield local
 
 
