@@ -237,9 +237,16 @@ def test_a_run_killed_midway_resumes_without_fetching_a_complete_file_twice(
     assert sum(r.downloaded for r in runs) == runs[0].frames
     assert sum(r.errors + r.failed for r in runs) == 0
     assert_store_matches_disk(store, data, cutout)  # every file complete, no .part, no duplicate row
-    # no file was ever fetched in full twice, over both runs
-    assert max(full_downloads(log).values()) == 1
-    assert sum(full_downloads(log).values()) <= len(cutout.files)
+    # no file was fetched in full twice over both runs, but one the killed run had no byte of
+    # on disk: the replica logs a body as whole once it is in the socket, and a loaded client
+    # may not have read (let alone written) any of it when it was killed
+    for path, count in full_downloads(log).items():
+        name = path.rsplit("/", 1)[1]
+        assert count == 1 or (count == 2 and name not in done_at_kill and not parts.get(name)), (
+            name,
+            count,
+            parts.get(name),
+        )
     # a file complete at the kill is not asked for again (adopted from disk if not yet recorded)
     assert not set(second) & done_at_kill
     # a .part with bytes is resumed from where it ends, or (when whole) checked and renamed
