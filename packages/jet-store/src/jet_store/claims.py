@@ -86,7 +86,7 @@ from jet_store.claim_terms import (
     refuse_lost,
 )
 from jet_store.codec import from_row
-from jet_store.filters import Condition
+from jet_store.filters import Condition, key_clause
 from jet_store.owners import default_owner, owner_is_dead
 from jet_store.records import Record, record_type
 from jet_store.schema import table_for
@@ -117,14 +117,11 @@ class ClaimsMixin(HoldingMixin):
 
         def set_state(self, kind: Kind, keys: Iterable[Any], state: str) -> int: ...
 
-        @staticmethod
-        def _key_clause(cls: type[Record], keys: Sequence[Any]) -> sa.ColumnElement[bool]: ...
-
     def _records(self, conn: sa.Connection, cls: type[Record], keys: Sequence[Any]) -> list[Any]:
         """The records with these keys, in the order of ``keys``."""
         found: dict[Any, Record] = {}
         for chunk in chunks(keys):
-            rows = conn.execute(sa.select(table_for(cls)).where(self._key_clause(cls, chunk))).mappings()
+            rows = conn.execute(sa.select(table_for(cls)).where(key_clause(cls, chunk))).mappings()
             for row in rows:
                 record = from_row(cls, row)
                 found[record.key] = record

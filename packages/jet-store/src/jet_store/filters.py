@@ -27,7 +27,15 @@ from jet_store.errors import BadFilter, InvalidRecord, UnknownField, UserError
 from jet_store.records import Record
 from jet_store.schema import FieldSpec, field_specs, table_for
 
-__all__ = ["OPERATORS", "Condition", "parse_where", "coerce_value", "build_conditions", "build_select"]
+__all__ = [
+    "OPERATORS",
+    "Condition",
+    "parse_where",
+    "coerce_value",
+    "build_conditions",
+    "build_select",
+    "key_clause",
+]
 
 OPERATORS = ("=", "!=", "<", "<=", ">", ">=", "like")
 Condition = tuple[str, str, Any]
@@ -171,3 +179,20 @@ def build_select(
             raise UserError(f"limit must be >= 0, not {limit}")
         stmt = stmt.limit(limit)
     return stmt
+
+
+def key_clause(cls: type[Record], keys: Sequence[Any]) -> sa.ColumnElement[bool]:
+    """The test that a row of ``cls`` has one of these natural keys (tuples for composite keys).
+
+    Examples
+    --------
+    >>> from jet_store import Workflow
+    >>> print(key_clause(Workflow, [(1, "1.0"), (2, "1.0")]))
+    (workflows.workflow_id, workflows.version) IN (__[POSTCOMPILE_param_1])
+    """
+    table = table_for(cls)
+    if len(cls.key_fields) == 1:
+        return table.c[cls.key_fields[0]].in_(keys)
+    # a row-value IN, not OR-ed ANDs: SQLite limits expression trees to depth 1000
+    columns = [table.c[name] for name in cls.key_fields]
+    return sa.tuple_(*columns).in_([tuple(key) for key in keys])
