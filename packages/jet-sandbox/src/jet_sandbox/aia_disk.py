@@ -11,10 +11,10 @@ import numpy as np
 
 from jet_sandbox.aia_channels import channel_of
 from jet_sandbox.aia_observer import observer_at
-from jet_sandbox.aia_spec import CutoutSpec, _grid
+from jet_sandbox.aia_spec import CutoutSpec, pixel_grid
 from jet_sandbox.aia_values import FloatArray
 
-__all__ = []
+__all__ = ["background"]
 
 
 def _smooth_noise(
@@ -37,10 +37,10 @@ def _smooth_noise(
 
 
 @lru_cache(maxsize=8)
-def _background(spec: CutoutSpec, wave: int) -> FloatArray:
+def background(spec: CutoutSpec, wave: int) -> FloatArray:
     """The static Sun of one channel (DN, no jet, no noise), shape (ny, nx)."""
     ch = channel_of(wave)
-    tx, ty = _grid(spec)
+    tx, ty = pixel_grid(spec)
     radius = observer_at(spec.start_time).rsun_obs
     rho = np.hypot(tx, ty).astype(np.float32)
     rng = np.random.default_rng([spec.seed, wave, 1])

@@ -10,11 +10,11 @@ from datetime import timedelta
 from pathlib import Path
 
 from jet_sandbox.aia_channels import channel_of
-from jet_sandbox.aia_frames import _fits_bytes, _frame_wave, _render, cutout_filename
+from jet_sandbox.aia_frames import cutout_filename, fits_bytes, frame_wave, render_frame
 from jet_sandbox.aia_jet import JetTruth
-from jet_sandbox.aia_observer import _observers
+from jet_sandbox.aia_observer import observers_at
 from jet_sandbox.aia_spec import CutoutSpec
-from jet_sandbox.aia_truth import CutoutTruth, FrameTruth, _frame_truth
+from jet_sandbox.aia_truth import CutoutTruth, FrameTruth, frame_truth
 from jet_sandbox.errors import SyntheticAiaError
 
 __all__ = ["TRUTH_FILE", "load_truth", "write_cutout"]
@@ -61,18 +61,18 @@ def write_cutout(
     """
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
-    chosen = spec.waves if waves is None else tuple(_frame_wave(spec, w) for w in waves)
+    chosen = spec.waves if waves is None else tuple(frame_wave(spec, w) for w in waves)
     paths: list[Path] = []
     frames: list[FrameTruth] = []
     for wave in chosen:
         ch = channel_of(wave)
         times = spec.frame_times(wave)
-        observers = _observers([t + timedelta(seconds=ch.exptime / 2.0) for t in times])
+        observers = observers_at([t + timedelta(seconds=ch.exptime / 2.0) for t in times])
         for moment, obs in zip(times, observers, strict=True):
             path = out / cutout_filename(moment, wave)
-            _write_atomic(path, _fits_bytes(*_render(spec, truth, moment, wave, obs)))
+            _write_atomic(path, fits_bytes(*render_frame(spec, truth, moment, wave, obs)))
             paths.append(path)
-            frames.append(_frame_truth(spec, truth, moment, wave))
+            frames.append(frame_truth(spec, truth, moment, wave))
             logger.debug("wrote %s", path)
     record = CutoutTruth(spec=spec, jet=truth, frames=tuple(frames))
     text = json.dumps(record.to_dict(), indent=2, allow_nan=False) + "\n"

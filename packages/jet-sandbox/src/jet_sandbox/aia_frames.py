@@ -10,10 +10,10 @@ import numpy as np
 from astropy.io import fits
 
 from jet_sandbox.aia_channels import Channel, channel_of
-from jet_sandbox.aia_disk import _background
-from jet_sandbox.aia_jet import JetTruth, _add_jet
-from jet_sandbox.aia_observer import RSUN_REF, Observer, _observers
-from jet_sandbox.aia_spec import CutoutSpec, _crpix, _pc_matrix
+from jet_sandbox.aia_disk import background
+from jet_sandbox.aia_jet import JetTruth, add_jet
+from jet_sandbox.aia_observer import RSUN_REF, Observer, observers_at
+from jet_sandbox.aia_spec import CutoutSpec, centred_crpix, pc_matrix
 from jet_sandbox.aia_values import (
     MJD_EPOCH,
     TIME_GRID_EPOCH,
@@ -25,15 +25,23 @@ from jet_sandbox.aia_values import (
     round_10ms,
 )
 
-__all__ = ["cutout_filename", "frame", "frame_bytes", "list_filename"]
+__all__ = [
+    "cutout_filename",
+    "frame",
+    "frame_bytes",
+    "list_filename",
+    "fits_bytes",
+    "frame_wave",
+    "render_frame",
+]
 
 _READ_NOISE = 1.2  # DN
 
 
 def _header(spec: CutoutSpec, ch: Channel, moment: datetime, obs: Observer, data: FloatArray) -> fits.Header:
     t_obs = moment + timedelta(seconds=ch.exptime / 2.0)
-    crpix1, crpix2 = _crpix(spec)
-    pc11, pc12, pc21, pc22 = _pc_matrix(spec.crota2)
+    crpix1, crpix2 = centred_crpix(spec)
+    pc11, pc12, pc21, pc22 = pc_matrix(spec.crota2)
     created = moment.replace(microsecond=0) + timedelta(hours=3)
     cards: list[tuple[str, Any, str]] = [
         ("SIMPLE", True, "conforms to FITS standard"),
@@ -92,13 +100,14 @@ def _header(spec: CutoutSpec, ch: Channel, moment: datetime, obs: Observer, data
     return header
 
 
-def _render(
+def render_frame(
     spec: CutoutSpec, jet: JetTruth | None, moment: datetime, wave: int, obs: Observer
 ) -> tuple[FloatArray, fits.Header]:
+    """One frame at ``moment`` (already on the 10 ms grid) as seen by ``obs``: data and header."""
     ch = channel_of(wave)
-    data = _background(spec, wave).copy()
+    data = background(spec, wave).copy()
     if jet is not None and wave in jet.wavelengths:
-        _add_jet(data, spec, jet, moment, ch)
+        add_jet(data, spec, jet, moment, ch)
     if spec.noise:
         stamp = microseconds(moment - TIME_GRID_EPOCH) // 10_000
         rng = np.random.default_rng([spec.seed, wave, 2, stamp % 2**32, stamp >> 32])
@@ -108,7 +117,8 @@ def _render(
     return data, _header(spec, ch, moment, obs, data)
 
 
-def _frame_wave(spec: CutoutSpec, wave: int | None) -> int:
+def frame_wave(spec: CutoutSpec, wave: int | None) -> int:
+    """The wavelength of a frame: ``wave``, or the spec's first; an unknown channel raises."""
     chosen = spec.waves[0] if wave is None else int(wave)
     channel_of(chosen)
     return chosen
@@ -137,12 +147,13 @@ def frame(
     [500.0, -100.0]
     """
     moment = round_10ms(as_utc(time))
-    wave = _frame_wave(spec, wave)
+    wave = frame_wave(spec, wave)
     t_obs = moment + timedelta(seconds=channel_of(wave).exptime / 2.0)
-    return _render(spec, truth, moment, wave, _observers([t_obs])[0])
+    return render_frame(spec, truth, moment, wave, observers_at([t_obs])[0])
 
 
-def _fits_bytes(data: FloatArray, header: fits.Header) -> bytes:
+def fits_bytes(data: FloatArray, header: fits.Header) -> bytes:
+    """A FITS file (one primary HDU) of ``data`` and ``header``, verified, as bytes."""
     buffer = io.BytesIO()
     fits.PrimaryHDU(data=data, header=header).writeto(buffer, output_verify="exception")
     return buffer.getvalue()
@@ -160,7 +171,7 @@ def frame_bytes(spec: CutoutSpec, truth: JetTruth | None, time: TimeLike, wave: 
     >>> blob[:9], len(blob), blob == frame_bytes(spec, None, "2011-01-01T00:00:07.12")
     (b'SIMPLE  =', 20160, True)
     """
-    return _fits_bytes(*frame(spec, truth, time, wave))
+    return fits_bytes(*frame(spec, truth, time, wave))
 
 
 def cutout_filename(time: TimeLike, wave: int, suffix: str = ".fts") -> str:

@@ -11,11 +11,11 @@ from typing import Any, Literal
 import numpy as np
 
 from jet_sandbox.aia_channels import Channel, channel_of
-from jet_sandbox.aia_spec import CutoutSpec, _grid
+from jet_sandbox.aia_spec import CutoutSpec, pixel_grid
 from jet_sandbox.aia_values import FloatArray, TimeLike, as_utc, iso_text, plain_value
 from jet_sandbox.errors import SyntheticAiaError
 
-__all__ = ["JetTruth", "make_jet"]
+__all__ = ["JetTruth", "make_jet", "add_jet", "jet_margin"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -197,19 +197,19 @@ def _base_sigma(width: float) -> float:
     return min(max(0.2 * width, 1.2), 2.5)
 
 
-def _jet_margin(width: float) -> float:
+def jet_margin(width: float) -> float:
     """How far (arcsec) the drawn jet reaches beyond its axis and ends."""
     return 1.5 * width + 3.0 * _base_sigma(width)
 
 
-def _add_jet(data: FloatArray, spec: CutoutSpec, jet: JetTruth, moment: datetime, ch: Channel) -> None:
+def add_jet(data: FloatArray, spec: CutoutSpec, jet: JetTruth, moment: datetime, ch: Channel) -> None:
     """Draw the jet as it is at ``moment`` onto ``data`` (in place)."""
     amplitude = jet.intensity_at(moment) * jet.brightness
     if amplitude <= 0.0:
         return
     length = jet.height_at(moment)
     tip_x, tip_y = jet.tip_at(moment)
-    margin = _jet_margin(jet.width) + 2.0 * spec.cdelt
+    margin = jet_margin(jet.width) + 2.0 * spec.cdelt
     xs = np.array([min(jet.base_x, tip_x) - margin, max(jet.base_x, tip_x) + margin])
     ys = np.array([min(jet.base_y, tip_y) - margin, max(jet.base_y, tip_y) + margin])
     px, py = spec.world_to_pixel(np.repeat(xs, 2), np.tile(ys, 2))
@@ -217,7 +217,7 @@ def _add_jet(data: FloatArray, spec: CutoutSpec, jet: JetTruth, moment: datetime
     j0, j1 = max(int(np.floor(py.min())), 0), min(int(np.ceil(py.max())) + 1, spec.ny)
     if i0 >= i1 or j0 >= j1:
         return
-    tx, ty = _grid(spec)
+    tx, ty = pixel_grid(spec)
     dx = tx[j0:j1, i0:i1] - jet.base_x
     dy = ty[j0:j1, i0:i1] - jet.base_y
     cos_a, sin_a = math.cos(math.radians(jet.direction)), math.sin(math.radians(jet.direction))

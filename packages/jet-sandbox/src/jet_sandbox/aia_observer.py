@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from jet_sandbox.aia_values import TimeLike, as_utc
 
-__all__ = ["Observer", "RSUN_REF", "observer_at"]
+__all__ = ["Observer", "RSUN_REF", "observer_at", "observers_at"]
 
 RSUN_REF = 696_000_000.0
 """Solar radius used by AIA headers (``RSUN_REF``), in m."""
@@ -47,7 +47,7 @@ class Observer:
     rsun_obs: float
 
 
-def _observers(times: Sequence[datetime]) -> list[Observer]:
+def observers_at(times: Sequence[datetime]) -> list[Observer]:
     """Vectorised :func:`observer_at` (astropy's built-in ephemeris, IAU solar pole)."""
     import astropy.units as u
     from astropy.coordinates import get_body_barycentric
@@ -109,4 +109,4 @@ def observer_at(time: TimeLike) -> Observer:
     >>> round(obs.dsun_obs / 1.495978707e11, 4), round(obs.hglt_obs, 2), round(obs.rsun_obs, 1)
     (1.0167, 3.71, 943.9)
     """
-    return _observers([as_utc(time)])[0]
+    return observers_at([as_utc(time)])[0]

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from jet_sandbox.aia_jet import JetTruth, _jet_margin
+from jet_sandbox.aia_jet import JetTruth, jet_margin
 from jet_sandbox.aia_observer import observer_at
 from jet_sandbox.aia_spec import CutoutSpec
 from jet_sandbox.aia_values import TimeLike, as_utc
@@ -44,11 +44,11 @@ def random_jet(seed: int, spec: CutoutSpec, *, attempts: int = 500) -> JetTruth:
     scene = spec.scene()
     fov_min = min(spec.fov)
     nx, ny = spec.nx, spec.ny
-    if 2.0 * (_jet_margin(fov_min / 9.0) / spec.cdelt + 2.0) + 10.0 >= min(nx, ny):
+    if 2.0 * (jet_margin(fov_min / 9.0) / spec.cdelt + 2.0) + 10.0 >= min(nx, ny):
         raise SyntheticAiaError(f"the field of view {spec.fov} arcsec is too small for a jet")
     for attempt in range(attempts):
         width = uniform(rng, min(4.0, fov_min / 12.0), min(10.0, fov_min / 9.0))
-        margin = _jet_margin(width) / spec.cdelt + 2.0
+        margin = jet_margin(width) / spec.cdelt + 2.0
         bx, by = spec.pixel_to_world(
             uniform(rng, margin, nx - 1 - margin), uniform(rng, margin, ny - 1 - margin)
         )

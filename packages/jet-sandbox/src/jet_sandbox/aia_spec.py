@@ -31,7 +31,7 @@ from jet_sandbox.aia_values import (
 )
 from jet_sandbox.errors import SyntheticAiaError
 
-__all__ = ["CutoutSpec"]
+__all__ = ["CutoutSpec", "centred_crpix", "pixel_grid", "pc_matrix"]
 
 _MIN_SIDE = 16
 
@@ -258,13 +258,14 @@ class CutoutSpec:
         return cls(**values)
 
 
-def _pc_matrix(crota2: float) -> tuple[float, float, float, float]:
+def pc_matrix(crota2: float) -> tuple[float, float, float, float]:
+    """PC1_1, PC1_2, PC2_1, PC2_2 of a rotation by ``crota2`` degrees."""
     c, s = math.cos(math.radians(crota2)), math.sin(math.radians(crota2))
     return (c, -s, s, c)
 
 
 @lru_cache(maxsize=64)
-def _crpix(spec: CutoutSpec) -> tuple[float, float]:
+def centred_crpix(spec: CutoutSpec) -> tuple[float, float]:
     """CRPIX (1-based) that puts (center_x, center_y) on the middle of the array."""
     header = _wcs_header(spec, crpix=(0.0, 0.0))
     px, py = WCS(header).all_world2pix(spec.center_x / 3600.0, spec.center_y / 3600.0, 1)
@@ -272,8 +273,8 @@ def _crpix(spec: CutoutSpec) -> tuple[float, float]:
 
 
 def _wcs_header(spec: CutoutSpec, crpix: tuple[float, float] | None = None) -> fits.Header:
-    crpix1, crpix2 = _crpix(spec) if crpix is None else crpix
-    pc11, pc12, pc21, pc22 = _pc_matrix(spec.crota2)
+    crpix1, crpix2 = centred_crpix(spec) if crpix is None else crpix
+    pc11, pc12, pc21, pc22 = pc_matrix(spec.crota2)
     header = fits.Header()
     header["NAXIS"] = 2
     header["NAXIS1"] = spec.nx
@@ -306,7 +307,7 @@ def _cached_wcs(spec: CutoutSpec) -> WCS:
 
 
 @lru_cache(maxsize=4)
-def _grid(spec: CutoutSpec) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+def pixel_grid(spec: CutoutSpec) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Helioprojective arcsec (Tx, Ty) of every pixel centre, arrays of shape (ny, nx)."""
     py, px = np.mgrid[0 : spec.ny, 0 : spec.nx]
     tx, ty = spec.pixel_to_world(px.ravel(), py.ravel())

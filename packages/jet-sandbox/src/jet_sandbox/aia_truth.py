@@ -15,7 +15,7 @@ from jet_sandbox.aia_spec import CutoutSpec
 from jet_sandbox.aia_values import as_utc, iso_text
 from jet_sandbox.errors import SyntheticAiaError
 
-__all__ = ["CutoutTruth", "FrameTruth"]
+__all__ = ["CutoutTruth", "FrameTruth", "frame_truth"]
 
 TRUTH_FORMAT = "jet_sandbox.aia/1"
 
@@ -102,7 +102,8 @@ class CutoutTruth:
         )
 
 
-def _frame_truth(spec: CutoutSpec, jet: JetTruth | None, moment: datetime, wave: int) -> FrameTruth:
+def frame_truth(spec: CutoutSpec, jet: JetTruth | None, moment: datetime, wave: int) -> FrameTruth:
+    """Where the jet is in the frame of ``wave`` at ``moment`` (NaN positions without a jet)."""
     if jet is None:
         nan = math.nan
         return FrameTruth(

@@ -12,7 +12,7 @@ from jet_sandbox.faults_spec import (
     FAILURE_KINDS,
     KINDS,
     REPLACING_KINDS,
-    _number,
+    compact_number,
     spec_fields,
 )
 
@@ -264,9 +264,11 @@ class Fault:
         """
         parts = [str(self.code) if self.kind == "status" else self.kind]
         if self.seconds is not None:
-            parts.append(f"{'retry_after' if self.kind == 'status' else 'seconds'}={_number(self.seconds)}")
+            parts.append(
+                f"{'retry_after' if self.kind == 'status' else 'seconds'}={compact_number(self.seconds)}"
+            )
         if self.keep is not None:
-            parts.append(f"keep={_number(self.keep)}")
+            parts.append(f"keep={compact_number(self.keep)}")
         if self.nbytes is not None:
             parts.append(f"bytes={self.nbytes}")
         if self.delta is not None:
@@ -276,7 +278,7 @@ class Fault:
         if self.every is not None:
             parts.append(f"every={self.every}")
         if self.p is not None:
-            parts.append(f"p={_number(self.p)}")
+            parts.append(f"p={compact_number(self.p)}")
         if self.after:
             parts.append(f"after={self.after}")
         return ":".join(parts)

@@ -12,7 +12,7 @@ from typing import Any
 
 from jet_sandbox.errors import FaultSpecError
 from jet_sandbox.faults_item import Fault
-from jet_sandbox.faults_spec import DATA_KINDS, FAILURE_KINDS, KINDS, _number
+from jet_sandbox.faults_spec import DATA_KINDS, FAILURE_KINDS, KINDS, compact_number
 
 __all__ = ["FaultPlan", "FaultSchedule", "FaultDecision"]
 
@@ -116,7 +116,7 @@ class FaultPlan:
         if self.faults:
             parts.append("faults " + ", ".join(self.specs()))
         if self.latency:
-            parts.append(f"latency {_number(self.latency)} s")
+            parts.append(f"latency {compact_number(self.latency)} s")
         return "; ".join(parts) or "no faults"
 
     def schedule(self) -> FaultSchedule:

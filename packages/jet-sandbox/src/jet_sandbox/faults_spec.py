@@ -6,7 +6,15 @@ from typing import Any
 
 from jet_sandbox.errors import FaultSpecError
 
-__all__ = ["spec_fields", "KINDS", "TRANSPORT_KINDS", "DATA_KINDS", "REPLACING_KINDS", "FAILURE_KINDS"]
+__all__ = [
+    "spec_fields",
+    "KINDS",
+    "TRANSPORT_KINDS",
+    "DATA_KINDS",
+    "REPLACING_KINDS",
+    "FAILURE_KINDS",
+    "compact_number",
+]
 
 REPLACING_KINDS: frozenset[str] = frozenset({"status", "html", "reset"})
 """Kinds that replace the answer (at most one fires per request)."""
@@ -44,7 +52,7 @@ _ALIASES = {
 _ITEM_ALIASES = {"retry-after": "retry_after", "retry_after": "retry_after", "prob": "p", "n": "times"}
 
 
-def _number(value: float) -> str:
+def compact_number(value: float) -> str:
     """A compact decimal: ``2`` rather than ``2.0``."""
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 

@@ -7,7 +7,7 @@ from email.utils import parsedate_to_datetime
 from jet_sandbox.errors import RangeNotSatisfiable
 from jet_sandbox.files_served import ServedFile
 
-__all__ = ["parse_range"]
+__all__ = ["parse_range", "if_range_holds", "names_current_etag"]
 
 
 def parse_range(header: str, size: int) -> tuple[int, int] | None:
@@ -59,7 +59,7 @@ def _etags(header: str) -> list[str]:
     return [tag.strip() for tag in header.split(",") if tag.strip()]
 
 
-def _if_range_holds(value: str, served: ServedFile) -> bool:
+def if_range_holds(value: str, served: ServedFile) -> bool:
     """Whether an ``If-Range`` validator still describes the file (strong comparison for tags)."""
     value = value.strip()
     if value.startswith("W/"):
@@ -73,7 +73,7 @@ def _if_range_holds(value: str, served: ServedFile) -> bool:
     return int(stamp) == int(served.last_modified)
 
 
-def _none_match(value: str, served: ServedFile) -> bool:
+def names_current_etag(value: str, served: ServedFile) -> bool:
     """Whether ``If-None-Match`` names the file's current ETag (weak comparison)."""
     tags = _etags(value)
     plain = served.etag.removeprefix("W/")

@@ -7,7 +7,7 @@ import html
 from collections.abc import Iterable, Iterator
 
 from jet_sandbox.errors import RangeNotSatisfiable
-from jet_sandbox.files_ranges import _if_range_holds, _none_match, parse_range
+from jet_sandbox.files_ranges import if_range_holds, names_current_etag, parse_range
 from jet_sandbox.files_served import CHUNK_SIZE, ServedFile, http_date
 from jet_sandbox.server import LoggedRequest, Request, Response, StreamBody
 
@@ -91,14 +91,14 @@ def file_response(
         *headers,
     ]
     none_match = request.header("If-None-Match")
-    if none_match is not None and _none_match(none_match, served):
+    if none_match is not None and names_current_etag(none_match, served):
         return Response(304, b"", served.content_type, tuple(common))
     first, last = 0, served.size - 1
     status = 200
     asked = request.header("Range")
     if asked is not None:
         condition = request.header("If-Range")
-        if condition is None or _if_range_holds(condition, served):
+        if condition is None or if_range_holds(condition, served):
             try:
                 chosen = parse_range(asked, served.size)
             except RangeNotSatisfiable:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-__all__ = ["Annotator", "ANNOTATORS"]
+__all__ = ["Annotator", "ANNOTATORS", "DESCRIPTIONS", "IDENTIFIERS", "IVO", "TITLES"]
 
-_IVO = "ivo://helio-informatics.org/"
+IVO = "ivo://helio-informatics.org/"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -30,7 +30,7 @@ ANNOTATORS: tuple[Annotator, ...] = (
 """The fictional annotators of synthetic reports."""
 
 
-_DESCRIPTIONS = (
+DESCRIPTIONS = (
     "Coronal jet at the east limb.",
     "Polar jet in the north polar coronal hole.",
     "Blowout jet with a twisting spire.",
@@ -44,7 +44,7 @@ _DESCRIPTIONS = (
 )
 
 
-_TITLES = ("Coronal jet", "Polar Jet", "Jet", "Limb jet", "Blowout jet", "Coronal cusp/jet")
+TITLES = ("Coronal jet", "Polar Jet", "Jet", "Limb jet", "Blowout jet", "Coronal cusp/jet")
 
 
-_IDENTIFIERS = ("Annotator", "Annotator-build_20100621-avc", "Annotator-build_20100621-ext")
+IDENTIFIERS = ("Annotator", "Annotator-build_20100621-avc", "Annotator-build_20100621-ext")

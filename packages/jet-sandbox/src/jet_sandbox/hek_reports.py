@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from jet_sandbox.draws import index, uniform
-from jet_sandbox.hek_annotators import _DESCRIPTIONS, _IDENTIFIERS, _TITLES, ANNOTATORS
+from jet_sandbox.hek_annotators import ANNOTATORS, DESCRIPTIONS, IDENTIFIERS, TITLES
 from jet_sandbox.hek_data import template_event
-from jet_sandbox.hek_sun import _DAY, sun_geometry
+from jet_sandbox.hek_sun import DAY_SECONDS, sun_geometry
 from jet_sandbox.hek_times import format_time
 
 if TYPE_CHECKING:
@@ -131,7 +131,7 @@ def _reports(jet: SyntheticJet) -> tuple[dict[str, Any], ...]:
     template = template_event()
     who = ANNOTATORS[jet.annotator]
     radius, _, l0 = sun_geometry(jet.start)
-    archive = jet.end + timedelta(seconds=round(uniform(rng, 2 * 3600, 3 * _DAY)))
+    archive = jet.end + timedelta(seconds=round(uniform(rng, 2 * 3600, 3 * DAY_SECONDS)))
     x, y = float(jet.hpc_x), float(jet.hpc_y)
     width, height = uniform(rng, 120, 450), uniform(rng, 100, 350)
     x1 = round(x - width * uniform(rng, 0.3, 0.7))
@@ -154,13 +154,13 @@ def _reports(jet: SyntheticJet) -> tuple[dict[str, Any], ...]:
     hrc_box = [_hrc(cx, cy, radius) for cx, cy in corners]
     carrington = round(hgc_lon % 360.0) % 360
     sol = f"SOL{jet.start:%Y-%m-%dT%H:%M:%S}L{carrington:03d}C{round(90 - lat):03d}"
-    description: str | None = _DESCRIPTIONS[index(rng, len(_DESCRIPTIONS))]
+    description: str | None = DESCRIPTIONS[index(rng, len(DESCRIPTIONS))]
     if rng.random() < 0.03:
         description = None if rng.random() < 0.5 else ""
-    title = _TITLES[index(rng, len(_TITLES))]
+    title = TITLES[index(rng, len(TITLES))]
     importance = (0.2, 0.4, 0.6, 0.8, 1)[index(rng, 5)]
     probability = 1 if rng.random() < 0.3 else None
-    identifier = _IDENTIFIERS[index(rng, len(_IDENTIFIERS))]
+    identifier = IDENTIFIERS[index(rng, len(IDENTIFIERS))]
     gallery_time = archive - timedelta(hours=7, seconds=round(uniform(rng, 0, 600)))
     gallery = f"pod_{who.archivist}_{gallery_time:%Y%m%dT%H:%M:%S}.{index(rng, 1000):03d}"
     channels_desc = list(reversed(jet.channels))

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 
 from jet_sandbox.draws import uniform
 
-__all__ = ["sun_geometry"]
+__all__ = ["sun_geometry", "DAY_SECONDS", "visible_position"]
 
 _J2000 = datetime(2000, 1, 1, 12, tzinfo=UTC)
 
 
-_DAY = 86400
+DAY_SECONDS = 86400
 
 
 def sun_geometry(moment: datetime) -> tuple[float, float, float]:
@@ -30,7 +30,7 @@ def sun_geometry(moment: datetime) -> tuple[float, float, float]:
     >>> round(radius), round(b0, 1)
     (952, 7.2)
     """
-    days = (moment - _J2000).total_seconds() / _DAY
+    days = (moment - _J2000).total_seconds() / DAY_SECONDS
     anomaly = math.radians(357.529 + 0.98560028 * days)
     mean_lon = 280.459 + 0.98564736 * days
     ecliptic_lon = math.radians(mean_lon + 1.915 * math.sin(anomaly) + 0.020 * math.sin(2 * anomaly))
@@ -52,7 +52,7 @@ def _project(lon: float, lat: float, height: float, b0: float) -> tuple[float, f
     return x, y, z
 
 
-def _position(rng: random.Random, b0: float) -> tuple[float, float, float, float, float]:
+def visible_position(rng: random.Random, b0: float) -> tuple[float, float, float, float, float]:
     """(lon, lat, height, x, y) of a visible jet; x, y in R_sun."""
     for _ in range(50):
         polar = rng.random() < 0.4

@@ -38,9 +38,9 @@ from functools import lru_cache
 from typing import Any
 
 from jet_sandbox.draws import index, poisson, uniform
-from jet_sandbox.hek_annotators import _IVO, ANNOTATORS, Annotator
-from jet_sandbox.hek_reports import _reports, jet_reports
-from jet_sandbox.hek_sun import _DAY, _position, sun_geometry
+from jet_sandbox.hek_annotators import ANNOTATORS, IVO, Annotator
+from jet_sandbox.hek_reports import jet_reports
+from jet_sandbox.hek_sun import DAY_SECONDS, sun_geometry, visible_position
 from jet_sandbox.hek_times import format_time, to_utc
 
 __all__ = [
@@ -122,7 +122,7 @@ class SyntheticJet:
         True
         """
         who = ANNOTATORS[self.annotator].display
-        return f"{_IVO}CJ{channel}_{who}_{self.start:%Y%m%d_%H%M%S}"
+        return f"{IVO}CJ{channel}_{who}_{self.start:%Y%m%d_%H%M%S}"
 
     @property
     def kb_archivids(self) -> tuple[str, ...]:
@@ -131,7 +131,7 @@ class SyntheticJet:
 
     def reports(self) -> list[dict[str, Any]]:
         """Its HEK reports, one per channel (fresh dicts)."""
-        return [{**report, "refs": [dict(ref) for ref in report["refs"]]} for report in _reports(self)]
+        return [{**report, "refs": [dict(ref) for ref in report["refs"]]} for report in jet_reports(self)]
 
 
 @lru_cache(maxsize=32768)
@@ -153,9 +153,9 @@ def jets_on_day(
     used: set[int] = set()
     jets = []
     for number in range(count):
-        second = index(rng, _DAY)
+        second = index(rng, DAY_SECONDS)
         while second in used:  # distinct start seconds keep kb_archivid unique
-            second = index(rng, _DAY)
+            second = index(rng, DAY_SECONDS)
         used.add(second)
         start = day_start + timedelta(seconds=second)
         kind = rng.random()
@@ -168,7 +168,7 @@ def jets_on_day(
         )
         end = start + timedelta(seconds=round(minutes * 60))
         radius, b0, _ = sun_geometry(start)
-        lon, lat, height, x, y = _position(rng, b0)
+        lon, lat, height, x, y = visible_position(rng, b0)
         as_int = rng.random() < 0.8
         hpc_x: int | float = round(x * radius) if as_int else round(x * radius, 2)
         hpc_y: int | float = round(y * radius) if as_int else round(y * radius, 2)
@@ -219,8 +219,8 @@ def synthetic_jets(
     True
     """
     begin, finish = to_utc(start), to_utc(end)
-    first = math.floor((begin - MAX_DURATION - _EPOCH).total_seconds() / _DAY)
-    last = math.floor((finish - _EPOCH).total_seconds() / _DAY)
+    first = math.floor((begin - MAX_DURATION - _EPOCH).total_seconds() / DAY_SECONDS)
+    last = math.floor((finish - _EPOCH).total_seconds() / DAY_SECONDS)
     for day in range(first, last + 1):
         for jet in jets_on_day(seed, day, jets_per_week):
             if jet.start <= finish and jet.end >= begin:

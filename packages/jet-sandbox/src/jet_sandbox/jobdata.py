@@ -40,7 +40,7 @@ from jet_sandbox.aia import (
     frame_bytes,
     random_jet,
 )
-from jet_sandbox.aia_truth import _frame_truth
+from jet_sandbox.aia_truth import frame_truth
 from jet_sandbox.aia_values import TimeLike, as_utc
 from jet_sandbox.errors import BadQuery, SandboxError
 
@@ -199,7 +199,7 @@ class SyntheticCutout:
         """The truth of the frames served (``names(wave, time)`` gives file names; SSW's by default)."""
         frames: list[FrameTruth] = []
         for wave, moment in self.frames:
-            record = _frame_truth(self.spec, self.jet, moment, wave)
+            record = frame_truth(self.spec, self.jet, moment, wave)
             if names is not None:
                 record = dataclasses.replace(record, file=names(wave, moment))
             frames.append(record)

@@ -71,10 +71,10 @@ from jet_sandbox.errors import BadQuery, SandboxError
 from jet_sandbox.faults import Fault, FaultPlan
 from jet_sandbox.files import FileStore, file_response, not_found
 from jet_sandbox.jobdata import frame_shape
-from jet_sandbox.jsoc_export import JsocExport, _State, build_export, status_answer
+from jet_sandbox.jsoc_export import ExportState, JsocExport, build_export, status_answer
 from jet_sandbox.jsoc_protocol import (
-    _EMAIL,
     CHECK_PATH,
+    EMAIL_PATTERN,
     FETCH_PATH,
     NO_DATA_FILE,
     REGISTER_URL,
@@ -85,7 +85,7 @@ from jet_sandbox.jsoc_protocol import (
     record_name,
 )
 from jet_sandbox.server import Request, Response, Route, SandboxServer
-from jet_sandbox.server_faults import _seconds_header, error_page, file_fault_plan
+from jet_sandbox.server_faults import error_page, file_fault_plan, seconds_header
 
 __all__ = [
     "JsocServer",
@@ -198,7 +198,7 @@ class JsocServer(SandboxServer):
         self.pending_timeout = pending_timeout
         self.store = FileStore(cache_dir=root)
         self._exports: dict[str, JsocExport] = {}
-        self._states: dict[str, _State] = {}
+        self._states: dict[str, ExportState] = {}
         self._dirs: dict[str, str] = {}
         self._count = 0
         self._state = threading.Lock()
@@ -278,13 +278,13 @@ class JsocServer(SandboxServer):
         return Response.html(
             error_page(429, self.port),
             status=429,
-            headers=[("Retry-After", _seconds_header(self.busy_retry_after))],
+            headers=[("Retry-After", seconds_header(self.busy_retry_after))],
         )
 
     def _check(self, request: Request) -> Response:
         address = (request.param("address") or "").strip()
         key = address.lower()
-        if not _EMAIL.match(address):
+        if not EMAIL_PATTERN.match(address):
             return Response.json({"status": -2, "msg": f"'{address}' is not a valid email address."})
         if key in self.registered:
             return Response.json({"status": 2, "msg": f"{address} is registered and validated."})
@@ -355,7 +355,7 @@ class JsocServer(SandboxServer):
             folder = f"/SUM{rng.randint(1, 99)}/D{rng.randrange(10**9, 2 * 10**9)}/S00000"
             export = dataclasses.replace(export, request_id=request_id, dir=folder)
             self._exports[request_id] = export
-            self._states[request_id] = _State(now)
+            self._states[request_id] = ExportState(now)
             self._dirs[folder] = request_id
         for wave, moment in export.cutout.frames:
             key = f"{export.cutout.key}/{file_name(wave, moment)}"

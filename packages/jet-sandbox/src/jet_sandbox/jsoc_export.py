@@ -14,7 +14,7 @@ from jet_sandbox.errors import BadQuery
 from jet_sandbox.jobdata import SyntheticCutout
 from jet_sandbox.jsoc_protocol import NO_DATA_FILE, file_name, parse_process, parse_record_set, record_name
 
-__all__ = ["JsocExport", "build_export", "status_answer"]
+__all__ = ["JsocExport", "build_export", "status_answer", "ExportState"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -70,7 +70,9 @@ class JsocExport:
 
 
 @dataclasses.dataclass(slots=True)
-class _State:
+class ExportState:
+    """Where one export stands on the replica: polls, status steps, done, expired."""
+
     started: float  # time.monotonic() of the request
     polls: int = 0
     steps: int = 0

@@ -58,6 +58,7 @@ __all__ = [
     "record_name",
     "file_name",
     "REGISTER_URL",
+    "EMAIL_PATTERN",
 ]
 
 CHECK_PATH = "/cgi-bin/ajax/checkAddress.sh"
@@ -79,7 +80,7 @@ NO_DATA_FILE = "NoDataFile"
 REGISTER_URL = "http://jsoc.stanford.edu/ajax/register_email.html"
 
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 _RECORD_SET = re.compile(

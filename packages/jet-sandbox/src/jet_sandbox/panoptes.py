@@ -79,7 +79,7 @@ from jet_sandbox.panoptes_records import (
     Subject,
     SubjectSet,
 )
-from jet_sandbox.panoptes_routes import _PATTERNS, _WRITES, _matches, route_of
+from jet_sandbox.panoptes_routes import ROUTE_PATTERNS, WRITE_METHODS, path_matches, route_of
 from jet_sandbox.panoptes_state import PanoptesState
 from jet_sandbox.server import Request, Response, Route, SandboxServer
 
@@ -242,7 +242,7 @@ class PanoptesServer(SandboxServer):
             "downloads": self.blobs.download,
         }
         routes = []
-        for name, (regex, methods) in _PATTERNS.items():
+        for name, (regex, methods) in ROUTE_PATTERNS.items():
             plan = self.panoptes_faults.routes.get(name)
             if plan is not None and not plan.latency and self.fault_plan.latency:
                 plan = plan.with_latency(self.fault_plan.latency)
@@ -252,7 +252,7 @@ class PanoptesServer(SandboxServer):
                     self._wrap(name, regex, handlers[name]),
                     methods=methods,
                     faults=plan,
-                    match=functools.partial(_matches, regex),
+                    match=functools.partial(path_matches, regex),
                 )
             )
         return routes
@@ -291,7 +291,11 @@ class PanoptesServer(SandboxServer):
                 return Response(401, b"", API_CONTENT_TYPE, (("WWW-Authenticate", err.challenge),))
             except PanoptesApiError as err:
                 return error_response(err.status, err.message)
-            if request.method in _WRITES and 200 <= response.status < 300 and name in self._lost_schedules:
+            if (
+                request.method in WRITE_METHODS
+                and 200 <= response.status < 300
+                and name in self._lost_schedules
+            ):
                 lost = self._lost_schedules[name].decide({"status"})
                 if lost.response is not None:
                     with self._lock:
@@ -313,7 +317,7 @@ class PanoptesServer(SandboxServer):
         if not request.path.startswith("/api/"):
             return None
         header = request.header("Authorization")
-        strict = request.method in _WRITES or name == "me"
+        strict = request.method in WRITE_METHODS or name == "me"
         if not strict:
             try:
                 return self.auth.authenticate(header)
@@ -323,7 +327,7 @@ class PanoptesServer(SandboxServer):
         if header and schedule is not None and schedule.decide({"status"}).response is not None:
             self.auth.expire(header.partition(" ")[2].strip())
         user = self.auth.authenticate(header)
-        if request.method in _WRITES and request.body:
+        if request.method in WRITE_METHODS and request.body:
             kind = (request.header("Content-Type") or "").split(";")[0].strip()
             if kind not in ("application/json", "application/vnd.api+json"):
                 raise PanoptesApiError(

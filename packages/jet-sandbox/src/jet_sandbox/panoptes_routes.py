@@ -11,12 +11,12 @@ import re
 from jet_sandbox.panoptes_faults import ROUTES
 from jet_sandbox.panoptes_media import EXPORT_PREFIX, MEDIA_PREFIX, UPLOAD_PREFIX
 
-__all__ = ["route_of"]
+__all__ = ["route_of", "ROUTE_PATTERNS", "WRITE_METHODS", "path_matches"]
 
-_WRITES = frozenset({"POST", "PUT", "DELETE", "PATCH"})
+WRITE_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})
 _ID = r"(\d+)"
 _GET = frozenset({"GET"})
-_PATTERNS: dict[str, tuple[re.Pattern[str], frozenset[str]]] = {
+ROUTE_PATTERNS: dict[str, tuple[re.Pattern[str], frozenset[str]]] = {
     name: (re.compile(pattern), frozenset(methods))
     for name, pattern, methods in [
         ("sign_in", r"/users/sign_in", {"GET", "POST"}),
@@ -37,7 +37,7 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], frozenset[str]]] = {
         ("downloads", re.escape(EXPORT_PREFIX) + r"(.+)", _GET),
     ]
 }
-assert set(_PATTERNS) == set(ROUTES)
+assert set(ROUTE_PATTERNS) == set(ROUTES)
 
 
 def route_of(path: str) -> str | None:
@@ -48,8 +48,9 @@ def route_of(path: str) -> str | None:
     >>> route_of("/api/subject_sets/7/links/subjects"), route_of("/api/subjects/queued"), route_of("/x")
     ('links', 'subjects', None)
     """
-    return next((name for name, (regex, _) in _PATTERNS.items() if regex.fullmatch(path)), None)
+    return next((name for name, (regex, _) in ROUTE_PATTERNS.items() if regex.fullmatch(path)), None)
 
 
-def _matches(regex: re.Pattern[str], path: str) -> bool:
+def path_matches(regex: re.Pattern[str], path: str) -> bool:
+    """Whether ``regex`` matches the whole of ``path``."""
     return regex.fullmatch(path) is not None

@@ -49,9 +49,15 @@ from types import TracebackType
 from typing import ClassVar, Self
 
 from jet_sandbox.faults import Fault, FaultDecision, FaultPlan, FaultSchedule
-from jet_sandbox.server_faults import _NO_FAULTS, as_fault_plan, fault_response, wire_plan
+from jet_sandbox.server_faults import NO_FAULTS, as_fault_plan, fault_response, wire_plan
 from jet_sandbox.server_messages import Handler, LoggedRequest, Request, Response, Route, StreamBody
-from jet_sandbox.server_wire import _Handler, _HTTPServer, _reset, read_request, send_answer
+from jet_sandbox.server_wire import (
+    LoopbackHTTPServer,
+    WireHandler,
+    read_request,
+    reset_connection,
+    send_answer,
+)
 
 __all__ = [
     "SandboxServer",
@@ -108,7 +114,7 @@ class SandboxServer:
         self.fault_plan = as_fault_plan(faults, latency)
         self.host = host
         self._requested_port = port
-        self._httpd: _HTTPServer | None = None
+        self._httpd: LoopbackHTTPServer | None = None
         self._port: int | None = None
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
@@ -160,7 +166,7 @@ class SandboxServer:
         self._routes = tuple(self.routes())
         self._schedule = self.fault_plan.schedule()
         self._route_schedules = {}
-        httpd = _HTTPServer((self.host, self._requested_port), self)
+        httpd = LoopbackHTTPServer((self.host, self._requested_port), self)
         self._httpd = httpd
         self._port = int(httpd.server_address[1])
         self._stopped.clear()
@@ -302,7 +308,7 @@ class SandboxServer:
         """The answer of a status or HTML fault (a replica overrides it for its own error shape)."""
         return fault_response(fault, self.port)
 
-    def _dispatch(self, handler: _Handler) -> None:
+    def _dispatch(self, handler: WireHandler) -> None:
         client = str(handler.client_address[0]) if handler.client_address else ""
         with self._lock:
             self._in_flight[client] += 1
@@ -324,7 +330,7 @@ class SandboxServer:
         finally:
             release()
 
-    def _answer(self, handler: _Handler, client: str, release: Callable[[], None]) -> None:
+    def _answer(self, handler: WireHandler, client: str, release: Callable[[], None]) -> None:
         started = time.monotonic()
         received = time.time()
         path, query, headers, body = read_request(handler)
@@ -337,7 +343,7 @@ class SandboxServer:
                 handler.close_connection = True
                 return
         route = self._route(path)
-        decision = _NO_FAULTS
+        decision = NO_FAULTS
         refusal = self.admit(request)
         if refusal is not None:
             response = refusal
@@ -359,7 +365,7 @@ class SandboxServer:
                 return
             if decision.response is not None and decision.response.kind == "reset":
                 self._record(request, None, decision, received, started, 0, 0)
-                _reset(handler)
+                reset_connection(handler)
                 return
             if decision.response is not None:
                 response = self._fault_response(decision.response)

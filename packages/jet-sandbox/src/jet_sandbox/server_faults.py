@@ -14,9 +14,18 @@ from http import HTTPStatus
 from jet_sandbox.faults import Fault, FaultDecision, FaultPlan
 from jet_sandbox.server_messages import Response
 
-__all__ = ["as_fault_plan", "file_fault_plan", "error_page", "fault_response", "WirePlan", "wire_plan"]
+__all__ = [
+    "as_fault_plan",
+    "file_fault_plan",
+    "error_page",
+    "fault_response",
+    "WirePlan",
+    "wire_plan",
+    "NO_FAULTS",
+    "seconds_header",
+]
 
-_NO_FAULTS = FaultDecision()
+NO_FAULTS = FaultDecision()
 
 
 def as_fault_plan(
@@ -77,7 +86,7 @@ _OUTAGE_PAGE = """<!DOCTYPE html>
 """
 
 
-def _seconds_header(seconds: float) -> str:
+def seconds_header(seconds: float) -> str:
     """``Retry-After`` value: whole seconds as an integer, fractions as a decimal."""
     return str(int(seconds)) if float(seconds).is_integer() else f"{seconds:g}"
 
@@ -110,7 +119,7 @@ def fault_response(fault: Fault, port: int) -> Response:
     """
     if fault.kind == "html":
         return Response.html(_OUTAGE_PAGE)
-    headers = [] if fault.seconds is None else [("Retry-After", _seconds_header(fault.seconds))]
+    headers = [] if fault.seconds is None else [("Retry-After", seconds_header(fault.seconds))]
     assert fault.code is not None
     return Response.html(error_page(fault.code, port), status=fault.code, headers=headers)
 

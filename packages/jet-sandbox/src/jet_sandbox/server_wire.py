@@ -19,29 +19,40 @@ from jet_sandbox.server_messages import Response, StreamBody
 if TYPE_CHECKING:
     from jet_sandbox.server import SandboxServer
 
-__all__ = ["read_request", "send_answer", "write_stream"]
+__all__ = [
+    "read_request",
+    "send_answer",
+    "write_stream",
+    "LoopbackHTTPServer",
+    "WireHandler",
+    "reset_connection",
+]
 
 logger = logging.getLogger(__name__)
 
 
-class _HTTPServer(ThreadingHTTPServer):
+class LoopbackHTTPServer(ThreadingHTTPServer):
+    """The threading HTTP server under a :class:`~jet_sandbox.server.SandboxServer`."""
+
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], sandbox: SandboxServer) -> None:
         self.sandbox = sandbox
-        super().__init__(address, _Handler)
+        super().__init__(address, WireHandler)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class WireHandler(BaseHTTPRequestHandler):
+    """The request handler that reads a request off the wire and sends the sandbox's answer."""
+
     protocol_version = "HTTP/1.1"
     # headers and body go out in two writes: without TCP_NODELAY, Nagle holds the body back
     # until the client's delayed ACK (~40 ms) on every keep-alive answer
     disable_nagle_algorithm = True
     server_version = "jet-sandbox/0.1"
     timeout = 120  # idle keep-alive connections are closed after this many seconds
-    server: _HTTPServer
+    server: LoopbackHTTPServer
 
     def setup(self) -> None:
         super().setup()
@@ -63,7 +74,7 @@ class _Handler(BaseHTTPRequestHandler):
         logger.debug("%s %s", self.address_string(), format % args)
 
 
-def _reset(handler: _Handler) -> None:
+def reset_connection(handler: WireHandler) -> None:
     """Drop the connection with a TCP reset instead of an answer."""
     handler.close_connection = True
     with contextlib.suppress(OSError):
@@ -71,7 +82,7 @@ def _reset(handler: _Handler) -> None:
         handler.connection.close()
 
 
-def read_request(handler: _Handler) -> tuple[str, dict[str, list[str]], dict[str, str], bytes]:
+def read_request(handler: WireHandler) -> tuple[str, dict[str, list[str]], dict[str, str], bytes]:
     """The path, query, headers and body of the request ``handler`` holds."""
     split = urlsplit(handler.path)
     query = parse_qs(split.query, keep_blank_values=True)
@@ -86,7 +97,7 @@ def read_request(handler: _Handler) -> tuple[str, dict[str, list[str]], dict[str
 
 
 def send_answer(
-    handler: _Handler,
+    handler: WireHandler,
     response: Response,
     plan: WirePlan,
     release: Callable[[], None],
@@ -132,7 +143,7 @@ def send_answer(
 
 
 def write_stream(
-    handler: _Handler,
+    handler: WireHandler,
     stream: StreamBody,
     limit: int,
     release: Callable[[], None],

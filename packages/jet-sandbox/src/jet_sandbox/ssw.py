@@ -82,8 +82,8 @@ from jet_sandbox.server import Request, Response, Route, SandboxServer
 from jet_sandbox.server_faults import file_fault_plan
 from jet_sandbox.server_messages import SuffixMatch
 from jet_sandbox.ssw_job import (
-    _BAIT_PREFIX,
     AIA_START,
+    BAIT_PREFIX,
     DATA_PATH,
     DATA_PATHS,
     MALICIOUS_LINES,
@@ -94,13 +94,13 @@ from jet_sandbox.ssw_job import (
     SUBMIT_PATH,
     TIME_FORMAT,
     SswJob,
-    _job_id,
+    make_job_id,
     read_submit,
 )
 from jet_sandbox.ssw_pages import (
-    _BUILDING_PAGE,
-    _ERROR_PAGE,
-    _SUBMIT_ANSWER,
+    BUILDING_PAGE,
+    ERROR_PAGE,
+    SUBMIT_ANSWER,
     index_page,
     list_text,
 )
@@ -307,7 +307,7 @@ class SswServer(SandboxServer):
             raise BadQuery("no AIA frames in the window (it is shorter than the 12 s cadence)")
         with self._state:
             self._submitted += 1
-            job_id = _job_id(self.seed, self._submitted)
+            job_id = make_job_id(self.seed, self._submitted)
             job = SswJob(job_id, dict(params), cutout, asked.max_frames, float(int(time.time())))
             self._jobs[job_id] = job
             self._polls[job_id] = 0
@@ -336,8 +336,8 @@ class SswServer(SandboxServer):
             job = self.submit(request.params)
         except BadQuery as err:
             logger.info("SSW submit refused (%s): %s", err, request.params)
-            return Response.html(_ERROR_PAGE.format(message=html.escape(str(err))))
-        answer = _SUBMIT_ANSWER.format(
+            return Response.html(ERROR_PAGE.format(message=html.escape(str(err))))
+        answer = SUBMIT_ANSWER.format(
             job=job.job_id,
             waves=",".join(str(w) for w in job.waves),
             url=html.escape(self.job_url(job.job_id)),
@@ -401,7 +401,7 @@ class SswServer(SandboxServer):
         if not ready and polls <= self.pending_polls:
             return not_found(request.path)
         if not ready:
-            return Response.html(_BUILDING_PAGE.format(job=job.job_id))
+            return Response.html(BUILDING_PAGE.format(job=job.job_id))
         return Response.html(index_page(job))
 
     def _fits(self, request: Request) -> Response:
@@ -410,7 +410,7 @@ class SswServer(SandboxServer):
             return not_found(request.path)
         name = rest[0]
         served = self.store.lookup(f"{job.cutout.key}/{name}")
-        if served is None and self.is_malicious(job.job_id) and name.startswith(_BAIT_PREFIX):
+        if served is None and self.is_malicious(job.job_id) and name.startswith(BAIT_PREFIX):
             wave, moment = job.cutout.frames[0]
             served = self.store.lookup(f"{job.cutout.key}/{job.cutout.ssw_name(wave, moment)}")
         return file_response(request, served, latency_per_mb=self.latency_per_mb, chunk_size=CHUNK_SIZE)

@@ -46,6 +46,8 @@ __all__ = [
     "AIA_START",
     "MAX_FOV",
     "MAX_WINDOW",
+    "BAIT_PREFIX",
+    "make_job_id",
 ]
 
 SUBMIT_PATH = "/cgi-ssw/ssw_service_track_fov.sh"
@@ -102,7 +104,7 @@ MALICIOUS_LINES = (
 """Lines added to every ``.list`` of a malicious job (``{job}``, ``{wave}`` filled in)."""
 
 
-_BAIT_PREFIX = "ssw_cutout_evil"
+BAIT_PREFIX = "ssw_cutout_evil"
 
 
 _REQUIRED = ("xcen", "ycen", "fovx", "fovy", "starttime", "endtime", "waves")
@@ -146,7 +148,7 @@ class SswJob:
         return [self.cutout.ssw_name(w, t) for w, t in self.cutout.frames if wave is None or w == wave]
 
 
-def _job_id(seed: int, counter: int) -> str:
+def make_job_id(seed: int, counter: int) -> str:
     """``ssw_service_YYMMDD_HHMMSS_PID`` from a fictitious clock and a seeded process id."""
     clock = datetime(2015, 1, 13, 12, 4, 34) + timedelta(days=seed % 997, seconds=41 * (counter - 1))
     pid = random.Random(f"jet_sandbox.ssw.job:{seed}:{counter}").randrange(10000, 100000)

@@ -6,9 +6,9 @@ import html
 
 from jet_sandbox.ssw_job import MALICIOUS_LINES, READY_MARKER, REMOTE_DATA_DIR, SswJob
 
-__all__ = ["index_page", "list_text"]
+__all__ = ["index_page", "list_text", "BUILDING_PAGE", "ERROR_PAGE", "SUBMIT_ANSWER"]
 
-_ERROR_PAGE = """<html>
+ERROR_PAGE = """<html>
 <head><title>SSW Service -- error</title></head>
 <body>
 <h2>ssw_service_track_fov: request not queued</h2>
@@ -20,7 +20,7 @@ _ERROR_PAGE = """<html>
 """
 
 
-_SUBMIT_ANSWER = """<!-- ssw_service_track_fov.sh: job queued -->
+SUBMIT_ANSWER = """<!-- ssw_service_track_fov.sh: job queued -->
 <ssw_service>
 <param name="JobID">{job}</param>
 <param name="Status">queued</param>
@@ -31,7 +31,7 @@ _SUBMIT_ANSWER = """<!-- ssw_service_track_fov.sh: job queued -->
 """
 
 
-_BUILDING_PAGE = """<html>
+BUILDING_PAGE = """<html>
 <head><title>SSW Cutout Service -- {job}</title></head>
 <body>
 <h2>SSW Cutout Service: job {job}</h2>

@@ -47,13 +47,13 @@ from jet_store import Annotation, Classification, Subject
 
 from jet_sandbox.aia import CutoutSpec, JetTruth, observer_at
 from jet_sandbox.panoptes_exports import CLASSIFICATION_COLUMNS
-from jet_sandbox.volunteers_crowd import DEFAULT_CROWD, KINDS, VolunteerKind, _user
+from jet_sandbox.volunteers_crowd import DEFAULT_CROWD, KINDS, VolunteerKind, volunteer_user
 from jet_sandbox.volunteers_marks import (
     FrameView,
     Marker,
     RenderedGeometry,
-    _visible_frames,
     box_the_jets_marks,
+    visible_frames,
 )
 
 __all__ = [
@@ -218,9 +218,9 @@ def simulate_event(
                 metadata=meta,
             )
         )
-        present = [jet for jet in jets if _visible_frames(jet, sub_times)]
+        present = [jet for jet in jets if visible_frames(jet, sub_times)]
         for v, kind in enumerate(kinds):
-            user, user_id = _user(v, kind)
+            user, user_id = volunteer_user(v, kind)
             for repeat in range(kind.repeats):
                 created = sub_times[-1] + timedelta(days=400, minutes=v, seconds=repeat)
                 answers, tasks = box_the_jets_marks(marker, jets, present, sub_times, rng, kind)

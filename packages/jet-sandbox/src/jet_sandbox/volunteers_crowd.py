@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-__all__ = ["KINDS", "DEFAULT_CROWD", "VolunteerKind"]
+__all__ = ["KINDS", "DEFAULT_CROWD", "VolunteerKind", "volunteer_user"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +47,8 @@ DEFAULT_CROWD: tuple[str, ...] = (
 """16 volunteers: 8 careful, 3 sloppy, 2 random, 2 anonymous, 1 repeat classifier."""
 
 
-def _user(index: int, kind: VolunteerKind) -> tuple[str, int | None]:
+def volunteer_user(index: int, kind: VolunteerKind) -> tuple[str, int | None]:
+    """The user name and id (None when not logged in) of volunteer number ``index``."""
     if kind.anonymous:
         return f"not-logged-in-{hashlib.sha1(str(index).encode()).hexdigest()[:20]}", None
     return f"sim-{kind.name}-{index:02d}", 100_000 + index

@@ -18,7 +18,7 @@ import numpy as np
 from jet_sandbox.aia import JetTruth
 from jet_sandbox.volunteers_crowd import VolunteerKind
 
-__all__ = ["FrameView", "Marker", "box_the_jets_marks", "RenderedGeometry"]
+__all__ = ["FrameView", "Marker", "box_the_jets_marks", "RenderedGeometry", "visible_frames"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +108,8 @@ class Marker:
         )
 
 
-def _visible_frames(jet: JetTruth, times: Sequence[datetime]) -> list[int]:
+def visible_frames(jet: JetTruth, times: Sequence[datetime]) -> list[int]:
+    """Indices of the frames at ``times`` in which the jet is active and above its base."""
     return [i for i, t in enumerate(times) if jet.active_at(t) and jet.height_at(t) > 0]
 
 
@@ -135,7 +136,7 @@ def _jet_marks(
             }
         )
         return marks
-    visible = _visible_frames(jet, times)
+    visible = visible_frames(jet, times)
     heights = [jet.height_at(times[i]) for i in visible]
     peak = visible[int(np.argmax(heights))]
 

@@ -48,7 +48,7 @@ from jet_sandbox.aia import CutoutTruth, JetTruth
 from jet_sandbox.panoptes_records import PanoptesUser
 from jet_sandbox.volunteers_crowd import DEFAULT_CROWD, KINDS, VolunteerKind
 from jet_sandbox.volunteers_frontend import FrontEnd, Journal, link_workflows, subject_dimensions
-from jet_sandbox.volunteers_marks import Marker, RenderedGeometry, _visible_frames, box_the_jets_marks
+from jet_sandbox.volunteers_marks import Marker, RenderedGeometry, box_the_jets_marks, visible_frames
 
 __all__ = [
     "WORKFLOWS",
@@ -215,7 +215,7 @@ def _box_the_jets(
 ) -> list[dict[str, Any]]:
     times = _times(meta)
     jets: list[JetTruth] = [] if truth is None or truth.jet is None else [truth.jet]
-    present = [jet for jet in jets if _visible_frames(jet, times)]
+    present = [jet for jet in jets if visible_frames(jet, times)]
     answers, tasks = box_the_jets_marks(Marker(view, _geometry(meta)), jets, present, times, rng, kind)
     index = {"Yes": 0, "No": 1}
     drawn = dict(tasks)
@@ -231,7 +231,7 @@ def _box_the_jets(
 def _jet_or_not(
     truth: CutoutTruth | None, meta: dict[str, Any], rng: np.random.Generator, kind: VolunteerKind
 ) -> list[dict[str, Any]]:
-    seen = truth is not None and truth.jet is not None and bool(_visible_frames(truth.jet, _times(meta)))
+    seen = truth is not None and truth.jet is not None and bool(visible_frames(truth.jet, _times(meta)))
     if kind.random:
         answer = int(rng.integers(0, 2))
     else:
