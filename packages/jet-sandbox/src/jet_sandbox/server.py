@@ -4,7 +4,8 @@ A replica subclasses :class:`SandboxServer` and lists its endpoints in :meth:`ro
 each endpoint is a function from a :class:`Request` to a :class:`Response`. The base
 class binds 127.0.0.1 on an ephemeral port, serves in a daemon thread (one thread per
 connection, keep-alive with exact ``Content-Length``), applies the fault plan before
-the endpoint runs, and keeps a log of every request for tests to inspect.
+the endpoint runs, and keeps a log of every request for tests to inspect
+(:mod:`jet_sandbox.server_log`).
 
 Large bodies (files) are answered with a :class:`StreamBody` (:meth:`Response.streamed`):
 known length, sent chunk by chunk, optionally paced (seconds per MB), with the
@@ -38,18 +39,17 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import itertools
 import logging
 import socket
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from types import TracebackType
 from typing import ClassVar, Self
 
-from jet_sandbox.faults import Fault, FaultDecision, FaultPlan, FaultSchedule
+from jet_sandbox.faults import Fault, FaultPlan, FaultSchedule
 from jet_sandbox.server_faults import NO_FAULTS, as_fault_plan, fault_response, wire_plan
+from jet_sandbox.server_log import RequestLog
 from jet_sandbox.server_messages import Handler, LoggedRequest, Request, Response, Route, StreamBody
 from jet_sandbox.server_wire import (
     LoopbackHTTPServer,
@@ -119,15 +119,12 @@ class SandboxServer:
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
         self._stopped.set()
-        self._lock = threading.Condition()
-        self._log: list[LoggedRequest] = []
-        self._counter = itertools.count(1)
-        self._received = 0
+        self._lock = threading.Lock()
+        self._log = RequestLog()
         self._schedule: FaultSchedule = self.fault_plan.schedule()
         self._connections: set[socket.socket] = set()
         self._routes: tuple[Route, ...] = ()
         self._route_schedules: dict[int, FaultSchedule] = {}
-        self._in_flight: Counter[str] = Counter()
         self._open = threading.Event()  # cleared by hold(): requests wait, counted in flight
         self._open.set()
 
@@ -251,14 +248,12 @@ class SandboxServer:
     @property
     def requests(self) -> list[LoggedRequest]:
         """A copy of the request log, oldest first."""
-        with self._lock:
-            return list(self._log)
+        return self._log.entries()
 
     @property
     def received(self) -> int:
         """How many requests were read so far, including those not answered yet."""
-        with self._lock:
-            return self._received
+        return self._log.received
 
     def in_flight(self, client: str | None = None) -> int:
         """Requests being answered now (body still being sent included), from ``client`` or all.
@@ -269,15 +264,11 @@ class SandboxServer:
         >>> HekServer().in_flight()
         0
         """
-        with self._lock:
-            if client is None:
-                return sum(self._in_flight.values())
-            return self._in_flight.get(client, 0)
+        return self._log.in_flight(client)
 
     def clear_requests(self) -> None:
         """Empty the request log (request numbers and fault counters go on)."""
-        with self._lock:
-            self._log.clear()
+        self._log.clear()
 
     def wait_for_requests(self, n: int, timeout: float = 10.0) -> list[LoggedRequest]:
         """Wait until the log holds at least ``n`` requests; return the log.
@@ -287,10 +278,10 @@ class SandboxServer:
         TimeoutError
             If fewer than ``n`` requests arrived within ``timeout`` seconds.
         """
-        with self._lock:
-            if not self._lock.wait_for(lambda: len(self._log) >= n, timeout):
-                raise TimeoutError(f"{self.label}: {len(self._log)} requests after {timeout} s, expected {n}")
-            return list(self._log)
+        entries = self._log.wait_for(n, timeout)
+        if entries is None:
+            raise TimeoutError(f"{self.label}: {len(self._log)} requests after {timeout} s, expected {n}")
+        return entries
 
     # -- request handling --------------------------------------------------------------
 
@@ -310,21 +301,9 @@ class SandboxServer:
 
     def _dispatch(self, handler: WireHandler) -> None:
         client = str(handler.client_address[0]) if handler.client_address else ""
-        with self._lock:
-            self._in_flight[client] += 1
-        done = threading.Event()
-
-        def release() -> None:
-            # called just before the last bytes of the answer go out, so that a client that has
-            # the whole answer never finds its request still counted as in flight
-            with self._lock:
-                if done.is_set():
-                    return
-                done.set()
-                self._in_flight[client] -= 1
-                if self._in_flight[client] <= 0:
-                    del self._in_flight[client]
-
+        # release is called just before the last bytes of the answer go out, so that a client
+        # that has the whole answer never finds its request still counted as in flight
+        release = self._log.enter(client)
         try:
             self._answer(handler, client, release)
         finally:
@@ -334,9 +313,7 @@ class SandboxServer:
         started = time.monotonic()
         received = time.time()
         path, query, headers, body = read_request(handler)
-        with self._lock:
-            index = next(self._counter)
-            self._received = index
+        index = self._log.next_index()
         request = Request(handler.command, path, query, headers, body, index, frozenset(), client)
         while not self._open.wait(0.05):
             if self._stopped.is_set():
@@ -364,7 +341,7 @@ class SandboxServer:
                 handler.close_connection = True
                 return
             if decision.response is not None and decision.response.kind == "reset":
-                self._record(request, None, decision, received, started, 0, 0)
+                self._log.record(request, None, decision, received, started, 0, 0)
                 reset_connection(handler)
                 return
             if decision.response is not None:
@@ -377,10 +354,10 @@ class SandboxServer:
                     logger.exception("%s failed on %s", self.label, handler.path)
                     response = Response.text(f"internal error in the {self.label}: {err!r}\n", status=500)
         plan = wire_plan(decision, response.length, handler.command)
-        self._record(request, response.status, decision, received, started, plan.sent, response.length)
+        self._log.record(request, response.status, decision, received, started, plan.sent, response.length)
         written = send_answer(handler, response, plan, release, self._stopped, self.label)
         if written != plan.sent:
-            self._amend(index, written)
+            self._log.amend(index, written)
 
     def _schedule_for(self, route: Route) -> FaultSchedule:
         if route.faults is None:
@@ -390,40 +367,3 @@ class SandboxServer:
             if schedule is None:
                 schedule = self._route_schedules[id(route.faults)] = route.faults.schedule()
             return schedule
-
-    def _amend(self, index: int, sent: int) -> None:
-        """Correct the bytes sent by request ``index`` once its body has ended."""
-        with self._lock:
-            for i in range(len(self._log) - 1, -1, -1):
-                if self._log[i].index == index:
-                    self._log[i] = dataclasses.replace(self._log[i], sent_bytes=sent)
-                    self._lock.notify_all()
-                    break
-
-    def _record(
-        self,
-        request: Request,
-        status: int | None,
-        decision: FaultDecision,
-        received: float,
-        started: float,
-        sent: int,
-        size: int,
-    ) -> None:
-        entry = LoggedRequest(
-            request.index,
-            request.method,
-            request.path,
-            request.query,
-            status,
-            decision.labels,
-            received,
-            time.monotonic() - started,
-            sent,
-            size,
-            request.headers,
-            request.client,
-        )
-        with self._lock:
-            self._log.append(entry)
-            self._lock.notify_all()

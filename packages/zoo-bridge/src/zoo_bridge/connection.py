@@ -19,6 +19,9 @@ from its source):
 * 5xx answers, 409 conflicts, 429 and connection resets are retried with jittered
   backoff (:class:`jet_store.retry.RetryPolicy` through tenacity), honouring ``Retry-After``.
 
+The configuration, the answers and what their statuses mean are in
+:mod:`zoo_bridge.connection_terms` (re-exported here).
+
 Credentials come from the caller (the CLI reads ``PANOPTES_USERNAME`` /
 ``PANOPTES_PASSWORD`` from the environment) and are never logged.
 
@@ -35,79 +38,20 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from jet_store.retry import RetryPolicy, Transient, is_transient_status, parse_retry_after
+from jet_store.retry import Transient, is_transient_status, parse_retry_after
 
-from zoo_bridge.errors import (
-    PanoptesAuthError,
-    PanoptesError,
-    PanoptesNotFound,
-    PanoptesUnavailable,
-)
+from zoo_bridge.connection_terms import Answer, AnswerLost, PanoptesConfig, checked_answer, status_of
+from zoo_bridge.errors import PanoptesAuthError, PanoptesError, PanoptesUnavailable
 
 __all__ = ["PanoptesConfig", "PanoptesConnection", "AnswerLost", "Answer", "status_of"]
 
 logger = logging.getLogger(__name__)
-
-_STATUS = re.compile(r"status code (\d{3})")
-_DEFAULT_RETRY = RetryPolicy(attempts=8, base_delay=0.2, max_delay=10.0)
-
-
-def status_of(message: str) -> int | None:
-    """The HTTP status in a ``PanoptesAPIException`` message from the client, if any."""
-    match = _STATUS.search(message)
-    return int(match.group(1)) if match else None
-
-
-class AnswerLost(PanoptesError):
-    """A request that changes something got no usable answer (5xx, reset, timeout): it may
-    or may not have been carried out. Raised instead of retrying, so the caller can look."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class PanoptesConfig:
-    """Where Panoptes is and how to talk to it.
-
-    Parameters
-    ----------
-    endpoint
-        The service root (``https://www.zooniverse.org``, or a replica's URL).
-    username, password
-        Credentials (not shown in ``repr``).
-    timeout
-        ``(connect, read)`` seconds for every HTTP call.
-    retry
-        Attempts and backoff for transient failures.
-    refresh_margin
-        Refresh the bearer token when it expires within this many seconds.
-    """
-
-    endpoint: str
-    username: str | None = field(default=None, repr=False)
-    password: str | None = field(default=None, repr=False)
-    timeout: tuple[float, float] = (10.0, 60.0)
-    retry: RetryPolicy = field(default_factory=lambda: _DEFAULT_RETRY, repr=False)
-    refresh_margin: float = 300.0
-
-
-@dataclass(frozen=True)
-class Answer:
-    """One HTTP answer: status, JSON body (or None) and ETag."""
-
-    status: int
-    body: Any
-    etag: str | None
 
 
 def _client_class(timeout: tuple[float, float]) -> Any:
@@ -321,7 +265,7 @@ class PanoptesConnection:
         answer: Answer = self._retrying(
             lambda: self._send(method, path, params, json, etag, idempotent=True), f"{method} {path}"
         )
-        return self._checked(method, path, answer, ok)
+        return checked_answer(method, path, answer, ok)
 
     def create(self, path: str, json: Any, *, ok: tuple[int, ...] = (200, 201)) -> Answer:
         """A POST that creates something: sent until the server answers, never repeated after
@@ -330,20 +274,7 @@ class PanoptesConnection:
         answer: Answer = self._retrying(
             lambda: self._send("POST", path, None, json, None, idempotent=False), f"POST {path}"
         )
-        return self._checked("POST", path, answer, ok)
-
-    @staticmethod
-    def _checked(method: str, path: str, answer: Answer, ok: tuple[int, ...]) -> Answer:
-        if answer.status in ok:
-            return answer
-        message = _error_message(answer.body) or f"HTTP {answer.status}"
-        if answer.status == 404:
-            raise PanoptesNotFound(f"{method} {path}: not found ({message})")
-        if answer.status == 403:
-            raise PanoptesAuthError(f"{method} {path}: forbidden ({message})")
-        error = PanoptesError(f"{method} {path}: HTTP {answer.status}: {message}")
-        error.status = answer.status  # type: ignore[attr-defined]
-        raise error
+        return checked_answer("POST", path, answer, ok)
 
     def pages(
         self, path: str, kind: str, params: Mapping[str, Any] | None = None
@@ -400,13 +331,3 @@ class PanoptesConnection:
 
         result: str | None = self._retrying(get, "media check")
         return result
-
-
-def _error_message(body: Any) -> str | None:
-    if isinstance(body, dict):
-        errors = body.get("errors")
-        if isinstance(errors, list):
-            return "; ".join(str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors)
-        if body.get("error"):
-            return str(body["error"])
-    return None
