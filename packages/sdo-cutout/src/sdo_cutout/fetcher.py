@@ -1,6 +1,7 @@
 """The fetcher: resumable, verifying, concurrent FITS downloads into a data folder.
 
-What a file goes through (:class:`Downloader`):
+What a file goes through (:class:`Downloader`; the disk side, steps 1 and 4 and the
+adoption of what a killed run completed, is in :mod:`sdo_cutout.landing`):
 
 1. Its local path comes from :mod:`sdo_cutout.names` and is checked with
    :func:`~sdo_cutout.names.resolve_inside`: nothing is ever written outside the data
@@ -69,13 +70,12 @@ import httpx
 from jet_store.progress import progress_bar
 from jet_store.retry import Transient
 
-from sdo_cutout.download_errors import InvalidFits, LocalWriteError, UnsafeName, UnsafePath
+from sdo_cutout.download_errors import LocalWriteError, UnsafeName, UnsafePath
 from sdo_cutout.fetchtypes import DEFAULT_RETRY, DownloadItem, DownloadOptions, FileResult
-from sdo_cutout.fitsmeta import check_fits, frame_fields_from_header
 from sdo_cutout.http import Permanent, async_client, classify_error
-from sdo_cutout.names import resolve_inside
-from sdo_cutout.part import FileLocks, PartNote, file_digest, looks_like_html, note_path, part_path, unlink
-from sdo_cutout.receive import FetchState, Restart, commit_part, receive, resume_headers
+from sdo_cutout.landing import adoption_candidate, check_adopted, check_part, failed, fetch_state, finished
+from sdo_cutout.part import FileLocks, unlink
+from sdo_cutout.receive import FetchState, commit_part, receive, resume_headers
 from sdo_cutout.retrying import failure_of, retrying
 from sdo_cutout.sync import run_sync
 
@@ -241,19 +241,6 @@ class Downloader:
 
     # -- one file ----------------------------------------------------------------------
 
-    def _paths(self, item: DownloadItem) -> FetchState:
-        final = resolve_inside(self.data_dir, item.path)
-        try:
-            final.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise LocalWriteError(f"cannot create the folder {final.parent}: {err}") from err
-        # the temporary names must not be symlinks out either
-        part, note = part_path(final), note_path(final)
-        for path in (part, note):
-            if path.is_symlink():
-                raise UnsafePath(f"{path} is a symlink; refusing to write through it")
-        return FetchState(item=item, final=final, part=part, note_file=note)
-
     async def _fetch_one(self, item: DownloadItem) -> FileResult:
         assert self._locks is not None
         if not self._locks.acquire(item.path):
@@ -270,7 +257,7 @@ class Downloader:
             url = httpx.URL(item.url)
             if url.scheme not in ("http", "https") or not url.host:
                 raise httpx.InvalidURL(f"{item.url[:200]!r} is not an http(s) URL")
-            job = self._paths(item)
+            job = fetch_state(self.data_dir, item)
         except (UnsafePath, UnsafeName, httpx.InvalidURL) as err:
             log.error("refusing %s: %s", item.url, err)
             return FileResult(item=item, ok=False, error=str(err), permanent=True)
@@ -288,25 +275,14 @@ class Downloader:
         except Transient as err:
             reason = f"gave up after {job.attempts} attempts: {err}"
             log.error("%s: %s", item.url, reason)
-            return self._failed(job, reason, permanent=job.last_invalid)
+            return failed(job, reason, permanent=job.last_invalid)
         except Permanent as err:
             log.error("%s: %s", item.url, err)
             unlink(job.part, job.note_file)
-            return self._failed(job, str(err), permanent=True)
+            return failed(job, str(err), permanent=True)
         except OSError as err:
             raise LocalWriteError(f"cannot write {job.part}: {err}") from err
         raise AssertionError("unreachable")  # pragma: no cover
-
-    def _failed(self, job: FetchState, reason: str, *, permanent: bool) -> FileResult:
-        return FileResult(
-            item=job.item,
-            ok=False,
-            resumed=job.resumed,
-            fetched_bytes=job.fetched,
-            attempts=job.attempts,
-            error=reason,
-            permanent=permanent,
-        )
 
     async def _adopt(self, job: FetchState) -> FileResult | None:
         """A file that a killed run completed but did not record: no request needed.
@@ -315,28 +291,20 @@ class Downloader:
         not happen; its note (complete, same URL, same SHA-256) is the evidence, and the
         file is checked again before it counts.
         """
-        note = PartNote.read(job.note_file)
-        if note is None or not note.complete or note.url != job.item.url or not note.sha256:
+        found = adoption_candidate(job)
+        if found is None:
             return None
-        candidate = job.final if job.final.is_file() else job.part if job.part.is_file() else None
-        if candidate is None:
+        candidate, note = found
+        checked = await self._in_thread(check_adopted, job, candidate, note, self.options.verify_fits)
+        if checked is None:
             return None
-        try:
-            size, sha256, fields = await self._in_thread(self._check, candidate)
-            if sha256 != note.sha256 or (note.total is not None and size != note.total):
-                raise InvalidFits("it differs from what was downloaded")
-        except (InvalidFits, OSError) as err:
-            log.warning("%s is on disk but not intact (%s); fetching it again", candidate, err)
-            unlink(job.note_file, *([job.part] if candidate == job.part else []))
-            return None
+        size, sha256, _ = checked
         if candidate == job.part:
             await self._in_thread(commit_part, job, size, sha256, self.options.fsync, self.keep_notes)
         elif not self.keep_notes:
             unlink(job.note_file)
         log.info("%s: completed by an earlier run; not fetched again", job.final)
-        return FileResult(
-            item=job.item, ok=True, path=job.final, size=size, sha256=sha256, fields=fields, adopted=True
-        )
+        return finished(job, checked, adopted=True)
 
     async def _attempt(self, job: FetchState) -> None:
         """One request: leaves a ``.part`` as long as announced, or raises."""
@@ -350,41 +318,12 @@ class Downloader:
         except (httpx.HTTPError, httpx.InvalidURL) as err:
             raise classify_error(err) from err
 
-    def _check(self, path: Path) -> tuple[int, str, dict[str, Any] | None]:
-        fields = None
-        if self.options.verify_fits:
-            fields = frame_fields_from_header(check_fits(path))
-        size, sha256 = file_digest(path)
-        return size, sha256, fields
-
     async def _finish(self, job: FetchState) -> FileResult:
         """Check the whole ``.part``; rename it into place (or raise to retry from scratch)."""
-        note = PartNote.read(job.note_file)
-        try:
-            size, sha256, fields = await self._in_thread(self._check, job.part)
-        except InvalidFits as err:
-            html = looks_like_html(job.part)
-            unlink(job.part, job.note_file)
-            # an HTML page where a file was expected is an outage (transient); anything
-            # else that is not FITS, if it stays so, is the file itself (permanent)
-            job.last_invalid = not html
-            what = "an HTML page instead of the file" if html else f"not a valid FITS file: {err}"
-            raise Restart(what) from None
-        if note is not None and note.total is not None and size != note.total:
-            unlink(job.part, job.note_file)
-            raise Restart(f"{size} bytes on disk, {note.total} announced")
+        checked = await self._in_thread(check_part, job, self.options.verify_fits)
+        size, sha256, _ = checked
         await self._in_thread(commit_part, job, size, sha256, self.options.fsync, self.keep_notes)
-        return FileResult(
-            item=job.item,
-            ok=True,
-            path=job.final,
-            size=size,
-            sha256=sha256,
-            fields=fields,
-            resumed=job.resumed,
-            fetched_bytes=job.fetched,
-            attempts=job.attempts,
-        )
+        return finished(job, checked)
 
 
 def download_files(
