@@ -55,14 +55,11 @@ Examples
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
-import random
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
@@ -71,7 +68,7 @@ from jet_sandbox.errors import BadQuery, SandboxError
 from jet_sandbox.faults import Fault, FaultPlan
 from jet_sandbox.files import FileStore, file_response, not_found
 from jet_sandbox.jobdata import frame_shape
-from jet_sandbox.jsoc_export import ExportState, JsocExport, build_export, status_answer
+from jet_sandbox.jsoc_export import JsocExport, build_export
 from jet_sandbox.jsoc_protocol import (
     CHECK_PATH,
     EMAIL_PATTERN,
@@ -84,6 +81,7 @@ from jet_sandbox.jsoc_protocol import (
     parse_record_set,
     record_name,
 )
+from jet_sandbox.jsoc_queue import ExportQueue
 from jet_sandbox.server import Request, Response, Route, SandboxServer
 from jet_sandbox.server_faults import error_page, file_fault_plan, seconds_header
 
@@ -197,10 +195,7 @@ class JsocServer(SandboxServer):
         self.no_data_files = no_data_files
         self.pending_timeout = pending_timeout
         self.store = FileStore(cache_dir=root)
-        self._exports: dict[str, JsocExport] = {}
-        self._states: dict[str, ExportState] = {}
-        self._dirs: dict[str, str] = {}
-        self._count = 0
+        self.queue = ExportQueue(seed=seed)
         self._state = threading.Lock()
 
     # -- addresses and state -----------------------------------------------------------
@@ -218,8 +213,7 @@ class JsocServer(SandboxServer):
     @property
     def exports(self) -> dict[str, JsocExport]:
         """Every export queued so far, by request id."""
-        with self._state:
-            return dict(self._exports)
+        return self.queue.exports
 
     def export(self, request_id: str) -> JsocExport:
         """One export.
@@ -229,11 +223,7 @@ class JsocServer(SandboxServer):
         SandboxError
             If there is no such request id.
         """
-        with self._state:
-            try:
-                return self._exports[request_id]
-            except KeyError:
-                raise SandboxError(f"no JSOC export {request_id!r} on this replica") from None
+        return self.queue.export(request_id)
 
     def truth(self, request_id: str) -> CutoutTruth:
         """The truth of an export's files: spec, jet, where the jet is in each frame."""
@@ -241,22 +231,15 @@ class JsocServer(SandboxServer):
 
     def polls(self, request_id: str) -> int:
         """How many times an export's status was asked for."""
-        with self._state:
-            state = self._states.get(request_id)
-            return 0 if state is None else state.polls
+        return self.queue.polls(request_id)
 
     def expire(self, request_id: str) -> None:
         """Delete an export's files: its status becomes 5, its files 404."""
-        self.export(request_id)
-        with self._state:
-            self._states[request_id].expired = True
+        self.queue.expire(request_id)
 
     def finish(self, request_id: str) -> None:
         """Make an export done now (its next status is 0)."""
-        self.export(request_id)
-        with self._state:
-            state = self._states[request_id]
-            state.done, state.steps = True, len(self.status_sequence) - 1
+        self.queue.finish(request_id, len(self.status_sequence))
 
     # -- HTTP ----------------------------------------------------------------------------
 
@@ -310,7 +293,11 @@ class JsocServer(SandboxServer):
         if op == "exp_request":
             return Response.json(self._request(params))
         if op == "exp_status":
-            return Response.json(self._status(params.get("requestid", "").strip()))
+            request_id = params.get("requestid", "").strip()
+            answer = self.queue.status(
+                request_id, self.status_sequence, self.transient_error_every, wait=self.wait_seconds
+            )
+            return Response.json(answer)
         return Response.json({"status": 4, "error": f"jsoc_fetch: op '{op}' is not supported here"})
 
     def _request(self, params: Mapping[str, str]) -> dict[str, Any]:
@@ -336,27 +323,15 @@ class JsocServer(SandboxServer):
                 "status": 3,
                 "error": f"Request too large: {count} records, more than the {self.max_records} allowed.",
             }
-        now = time.monotonic()
-        with self._state:
-            for other in self._exports.values():
-                state = self._states[other.request_id]
-                recent = self.pending_timeout is None or now - state.started < self.pending_timeout
-                if other.email.lower() == email.lower() and not state.done and not state.expired and recent:
-                    return {
-                        "status": 7,
-                        "error": f"User {email} has a pending export request {other.request_id}; "
-                        "please wait until it completes before submitting another.",
-                        "requestid": other.request_id,
-                    }
-            self._count += 1
-            rng = random.Random(f"jet_sandbox.jsoc:{self.seed}:{self._count}")
-            day = datetime(2014, 3, 25) + timedelta(days=self.seed % 365)
-            request_id = f"JSOC_{day:%Y%m%d}_{333 + self._count}"
-            folder = f"/SUM{rng.randint(1, 99)}/D{rng.randrange(10**9, 2 * 10**9)}/S00000"
-            export = dataclasses.replace(export, request_id=request_id, dir=folder)
-            self._exports[request_id] = export
-            self._states[request_id] = ExportState(now)
-            self._dirs[folder] = request_id
+        export, queued = self.queue.queue(export, now=time.monotonic(), pending_timeout=self.pending_timeout)
+        if not queued:
+            return {
+                "status": 7,
+                "error": f"User {email} has a pending export request {export.request_id}; "
+                "please wait until it completes before submitting another.",
+                "requestid": export.request_id,
+            }
+        request_id = export.request_id
         for wave, moment in export.cutout.frames:
             key = f"{export.cutout.key}/{file_name(wave, moment)}"
             if key not in self.store:
@@ -375,44 +350,10 @@ class JsocServer(SandboxServer):
             "error": None,
         }
 
-    def _status(self, request_id: str) -> dict[str, Any]:
-        with self._state:
-            export = self._exports.get(request_id)
-            state = self._states.get(request_id)
-            if export is None or state is None:
-                return {
-                    "status": 6,
-                    "requestid": request_id,
-                    "error": f"Bad RequestID {request_id!r}: not found",
-                }
-            state.polls += 1
-            if state.expired:
-                return {
-                    "status": 5,
-                    "requestid": request_id,
-                    "error": f"Request {request_id} has expired; its files were deleted. Submit it again.",
-                }
-            every = self.transient_error_every
-            if not state.done and every is not None and state.polls % every == 0:
-                return {
-                    "status": 4,
-                    "requestid": request_id,
-                    "error": "Export failed: could not reach the storage unit; try again later.",
-                }
-            status = self.status_sequence[min(state.steps, len(self.status_sequence) - 1)]
-            state.steps += 1
-            if status == 0:
-                state.done = True
-        return status_answer(export, status, self.wait_seconds)
-
     def _file(self, request: Request) -> Response:
         folder, _, name = request.path.rpartition("/")
-        with self._state:
-            request_id = self._dirs.get(folder)
-            export = self._exports.get(request_id or "")
-            state = self._states.get(request_id or "")
-            available = state is not None and state.done and not state.expired
-        if export is None or not available or name not in export.files:
+        export = self.queue.served(folder, name)
+        if export is None:
             return not_found(request.path)
         served = self.store.lookup(f"{export.cutout.key}/{name}")
         return file_response(request, served, latency_per_mb=self.latency_per_mb)
