@@ -12,7 +12,8 @@ the job folders (``JET_HUNTER_SSW_DATA_URL``)::
 From a shell: ``jet-hunter sandbox serve ssw --pending-polls 3 --fault 503:1``.
 
 The protocol, as the real service at www.lmsal.com answers it, and the paths the job folders
-answer under are described in :mod:`jet_sandbox.ssw_job`.
+answer under are described in :mod:`jet_sandbox.ssw_job`; the jobs and where each stands
+are kept by :class:`jet_sandbox.ssw_jobs.SswJobs` (:attr:`SswServer.queue`).
 
 Data: the frames are synthetic AIA cutouts (:mod:`jet_sandbox.aia`) of the requested
 centre, field of view, window and wavelengths, on AIA's 12 s grid, thinned evenly to at
@@ -68,7 +69,6 @@ from __future__ import annotations
 import html
 import logging
 import os
-import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import ClassVar
@@ -94,9 +94,9 @@ from jet_sandbox.ssw_job import (
     SUBMIT_PATH,
     TIME_FORMAT,
     SswJob,
-    make_job_id,
     read_submit,
 )
+from jet_sandbox.ssw_jobs import SswJobs
 from jet_sandbox.ssw_pages import (
     BUILDING_PAGE,
     ERROR_PAGE,
@@ -192,13 +192,7 @@ class SswServer(SandboxServer):
         self.max_frames_cap = max_frames_cap
         self.malicious = malicious
         self.store = FileStore(cache_dir=root)
-        self._jobs: dict[str, SswJob] = {}
-        self._polls: dict[str, int] = {}
-        self._ready: set[str] = set()
-        self._hostile: dict[str, bool] = {}
-        self._redirects: dict[str, str] = {}
-        self._submitted = 0
-        self._state = threading.Lock()
+        self.queue = SswJobs(seed=seed)
 
     # -- addresses ---------------------------------------------------------------------
 
@@ -225,8 +219,7 @@ class SswServer(SandboxServer):
     @property
     def jobs(self) -> dict[str, SswJob]:
         """Every job submitted so far, by JobID."""
-        with self._state:
-            return dict(self._jobs)
+        return self.queue.jobs
 
     def job(self, job_id: str) -> SswJob:
         """One job.
@@ -236,11 +229,7 @@ class SswServer(SandboxServer):
         SandboxError
             If there is no such job.
         """
-        with self._state:
-            try:
-                return self._jobs[job_id]
-            except KeyError:
-                raise SandboxError(f"no SSW job {job_id!r} on this replica") from None
+        return self.queue.job(job_id)
 
     def truth(self, job_id: str) -> CutoutTruth:
         """The truth of a job's frames: spec, jet, and where the jet is in every frame listed."""
@@ -248,28 +237,19 @@ class SswServer(SandboxServer):
 
     def polls(self, job_id: str) -> int:
         """How many times a job's folder was asked for."""
-        with self._state:
-            return self._polls.get(job_id, 0)
+        return self.queue.polls(job_id)
 
     def set_malicious(self, job_id: str, malicious: bool = True) -> None:
         """Make one job's lists hostile (or not), whatever ``malicious`` says for the others."""
-        self.job(job_id)
-        with self._state:
-            self._hostile[job_id] = malicious
+        self.queue.set_hostile(job_id, malicious)
 
     def set_redirect(self, job_id: str, location: str | None) -> None:
         """Answer one job's folder ``302`` with this ``Location`` (its own URL: a loop); None: stop."""
-        self.job(job_id)
-        with self._state:
-            if location is None:
-                self._redirects.pop(job_id, None)
-            else:
-                self._redirects[job_id] = location
+        self.queue.set_redirect(job_id, location)
 
     def is_malicious(self, job_id: str) -> bool:
         """Whether a job's lists hold :data:`MALICIOUS_LINES`."""
-        with self._state:
-            return self._hostile.get(job_id, self.malicious)
+        return self.queue.is_hostile(job_id, default=self.malicious)
 
     def submit(self, params: Mapping[str, str]) -> SswJob:
         """Queue a job as the CGI does (no HTTP); returns it.
@@ -305,12 +285,8 @@ class SswServer(SandboxServer):
             raise BadQuery(str(err)) from None
         if not cutout.frames:
             raise BadQuery("no AIA frames in the window (it is shorter than the 12 s cadence)")
-        with self._state:
-            self._submitted += 1
-            job_id = make_job_id(self.seed, self._submitted)
-            job = SswJob(job_id, dict(params), cutout, asked.max_frames, float(int(time.time())))
-            self._jobs[job_id] = job
-            self._polls[job_id] = 0
+        job = self.queue.add(params, cutout, asked.max_frames, submitted=float(int(time.time())))
+        job_id = job.job_id
         for wave, moment in cutout.frames:
             name = f"{cutout.key}/{cutout.ssw_name(wave, moment)}"
             if name not in self.store:
@@ -350,19 +326,13 @@ class SswServer(SandboxServer):
         parts = safe_parts(request.path[len(base) :])
         if not parts:
             return None, []
-        with self._state:
-            return self._jobs.get(parts[0]), parts[1:]
-
-    def _is_ready(self, job_id: str) -> bool:
-        with self._state:
-            return job_id in self._ready
+        return self.queue.find(parts[0]), parts[1:]
 
     def _folder(self, request: Request) -> Response:
         job, rest = self._locate(request)
         if job is None:
             return not_found(request.path)
-        with self._state:
-            location = self._redirects.get(job.job_id)
+        location = self.queue.redirect(job.job_id)
         if location is not None:
             return Response.html(
                 "<html><body>Found</body></html>", status=302, headers=[("Location", location)]
@@ -375,7 +345,7 @@ class SswServer(SandboxServer):
             )
         if not rest:
             return self._poll(request, job)
-        if len(rest) != 1 or not self._is_ready(job.job_id):
+        if len(rest) != 1 or not self.queue.is_ready(job.job_id):
             return not_found(request.path)
         name = rest[0]
         if name.endswith(".list"):
@@ -392,21 +362,16 @@ class SswServer(SandboxServer):
         return not_found(request.path)
 
     def _poll(self, request: Request, job: SswJob) -> Response:
-        with self._state:
-            self._polls[job.job_id] += 1
-            polls = self._polls[job.job_id]
-            if polls > self.pending_polls + self.building_polls:
-                self._ready.add(job.job_id)
-            ready = job.job_id in self._ready
-        if not ready and polls <= self.pending_polls:
+        stage = self.queue.poll(job.job_id, pending=self.pending_polls, building=self.building_polls)
+        if stage == "pending":
             return not_found(request.path)
-        if not ready:
+        if stage == "building":
             return Response.html(BUILDING_PAGE.format(job=job.job_id))
         return Response.html(index_page(job))
 
     def _fits(self, request: Request) -> Response:
         job, rest = self._locate(request)
-        if job is None or len(rest) != 1 or not self._is_ready(job.job_id):
+        if job is None or len(rest) != 1 or not self.queue.is_ready(job.job_id):
             return not_found(request.path)
         name = rest[0]
         served = self.store.lookup(f"{job.cutout.key}/{name}")
