@@ -60,6 +60,7 @@ from jet_sandbox.panoptes_api import PanoptesApi
 from jet_sandbox.panoptes_auth import PanoptesAuth, TokenRejected
 from jet_sandbox.panoptes_blobs import BlobRoutes
 from jet_sandbox.panoptes_devise import DeviseRoutes
+from jet_sandbox.panoptes_export_api import ExportApi
 from jet_sandbox.panoptes_faults import PanoptesFaults
 from jet_sandbox.panoptes_jsonapi import (
     API_CONTENT_TYPE,
@@ -194,8 +195,9 @@ class PanoptesServer(SandboxServer):
         self.signer = MediaSigner(secrets.token_bytes(32), clock=clock)
         self.blobs = BlobRoutes(self.state, self.signer, max_media_bytes=max_media_bytes, clock=clock)
         self.devise = DeviseRoutes(self.auth, lambda user_id: self.api.user_doc(user_id, private=True))
-        self.api = PanoptesApi(
-            self.state, self.signer, lambda: self.base_url, export_polls=export_polls, clock=clock
+        self.api = PanoptesApi(self.state, self.signer, lambda: self.base_url, clock=clock)
+        self.export_api = ExportApi(
+            self.state, self.signer, lambda: self.base_url, self.api.media_url, export_polls=export_polls
         )
         self.panoptes_faults = panoptes_faults or PanoptesFaults()
         self.clock = clock
@@ -228,7 +230,7 @@ class PanoptesServer(SandboxServer):
             "token": self.devise.token,
             "me": self.api.me,
             "users": self.api.users,
-            "exports": self.api.exports,
+            "exports": self.export_api.exports,
             "projects": self.api.projects,
             "workflows": self.api.workflows,
             "links": self.api.links,
@@ -356,7 +358,7 @@ class PanoptesServer(SandboxServer):
 
     def generate_export(self, project_id: int, kind: str) -> ExportFile:
         """Build the ``kind`` export of a project now (what ``generate=True`` asks for)."""
-        return self.api.generate_export(project_id, kind)
+        return self.export_api.generate_export(project_id, kind)
 
     # -- accessors for tests -------------------------------------------------------
 

@@ -2,7 +2,8 @@
 
 :class:`PanoptesApi` turns requests into calls on the
 :class:`~jet_sandbox.panoptes_state.PanoptesState` and answers in the shapes of
-:mod:`jet_sandbox.panoptes_resources`; :class:`~jet_sandbox.panoptes.PanoptesServer`
+:mod:`jet_sandbox.panoptes_resources` (the project exports are in
+:mod:`jet_sandbox.panoptes_export_api`); :class:`~jet_sandbox.panoptes.PanoptesServer`
 routes to it, authenticates and applies the faults. Every handler takes the request,
 the groups of its route's path pattern and the authenticated ``user`` (id or None).
 
@@ -19,22 +20,11 @@ Examples
 
 from __future__ import annotations
 
-import secrets
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from jet_sandbox.panoptes_exports import (
-    CLASSIFICATION_COLUMNS,
-    EXPORT_KINDS,
-    SUBJECT_COLUMNS,
-    classification_rows,
-    subject_rows,
-    to_csv,
-    workflow_export,
-)
 from jet_sandbox.panoptes_jsonapi import (
     API_CONTENT_TYPE,
     PanoptesApiError,
@@ -48,12 +38,11 @@ from jet_sandbox.panoptes_jsonapi import (
     page_of,
     resource_body,
 )
-from jet_sandbox.panoptes_media import EXPORT_PREFIX, MEDIA_PREFIX, UPLOAD_PREFIX, MediaSigner
-from jet_sandbox.panoptes_records import ExportFile, Subject, SubjectSet
+from jet_sandbox.panoptes_media import MEDIA_PREFIX, UPLOAD_PREFIX, MediaSigner
+from jet_sandbox.panoptes_records import Subject, SubjectSet
 from jet_sandbox.panoptes_resources import (
     LINKS,
     classification_json,
-    export_medium_json,
     project_json,
     set_member_json,
     subject_json,
@@ -79,8 +68,6 @@ class PanoptesApi:
         Signs the media and export URLs.
     base_url
         Returns the server's ``http://127.0.0.1:PORT`` (known once it listens).
-    export_polls
-        Describes of a freshly generated export that still answer ``creating``.
     clock
         Current POSIX time.
     """
@@ -91,15 +78,12 @@ class PanoptesApi:
         signer: MediaSigner,
         base_url: Callable[[], str],
         *,
-        export_polls: int = 0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.state = state
         self.signer = signer
         self.base_url = base_url
-        self.export_polls = export_polls
         self.clock = clock
-        self._export_describes: Counter[tuple[int, str]] = Counter()
 
     def user_doc(self, user_id: int, *, private: bool) -> dict[str, Any]:
         record = self.state.user(user_id)
@@ -354,55 +338,3 @@ class PanoptesApi:
     def media_url(self, key: str) -> str:
         """The public GET URL of a medium."""
         return self.base_url() + MEDIA_PREFIX + key
-
-    def exports(self, request: Request, project_id: str, kind: str, *, user: int | None) -> Response:
-        project = self.state.project(int(project_id))
-        if kind not in EXPORT_KINDS:
-            raise PanoptesApiError(404, f"No {kind}_export exists for project #{project.id}")
-        if request.method == "POST":
-            if user is None or project.owner_id != user:
-                raise PanoptesApiError(403, "You do not have access to this resource")
-            export = self.generate_export(project.id, kind)
-            self._export_describes[(project.id, kind)] = 0
-            return api_response(
-                {"media": [self._export_doc(export, "creating" if self.export_polls else "ready")]},
-                status=201,
-            )
-        latest = self.state.export(project.id, kind)
-        if latest is None:
-            raise PanoptesApiError(404, f"No {kind}_export exists for project #{project.id}")
-        self._export_describes[(project.id, kind)] += 1
-        ready = self._export_describes[(project.id, kind)] > self.export_polls
-        return api_response({"media": [self._export_doc(latest, "ready" if ready else "creating")]})
-
-    def _export_doc(self, export: ExportFile, state: str) -> dict[str, Any]:
-        path = EXPORT_PREFIX + export.name
-        src = self.base_url() + path + "?" + urlencode(self.signer.sign(path, "r"))
-        return export_medium_json(
-            export.medium_id, export.kind, export.project_id, src, export.created_at, state
-        )
-
-    def generate_export(self, project_id: int, kind: str) -> ExportFile:
-        """Build the ``kind`` export of a project now (what ``generate=True`` asks for)."""
-        statuses = {(st.subject_id, st.workflow_id): st for st in self.state.book.statuses()}
-        if kind == "workflows":
-            data = workflow_export(self.state.workflows(project_id))
-        elif kind == "subjects":
-            set_workflows: dict[int, list[int]] = {}
-            for workflow in self.state.workflows(project_id):
-                for set_id in workflow.subject_set_ids:
-                    set_workflows.setdefault(set_id, []).append(workflow.id)
-            rows = subject_rows(
-                self.state.subjects(project_id=project_id), set_workflows, statuses, self.media_url
-            )
-            data = to_csv(SUBJECT_COLUMNS, rows)
-        else:
-            classifications = self.state.book.classifications(project_id=project_id)
-            wanted = {s for c in classifications for s in c.subject_ids}
-            subjects = {s.id: s for s in self.state.subjects(ids=wanted, deleted=True)}
-            workflows = {w.id: w for w in self.state.workflows(project_id)}
-            logins = {u.id: u.login for u in self.state.users()}
-            salt = secrets.token_hex(8)  # Panoptes draws new IP stand-ins for every export
-            rows = classification_rows(classifications, workflows, subjects, logins, statuses, salt=salt)
-            data = to_csv(CLASSIFICATION_COLUMNS, rows)
-        return self.state.store_export(project_id, kind, data)
