@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -55,6 +56,10 @@ def bytecode_cache(env: dict[str, str], prefix: str, base_prefix: str) -> str | 
 
 
 if (_cache := bytecode_cache(dict(os.environ), sys.prefix, sys.base_prefix)) is not None:
+    if "PYTEST_XDIST_WORKER" not in os.environ:  # the session's first process, before any worker
+        # the bytecode of temporary folders (tests/packaging's venvs) serves one session only
+        _temp = Path(tempfile.gettempdir())
+        shutil.rmtree(Path(_cache) / _temp.relative_to(_temp.anchor), ignore_errors=True)
     os.environ["PYTHONPYCACHEPREFIX"] = sys.pycache_prefix = _cache  # this process and its children
     os.environ["PYTHONDONTWRITEBYTECODE"] = ""  # empty: bytecode is written
     sys.dont_write_bytecode = False
