@@ -65,15 +65,37 @@ def cli_in_child(args: list[str], env: dict[str, str], stderr_path: str) -> None
         os._exit(code)
 
 
-def cli_launcher() -> object:
+# What the stages import only when they first run (the CLI imports them lazily): sunpy's
+# maps and matplotlib (render), the Panoptes client (upload, classify, fetch), scikit-learn,
+# scipy and shapely (aggregate), the MP4 encoder. Imported once in the fork server, a killed
+# run's relaunch does not import them again.
+STAGE_MODULES = (
+    "jet_hunter.cli",
+    "jet_hunter.stages",
+    "process_helpers",
+    "PIL.Image",
+    "sunpy.map",
+    "matplotlib.figure",
+    "matplotlib.backends.backend_agg",
+    "panoptes_client",
+    "sklearn.cluster",
+    "scipy.sparse.csgraph",
+    "scipy.spatial.distance",
+    "shapely",
+    "imageio_ffmpeg",
+)
+
+
+def cli_launcher(preload: tuple[str, ...] = STAGE_MODULES) -> object:
     """A multiprocessing context whose processes fork from a server that has imported the CLI.
 
     Each ``ctx.Process(target=cli_in_child, ...)`` then starts in milliseconds instead of
     the seconds ``python -m jet_hunter`` spends importing, and is a real process that a
-    SIGKILL ends.
+    SIGKILL ends. ``preload`` names the modules the server imports first (by default the
+    CLI and every library a stage imports when it starts).
     """
     import multiprocessing
 
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["jet_hunter.cli", "process_helpers"])
+    ctx.set_forkserver_preload(list(preload))
     return ctx

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from dask_data import frames_of_jobs, stored_state
+from jet_hunter.cli import main
 from jet_store import Store
 
 pytestmark = pytest.mark.timeout(300)
@@ -37,18 +38,24 @@ def _at_once(*args: str, env: dict[str, str], copies: int = 2) -> list[subproces
     return done
 
 
-def test_two_processes_on_one_postgres_store_end_as_one_run(postgres_url: str, tmp_path: Path) -> None:
+def test_two_processes_on_one_postgres_store_end_as_one_run(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     render = ("-q", "render", "--bare", "--json")
     subjects = ("-q", "subjects", "--kind", "bare", "--frames-per-subject", "4", "--overlap", "1", "--json")
     base = {k: v for k, v in os.environ.items() if not k.startswith("JET_HUNTER_")}
-    # the single run: one process, its own SQLite store and folder
+    # the single run, in this process (the processes at once are the point): its own
+    # SQLite store and folder, the same commands
     serial_root, root = tmp_path / "serial", tmp_path / "team"
     serial = Store(f"sqlite:///{tmp_path / 'serial.db'}")
     serial.add(frames_of_jobs(serial_root, minutes=4))
-    alone = {**base, "JET_HUNTER_DB": serial.url, "JET_HUNTER_DATA": str(serial_root)}
+    for name in list(os.environ):
+        if name.startswith("JET_HUNTER_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("JET_HUNTER_DB", serial.url)
+    monkeypatch.setenv("JET_HUNTER_DATA", str(serial_root))
     for args in (render, subjects):
-        (single,) = _at_once(*args, env=alone, copies=1)
-        assert single.returncode == 0, single.stderr
+        assert main(list(args)) == 0, capsys.readouterr().err
     # the team: two processes at once on one PostgreSQL store and one folder
     frames = frames_of_jobs(root, minutes=4)
     store = Store(postgres_url)

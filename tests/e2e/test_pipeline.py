@@ -36,9 +36,18 @@ def test_demo_runs_offline_and_reruns_from_scratch(
     for fmt in ("csv", "ecsv", "json"):
         assert (folder / "catalogue" / f"jets.{fmt}").stat().st_size > 0
     assert "synthetic jets against their truth" in out
+    # the first run made one movie per jet and the HTML report
+    movies = [Path(line.split(None, 1)[1]) for line in out.splitlines() if line.startswith("movie:")]
+    assert len(movies) == 8 and all(movie.stat().st_size > 0 for movie in movies)
+    report = folder / "catalogue" / "report" / "index.html"
+    assert f"report:     {report}" in out and report.is_file()
+    # the re-run starts from scratch (what the first run made is gone) and scores the same;
+    # the movies and report are the first run's to prove, so the re-run stops at the catalogue
     lines: list[str] = []
-    result = run_demo(folder, max_frames=6, progress=False, echo=lines.append)  # rebuilt, same result
+    result = run_demo(folder, max_frames=6, movies=False, report=False, progress=False, echo=lines.append)
     assert result.exit_code == 0 and any("found 16, new 16" in line for line in lines)
+    assert not report.exists() and not any(movie.exists() for movie in movies)
+    assert result.chain.report is None
     # the catalogue scored against the synthetic truth: every jet found, where it is, as high and as oriented
     assert len(result.scores) == 8
     for score in result.scores:
