@@ -38,7 +38,7 @@ from jet_render.geometry import CoordinateError
 
 from zoo_bridge.errors import MetadataError
 from zoo_bridge.marks import Mark
-from zoo_bridge.metadata import frame_count, frame_metadata
+from zoo_bridge.subject_frames import SubjectFrames
 
 __all__ = ["SUN_FIELDS", "SunMark", "SunMapper", "SunRequest", "frame_time"]
 
@@ -119,7 +119,7 @@ class SunMapper:
         self._cache: OrderedDict[Any, _Frame | None] = OrderedDict()
         self._bases: dict[int, tuple[dict[str, str], FrameWcs]] = {}
         self._shapes: dict[frozenset[tuple[str, str]], tuple[dict[str, str], FrameWcs]] = {}
-        self._counts: dict[int, int] = {}  # frames per subject, counted once
+        self._subjects: dict[int, SubjectFrames] = {}  # each subject's metadata read once
         self._size = cache_size
 
     def _frame(self, metadata: Mapping[str, Any], index: int, subject_id: int | None) -> _Frame | None:
@@ -127,15 +127,15 @@ class SunMapper:
         if subject_id is not None and key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
-        frames = self._counts.get(subject_id) if subject_id is not None else None
-        if frames is None:
-            frames = frame_count(metadata)
-            if subject_id is not None:
-                self._counts[subject_id] = frames
-                if len(self._counts) > self._size:
-                    self._counts.pop(next(iter(self._counts)))
+        frames = self._subjects.get(subject_id) if subject_id is not None else None
         try:
-            meta = frame_metadata(metadata, index, frames=frames)
+            if frames is None:
+                frames = SubjectFrames(metadata)
+                if subject_id is not None:
+                    self._subjects[subject_id] = frames
+                    if len(self._subjects) > self._size:
+                        self._subjects.pop(next(iter(self._subjects)))
+            meta = frames.frame(index)
             fw, shift = self._wcs(meta.wcs, subject_id)
             found: _Frame | None = (meta.geometry, fw, meta.obs_time, shift)
         except (MetadataError, CoordinateError, ValueError, TypeError):
@@ -160,7 +160,7 @@ class SunMapper:
         own = self._bases.get(subject_id) if subject_id is not None else None
         if own is not None and in_arcsec:
             base_keys, base_wcs = own
-            changed = {k for k in keys.keys() | base_keys.keys() if keys.get(k) != base_keys.get(k)}
+            changed = {k for k, _ in keys.items() ^ base_keys.items()}  # the keys whose values differ
             if changed <= _SHIFT_KEYS and all(k in keys for k in changed):
                 crpix = [float(keys[f"#crpix{i}"]) for i in (1, 2)]
                 shift = (crpix[0] - base_wcs.wcs.wcs.crpix[0], crpix[1] - base_wcs.wcs.wcs.crpix[1])
