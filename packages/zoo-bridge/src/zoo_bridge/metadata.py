@@ -90,6 +90,7 @@ FRAME_KEYS = GEOMETRY_KEYS + WCS_KEYS
 
 _WCS_REQUIRED = ("naxis1", "naxis2", "crpix1", "crpix2", "crval1", "crval2", "cdelt1", "cdelt2")
 _INDEXED = re.compile(r"^#(?:file_name|date-obs)_(\d+)$")
+_INDEXED_PREFIXES = ("#file_name_", "#date-obs_")
 
 
 def format_value(value: Any) -> str:
@@ -228,7 +229,11 @@ def frame_count(metadata: Mapping[str, Any]) -> int:
     >>> frame_count({"#date-obs_0": "2012-07-08T13:05:07", "#date-obs_1": "2012-07-08T13:05:19"})
     2
     """
-    indices = {int(m.group(1)) for key in metadata if (m := _INDEXED.match(str(key)))}
+    indices = {
+        int(m.group(1))
+        for key in metadata
+        if (text := str(key)).startswith(_INDEXED_PREFIXES) and (m := _INDEXED.match(text))
+    }
     return max(indices) + 1 if indices else 0
 
 
