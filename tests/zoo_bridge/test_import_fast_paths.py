@@ -73,7 +73,9 @@ def test_frames_of_a_subject_share_their_geometry_until_it_differs() -> None:
     assert (second.wcs["#crpix1"], third.geometry.im_ll_x) == ("301", 0.25)
 
 
-def _scales_one_by_one(subject: Mapping[str, Any], metadata: Mapping[str, Any], frame: Any) -> tuple[float, float]:
+def _scales_one_by_one(
+    subject: Mapping[str, Any], metadata: Mapping[str, Any], frame: Any
+) -> tuple[float, float]:
     """What the importer took before: the whole list, then the frame's entry, the first
     entry for a frame outside it, (1, 1) for an empty list."""
     scales = display_scales(subject, metadata)
@@ -82,18 +84,20 @@ def _scales_one_by_one(subject: Mapping[str, Any], metadata: Mapping[str, Any], 
     return scales[0] if scales else (1.0, 1.0)
 
 
-sizes = st.one_of(
-    st.none(),
-    st.fixed_dictionaries({"naturalWidth": st.sampled_from([960, 1920, 0, -1, "9", True, 758.5]),
-                           "naturalHeight": st.sampled_from([720, 1440, 569, None])}),  # fmt: skip
-    st.just("text"),
-)
+natural = {
+    "naturalWidth": st.sampled_from([960, 1920, 0, -1, "9", True, 758.5]),
+    "naturalHeight": st.sampled_from([720, 1440, 569, None]),
+}
+sizes = st.one_of(st.none(), st.fixed_dictionaries(natural), st.just("text"))
+nominal = {
+    "#width": st.sampled_from(["1920", "0", "x", "1440.0000000000002"]),
+    "#height": st.sampled_from(["1440", "-3"]),
+}
 
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.fixed_dictionaries({}, optional={"#width": st.sampled_from(["1920", "0", "x", "1440.0000000000002"]),
-                                        "#height": st.sampled_from(["1440", "-3"])}),  # fmt: skip
+    st.fixed_dictionaries({}, optional=nominal),
     st.one_of(st.lists(sizes, max_size=5), st.none(), st.just({})),
     st.one_of(st.integers(-1, 6), st.just(True), st.just("2"), st.floats(0, 3)),
 )

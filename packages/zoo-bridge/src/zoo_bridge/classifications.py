@@ -140,7 +140,7 @@ class _Scales:
     ``of(frame)`` is ``scales[frame]``, ``scales[0]`` for a frame outside the list, and
     ``(1, 1)`` when the list is empty."""
 
-    __slots__ = ("frames", "_dims", "_known", "_width", "_height")
+    __slots__ = ("_dims", "_height", "_known", "_width", "frames")
 
     def __init__(self, subject_metadata: Mapping[str, Any], classification_metadata: Mapping[str, Any]):
         self.frames = 0
@@ -152,7 +152,8 @@ class _Scales:
             return
         known = next((size for size in map(_natural_size, dims) if size is not None), None)
         if known is not None:
-            self.frames, self._dims, self._known, self._width, self._height = len(dims), dims, known, width, height
+            self.frames, self._dims, self._known = len(dims), dims, known
+            self._width, self._height = width, height
 
     def of(self, frame: Any) -> tuple[float, float]:
         if not self.frames:
@@ -276,7 +277,7 @@ def map_rows_to_sun(rows: Sequence[ParsedRow], mapper: SunMapper) -> list[Parsed
         c = parsed.classification
         metadata: Mapping[str, Any] | None = None
         for draft in parsed.drafts:
-            if type(draft) is tuple:
+            if not isinstance(draft, Annotation):
                 if metadata is None:
                     metadata = (c.subject_data or {}).get(str(c.subject_id)) or {}
                 requests.append((metadata, draft[1], c.subject_id))
@@ -287,9 +288,10 @@ def map_rows_to_sun(rows: Sequence[ParsedRow], mapper: SunMapper) -> list[Parsed
             done.append(parsed)
             continue
         built = tuple(
-            Annotation(**draft[0], **next(suns)) if type(draft) is tuple else draft for draft in parsed.drafts
+            draft if isinstance(draft, Annotation) else Annotation(**draft[0], **next(suns))
+            for draft in parsed.drafts
         )
-        done.append(ParsedRow(parsed.classification, parsed.annotations + built))  # type: ignore[arg-type]
+        done.append(ParsedRow(parsed.classification, parsed.annotations + built))
     return done
 
 

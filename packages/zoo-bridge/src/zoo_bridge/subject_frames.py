@@ -57,7 +57,7 @@ class SubjectFrames:
         Its :func:`~zoo_bridge.metadata.frame_count`, when known; counted otherwise.
     """
 
-    __slots__ = ("count", "_base", "_overrides", "_geometries")
+    __slots__ = ("_base", "_geometries", "_overrides", "count")
 
     def __init__(self, metadata: Mapping[str, Any], frames: int | None = None) -> None:
         self.count = frame_count(metadata) if frames is None else frames

@@ -288,12 +288,13 @@ def _vectorised(
         y2 = np.array([m.y2 for m in marks], dtype=np.float64) - sy
         tx, ty = pixel_to_world(np.concatenate([xs, x2]), np.concatenate([ys, y2]), geometry, fw)
         n = len(marks)
-        lengths, angles = [], []
+        lengths: list[float] = []
+        directions: list[float] = []
         for k in range(n):
             dx, dy = float(tx[n + k] - tx[k]), float(ty[n + k] - ty[k])
             lengths.append(math.hypot(dx, dy))
-            angles.append(math.degrees(math.atan2(dy, dx)) % 360.0)
-        return _suns(whens, tx[:n], ty[:n], lengths, None, angles)
+            directions.append(math.degrees(math.atan2(dy, dx)) % 360.0)
+        return _suns(whens, tx[:n], ty[:n], lengths, None, directions)
     ws = np.array([m.width for m in marks], dtype=np.float64)
     hs = np.array([m.height for m in marks], dtype=np.float64)
     centred = np.array([m.shape in ("circle", "ellipse") for m in marks])  # x, y is the centre
