@@ -110,6 +110,9 @@ _Frame = tuple[ImageGeometry, FrameWcs, datetime, tuple[float, float]]
 that WCS maps (non-zero when the WCS is another frame's that differs only in CRPIX)."""
 SunRequest = tuple[Mapping[str, Any], Mark, "int | None"]
 """One mark to map: its subject's metadata, the mark, the subject id (or None)."""
+#: subjects whose metadata is kept read (:class:`SubjectFrames`): an export lists a
+#: subject's classifications together, and its frames, once built, are in the frame cache
+_SUBJECTS_KEPT = 64
 _JITTER_KEYS = frozenset({"#crpix1", "#crpix2", "#crval1", "#crval2", "#date-obs"})
 _SHIFT_KEYS = frozenset({"#crpix1", "#crpix2", "#date-obs"})
 
@@ -150,7 +153,7 @@ class SunMapper:
                 frames = SubjectFrames(metadata)
                 if subject_id is not None:
                     self._subjects[subject_id] = frames
-                    if len(self._subjects) > self._size:
+                    if len(self._subjects) > _SUBJECTS_KEPT:
                         self._subjects.pop(next(iter(self._subjects)))
             meta = frames.frame(index)
             fw, shift = self._wcs(meta.wcs, subject_id)
