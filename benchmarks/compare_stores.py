@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -46,14 +47,14 @@ def compare(a: Path, b: Path) -> list[str]:
         columns, rows_a = _rows(left, table)
         _, rows_b = _rows(right, table)
         count = 0
-        for count, (row_a, row_b) in enumerate(zip(rows_a, rows_b, strict=False), start=1):
+        for count, (row_a, row_b) in enumerate(zip_longest(rows_a, rows_b), start=1):
+            if row_a is None or row_b is None:
+                problems.append(f"{table}: row {count} is only in {(a if row_b is None else b).name}")
+                break
             if row_a != row_b:
                 diff = [(c, x, y) for c, x, y in zip(columns, row_a, row_b, strict=True) if x != y]
                 problems.append(f"{table} row {count}: {diff[:3]}")
                 break
-        rest_a, rest_b = sum(1 for _ in rows_a), sum(1 for _ in rows_b)
-        if rest_a or rest_b:
-            problems.append(f"{table}: {rest_a} more rows in {a.name}, {rest_b} more in {b.name}")
         print(f"{table}: {count:,} rows compared")
     return problems
 
