@@ -44,6 +44,7 @@ from zoo_bridge.sunmap import SunMapper, SunRequest
 from zoo_bridge.workflows import DRAWING_TYPES, QUESTION_TYPES, TaskSpec, WorkflowIndex, version_key
 
 __all__ = [
+    "Draft",
     "ParsedRow",
     "parse_classification_row",
     "map_rows_to_sun",

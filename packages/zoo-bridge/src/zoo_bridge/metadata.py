@@ -72,6 +72,8 @@ __all__ = [
     "subject_metadata",
     "frame_metadata",
     "frame_count",
+    "read_frame",
+    "FrameLookup",
     "format_value",
     "format_time",
 ]
@@ -341,6 +343,15 @@ def read_frame(
     """Frame ``index`` of a subject of ``count`` frames (0: unknown) from its resolved
     values; what :func:`frame_metadata` returns. ``geometries`` memoises the image
     geometry by its values (frames of a subject mostly share one).
+
+    Examples
+    --------
+    >>> values = {"width": "100", "height": "100", "im_ll_x": "0", "im_ll_y": "0", "im_ur_x": "1",
+    ...           "im_ur_y": "1", "naxis1": "10", "naxis2": "10", "crpix1": "5.5", "crpix2": "5.5",
+    ...           "crval1": "0", "crval2": "0", "cdelt1": "2", "cdelt2": "2",
+    ...           "date-obs": "2010-06-20 11:27:26"}
+    >>> read_frame(0, 1, values.get).wcs["#date-obs"]
+    '2010-06-20T11:27:26'
     """
     from jet_render.geometry import GeometryError, ImageGeometry
 

@@ -8,13 +8,14 @@ that share their image geometry share one :class:`jet_render.geometry.ImageGeome
 
 Examples
 --------
+>>> from dataclasses import asdict
 >>> from zoo_bridge.metadata import frame_metadata
 >>> meta = {"#width": "100", "#height": "100", "#im_ll_x": "0", "#im_ll_y": "0", "#im_ur_x": "1",
 ...         "#im_ur_y": "1", "#naxis1": "10", "#naxis2": "10", "#crpix1": "5.5", "#crpix2": "5.5",
 ...         "#crval1": "0", "#crval2": "0", "#crval1_1": "100", "#cdelt1": "2", "#cdelt2": "2",
 ...         "#date-obs_0": "2010-06-20T11:27:26", "#date-obs_1": "2010-06-20T11:27:38.5"}
 >>> frames = SubjectFrames(meta)
->>> frames.count, frames.frame(1).wcs["#crval1"], frames.frame(1) == frame_metadata(meta, 1)
+>>> frames.count, frames.frame(1).wcs["#crval1"], asdict(frames.frame(1)) == asdict(frame_metadata(meta, 1))
 (2, '100', True)
 >>> frames.frame(0).geometry is frames.frame(1).geometry
 True
