@@ -76,9 +76,13 @@ def masked_url(url: str) -> str:
         return "<unparseable URL>"
 
 
+#: NaN/inf are not JSON and PostgreSQL refuses them: fail at the record, not later (one
+#: encoder for every value: ``json.dumps`` with arguments builds one per call)
+_JSON_ENCODER = json.JSONEncoder(allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+
+
 def _json_dumps(value: Any) -> str:
-    # NaN/inf are not JSON and PostgreSQL refuses them: fail at the record, not later
-    return json.dumps(value, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+    return _JSON_ENCODER.encode(value)
 
 
 def busy_timeout(value: float | None) -> float:

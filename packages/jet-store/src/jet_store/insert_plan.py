@@ -24,9 +24,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from jet_store.records import Record
-from jet_store.schema import field_specs, table_for
+from jet_store.schema import Float64, field_specs, table_for
 
 __all__ = ["insert_plan", "RowMaker"]
+
+
+#: types that are never an enum member: a column's value of one of these goes as it is
+_BUILTIN = frozenset({str, int, float, bool, bytes, type(None)})
 
 
 def _as_is(value: Any) -> Any:
@@ -55,23 +59,32 @@ def insert_plan(cls: type[Record], dialect: sa.Dialect) -> tuple[str, RowMaker]:
     specs = {spec.name: spec for spec in field_specs(cls)}
     fetch = operator.attrgetter(*names)
     # columns with a bind processor or held as JSON: (position, processor, tuple -> list,
-    # JSON); the others go to the driver as they are, but for enums (their plain value)
+    # JSON); floats whose processor changes only NaN (SQLite) get it for NaN alone; the
+    # others go to the driver as they are, but for enums (their plain value)
     steps: list[tuple[int, Callable[[Any], Any], bool, bool]] = []
+    nan_only: list[tuple[int, Callable[[Any], Any]]] = []
     plain: list[int] = []
     for i, name in enumerate(names):
-        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        column_type = table.c[name].type
+        process = column_type.dialect_impl(dialect).bind_processor(dialect)
         spec = specs[name]
         if process is None and not spec.is_json and not spec.is_tuple:
             plain.append(i)
-            continue
-        steps.append((i, process or _as_is, spec.is_tuple, spec.is_json))
+        elif isinstance(column_type, Float64) and column_type.changes_only_nan(dialect) and process:
+            nan_only.append((i, process))
+        else:
+            steps.append((i, process or _as_is, spec.is_tuple, spec.is_json))
 
     def values(record: Record, texts: dict[int, Any]) -> list[Any]:
         out = list(fetch(record)) if len(names) > 1 else [fetch(record)]
         for i in plain:
             value = out[i]
-            if isinstance(value, enum.Enum):
+            if type(value) not in _BUILTIN and isinstance(value, enum.Enum):
                 out[i] = value.value
+        for i, process in nan_only:
+            value = out[i]
+            if value != value:  # NaN (None, numbers and the rest equal themselves)
+                out[i] = process(value)
         for i, process, is_tuple, is_json in steps:
             value = out[i]
             if is_json:

@@ -70,6 +70,12 @@ class Float64(sa.TypeDecorator[float]):
     impl = sa.Double
     cache_ok = True
 
+    def changes_only_nan(self, dialect: sa.Dialect) -> bool:
+        """Whether :meth:`bind_processor` returns every value but NaN as it is (SQLite,
+        whose float binding needs no conversion): a bulk insert may then call it only
+        for values that are not equal to themselves."""
+        return dialect.name == "sqlite" and self.impl_instance.bind_processor(dialect) is None
+
     def bind_processor(self, dialect: sa.Dialect) -> Any:
         # replaces the whole chain: the Double processor would turn "NaN" back into a float
         convert = self.impl_instance.bind_processor(dialect)

@@ -101,7 +101,7 @@ def load_json(text: Any, name: str, kind: type) -> Any:
         raise RowError("bad_json", f"{name} is not JSON") from None
     if not isinstance(value, kind):
         raise RowError("bad_json", f"{name} is not a JSON {kind.__name__}")
-    if "\\ud" in text.lower():  # escaped surrogates: only pairs can be stored
+    if "\\ud" in text or "\\uD" in text:  # escaped surrogates: only pairs can be stored
         try:
             json.dumps(value, ensure_ascii=False).encode("utf-8")
         except UnicodeEncodeError:

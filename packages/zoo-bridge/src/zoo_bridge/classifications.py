@@ -30,11 +30,9 @@ Examples
 
 from __future__ import annotations
 
-import dataclasses
-import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 from jet_store import Annotation, Classification
 
@@ -46,6 +44,7 @@ from zoo_bridge.sunmap import SunMapper, SunRequest
 from zoo_bridge.workflows import DRAWING_TYPES, QUESTION_TYPES, TaskSpec, WorkflowIndex, version_key
 
 __all__ = [
+    "Draft",
     "ParsedRow",
     "parse_classification_row",
     "map_rows_to_sun",
@@ -57,17 +56,24 @@ __all__ = [
 ]
 
 
+Draft: TypeAlias = "Annotation | tuple[dict[str, Any], Mark]"
+"""An annotation of a row parsed with ``map_sun=False``: an answer's, or a mark's fields
+(all but the ``hpc_*`` and ``frame_time`` ones) and the mark to map."""
+
+
 @dataclass(frozen=True, slots=True)
 class ParsedRow:
     """A parsed row: the classification and its annotations.
 
-    ``pending`` lists the marks (annotation index, mark) not yet mapped to the Sun when
-    the row was parsed with ``map_sun=False``; :func:`map_rows_to_sun` fills them in.
+    A row parsed with ``map_sun=False`` has no ``annotations`` yet but ``drafts``: in
+    order, each answer's :class:`~jet_store.Annotation` and each mark's fields and
+    :class:`~zoo_bridge.marks.Mark`, not yet mapped to the Sun; :func:`map_rows_to_sun`
+    maps the marks of many rows at once and builds their annotations (each once).
     """
 
     classification: Classification
     annotations: tuple[Annotation, ...]
-    pending: tuple[tuple[int, Mark], ...] = ()
+    drafts: tuple[Draft, ...] = ()
 
     @property
     def volunteer(self) -> str:
@@ -103,6 +109,14 @@ def _nominal(metadata: Mapping[str, Any], name: str) -> float | None:
     return float(round(value)) if value > 0 and value < 1e6 else None
 
 
+def _natural_size(entry: Any) -> tuple[float, float] | None:
+    if isinstance(entry, Mapping):
+        nw, nh = entry.get("naturalWidth"), entry.get("naturalHeight")
+        if isinstance(nw, (int, float)) and isinstance(nh, (int, float)) and nw > 0 and nh > 0:
+            return (float(nw), float(nh))
+    return None
+
+
 def display_scales(
     subject_metadata: Mapping[str, Any], classification_metadata: Mapping[str, Any]
 ) -> list[tuple[float, float]]:
@@ -118,22 +132,36 @@ def display_scales(
     >>> display_scales({"#width": "1920", "#height": "1440"}, dims)
     [(2.0, 2.0), (2.0, 2.0)]
     """
-    width, height = _nominal(subject_metadata, "width"), _nominal(subject_metadata, "height")
-    dims = classification_metadata.get("subject_dimensions")
-    if width is None or height is None or not isinstance(dims, list):
-        return []
-    sizes: list[tuple[float, float] | None] = []
-    for entry in dims:
-        size = None
-        if isinstance(entry, Mapping):
-            nw, nh = entry.get("naturalWidth"), entry.get("naturalHeight")
-            if isinstance(nw, (int, float)) and isinstance(nh, (int, float)) and nw > 0 and nh > 0:
-                size = (float(nw), float(nh))
-        sizes.append(size)
-    known = next((s for s in sizes if s is not None), None)
-    if known is None:
-        return []
-    return [(width / s[0], height / s[1]) for s in (s or known for s in sizes)]
+    scales = _Scales(subject_metadata, classification_metadata)
+    return [scales.of(i) for i in range(scales.frames)]
+
+
+class _Scales:
+    """:func:`display_scales`, worked out only for the frames a row's marks are on:
+    ``of(frame)`` is ``scales[frame]``, ``scales[0]`` for a frame outside the list, and
+    ``(1, 1)`` when the list is empty."""
+
+    __slots__ = ("_dims", "_height", "_known", "_width", "frames")
+
+    def __init__(self, subject_metadata: Mapping[str, Any], classification_metadata: Mapping[str, Any]):
+        self.frames = 0
+        self._dims: list[Any] = []
+        self._known, self._width, self._height = (1.0, 1.0), 1.0, 1.0
+        width, height = _nominal(subject_metadata, "width"), _nominal(subject_metadata, "height")
+        dims = classification_metadata.get("subject_dimensions")
+        if width is None or height is None or not isinstance(dims, list):
+            return
+        known = next((size for size in map(_natural_size, dims) if size is not None), None)
+        if known is not None:
+            self.frames, self._dims, self._known = len(dims), dims, known
+            self._width, self._height = width, height
+
+    def of(self, frame: Any) -> tuple[float, float]:
+        if not self.frames:
+            return (1.0, 1.0)
+        index = frame if isinstance(frame, int) and 0 <= frame < self.frames else 0
+        size = _natural_size(self._dims[index]) or self._known
+        return (self._width / size[0], self._height / size[1])
 
 
 def _question(task: TaskSpec, value: Any, base: dict[str, Any], start: int = 0) -> list[Annotation]:
@@ -236,39 +264,36 @@ def parse_classification_row(
         # the parsed cell itself when it holds only this subject (shared by its rows)
         subject_data=subject_data if len(subject_data) == 1 else {str(subject_id): subject_metadata},
     )
-    annotations, pending = _annotations(classification, raw_annotations, spec.tasks, subject_metadata)
-    parsed = ParsedRow(classification, tuple(annotations), tuple(pending))
+    drafts = _annotations(classification, raw_annotations, spec.tasks, subject_metadata)
+    parsed = ParsedRow(classification, (), tuple(drafts))
     return map_rows_to_sun([parsed], mapper or SunMapper())[0] if map_sun else parsed
 
 
 def map_rows_to_sun(rows: Sequence[ParsedRow], mapper: SunMapper) -> list[ParsedRow]:
-    """The rows with their pending marks mapped to the Sun, all in one
-    :meth:`SunMapper.map_many <zoo_bridge.sunmap.SunMapper.map_many>` call."""
+    """The rows with their drafts' marks mapped to the Sun, all in one
+    :meth:`SunMapper.map_many <zoo_bridge.sunmap.SunMapper.map_many>` call, and their
+    annotations built."""
     requests: list[SunRequest] = []
-    where: list[tuple[int, int]] = []
-    for r, parsed in enumerate(rows):
+    for parsed in rows:
         c = parsed.classification
-        metadata = (c.subject_data or {}).get(str(c.subject_id)) or {}
-        for a, mark in parsed.pending:
-            requests.append((metadata, mark, c.subject_id))
-            where.append((r, a))
-    if not requests:
-        return list(rows)
-    annotations = [list(parsed.annotations) for parsed in rows]
-    for (r, a), sun in zip(where, mapper.map_many(requests), strict=True):
-        annotations[r][a] = _with_sun(annotations[r][a], sun)
-    return [ParsedRow(p.classification, tuple(anns)) for p, anns in zip(rows, annotations, strict=True)]
-
-
-_ANNOTATION_FIELDS = tuple(f.name for f in dataclasses.fields(Annotation))
-_annotation_values = operator.attrgetter(*_ANNOTATION_FIELDS)
-
-
-def _with_sun(annotation: Annotation, sun: Mapping[str, Any]) -> Annotation:
-    """``dataclasses.replace(annotation, **sun)``, without its per-field Python loop."""
-    values = dict(zip(_ANNOTATION_FIELDS, _annotation_values(annotation), strict=True))
-    values.update(sun)
-    return Annotation(**values)
+        metadata: Mapping[str, Any] | None = None
+        for draft in parsed.drafts:
+            if not isinstance(draft, Annotation):
+                if metadata is None:
+                    metadata = (c.subject_data or {}).get(str(c.subject_id)) or {}
+                requests.append((metadata, draft[1], c.subject_id))
+    suns = iter(mapper.map_many(requests) if requests else ())
+    done: list[ParsedRow] = []
+    for parsed in rows:
+        if not parsed.drafts:
+            done.append(parsed)
+            continue
+        built = tuple(
+            draft if isinstance(draft, Annotation) else Annotation(**draft[0], **next(suns))
+            for draft in parsed.drafts
+        )
+        done.append(ParsedRow(parsed.classification, parsed.annotations + built))
+    return done
 
 
 def _annotations(
@@ -276,7 +301,7 @@ def _annotations(
     raw_annotations: list[Any],
     tasks: Mapping[str, TaskSpec],
     subject_metadata: Mapping[str, Any],
-) -> tuple[list[Annotation], list[tuple[int, Mark]]]:
+) -> list[Draft]:
     base: dict[str, Any] = {
         "classification_id": classification.classification_id,
         "subject_id": classification.subject_id,
@@ -284,9 +309,8 @@ def _annotations(
         "user": classification.user_name,
     }
     n_frames = subject_frames(subject_metadata)
-    scales = display_scales(subject_metadata, classification.metadata)
-    found: list[Annotation] = []
-    pending: list[tuple[int, Mark]] = []
+    scales: _Scales | None = None  # worked out at the row's first mark
+    found: list[Draft] = []
     used: dict[str, int] = {}
     for entry in raw_annotations:
         if not isinstance(entry, Mapping) or not isinstance(entry.get("task"), str):
@@ -299,7 +323,7 @@ def _annotations(
         if task.type in QUESTION_TYPES:
             if value is None or value == []:
                 continue
-            made = _question(task, value, base, start)
+            made: list[Draft] = list(_question(task, value, base, start))
         elif task.type in DRAWING_TYPES:
             if value is None:
                 continue
@@ -308,35 +332,30 @@ def _annotations(
             made = []
             for i, raw in enumerate(value):
                 frame = raw.get("frame", 0) if isinstance(raw, Mapping) else 0
-                scale = (
-                    scales[frame]
-                    if isinstance(frame, int) and 0 <= frame < len(scales)
-                    else (scales[0] if scales else (1.0, 1.0))
-                )
-                mark = parse_mark(raw, task, n_frames=n_frames, scale=scale)
-                pending.append((len(found) + len(made), mark))
-                made.append(
-                    Annotation(
-                        **base,
-                        task=task.key,
-                        mark_index=start + i,
-                        shape=mark.shape,
-                        tool=mark.tool,
-                        tool_label=mark.tool_label,
-                        frame=mark.frame,
-                        x=mark.x,
-                        y=mark.y,
-                        width=mark.width,
-                        height=mark.height,
-                        angle=mark.angle,
-                        x2=mark.x2,
-                        y2=mark.y2,
-                        display_time=mark.display_time,
-                        details=mark.details,
-                    )
-                )
+                if scales is None:
+                    scales = _Scales(subject_metadata, classification.metadata)
+                mark = parse_mark(raw, task, n_frames=n_frames, scale=scales.of(frame))
+                fields = {
+                    **base,
+                    "task": task.key,
+                    "mark_index": start + i,
+                    "shape": mark.shape,
+                    "tool": mark.tool,
+                    "tool_label": mark.tool_label,
+                    "frame": mark.frame,
+                    "x": mark.x,
+                    "y": mark.y,
+                    "width": mark.width,
+                    "height": mark.height,
+                    "angle": mark.angle,
+                    "x2": mark.x2,
+                    "y2": mark.y2,
+                    "display_time": mark.display_time,
+                    "details": mark.details,
+                }
+                made.append((fields, mark))
         else:
             raise RowError("unsupported_task", f"{task.key} is a {task.type or 'typeless'} task, not read")
         used[task.key] = start + len(made)
         found.extend(made)
-    return found, pending
+    return found

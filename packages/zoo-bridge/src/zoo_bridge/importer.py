@@ -338,15 +338,17 @@ def _flush(store: Store, batch: list[ParsedRow], summary: ImportSummary, mapper:
     if not batch:
         return
     records: list[Record] = []
+    annotations = 0
     for parsed in map_rows_to_sun(batch, mapper):  # the batch's marks in a few vectorised calls
         records.append(parsed.classification)
         records.extend(parsed.annotations)
+        annotations += len(parsed.annotations)
     with store.transaction():
         result = store.add(_only(records, Classification), update=False)
         store.add(_only(records, Annotation), update=False)
     summary.added += result.added
     summary.unchanged += result.unchanged
-    summary.annotations += sum(len(p.annotations) for p in batch)
+    summary.annotations += annotations
     batch.clear()
 
 

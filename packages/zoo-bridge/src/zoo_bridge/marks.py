@@ -112,6 +112,8 @@ def _short(value: Any) -> str:
 
 
 def _index(value: Any, what: str) -> int:
+    if type(value) is int and -(10**9) < value < 10**9:  # the common case, first
+        return value
     if isinstance(value, bool):
         raise RowError("bad_number", f"{what} is not a whole number ({_short(value)})")
     if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 12:
@@ -135,12 +137,14 @@ def _display_time(value: Any, what: str) -> float:
 
 def _params(raw: Mapping[str, Any], shape: str, where: str) -> dict[str, float]:
     values: dict[str, float] = {}
-    given = dict(raw)
+    given = raw
     if "x" not in given and "x_center" in given and shape in ("rectangle", "rotateRectangle"):
         # the newer front end writes rectangles by their centre
-        w, h = number(given.get("width"), f"{where} width"), number(given.get("height"), f"{where} height")
-        given["x"] = number(given["x_center"], f"{where} x_center") - w / 2.0
-        given["y"] = number(given.get("y_center"), f"{where} y_center") - h / 2.0
+        moved = dict(raw)
+        w, h = number(moved.get("width"), f"{where} width"), number(moved.get("height"), f"{where} height")
+        moved["x"] = number(moved["x_center"], f"{where} x_center") - w / 2.0
+        moved["y"] = number(moved.get("y_center"), f"{where} y_center") - h / 2.0
+        given = moved
     for name in SHAPE_PARAMS[shape]:
         if name not in given or given[name] is None:
             if name == "angle":
@@ -150,7 +154,9 @@ def _params(raw: Mapping[str, Any], shape: str, where: str) -> dict[str, float]:
         if name == "displayTime":
             values[name] = _display_time(given[name], f"{where} displayTime")
             continue
-        value = number(given[name], f"{where} {name}")
+        value = given[name]
+        if type(value) is not float or not math.isfinite(value):  # else number() gives it as it is
+            value = number(value, f"{where} {name}")
         if name != "angle" and abs(value) > _LIMIT:
             raise RowError("bad_number", f"{where} {name} = {value:g} is not a pixel position")
         if name in _SIZES and value < 0:
@@ -186,7 +192,7 @@ def parse_mark(
         Not an object, an unknown tool, a ``toolType`` other than the tool's shape, a
         missing, non-numeric, non-finite or absurd parameter, a frame out of range.
     """
-    if not isinstance(raw, Mapping):
+    if type(raw) is not dict and not isinstance(raw, Mapping):
         raise RowError("bad_mark", f"{task.key} mark is not an object ({_short(raw)})")
     tool_value = raw.get("tool", raw.get("toolIndex"))
     if tool_value is None:

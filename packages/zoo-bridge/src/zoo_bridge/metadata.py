@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
@@ -72,6 +72,8 @@ __all__ = [
     "subject_metadata",
     "frame_metadata",
     "frame_count",
+    "read_frame",
+    "FrameLookup",
     "format_value",
     "format_time",
 ]
@@ -90,6 +92,7 @@ FRAME_KEYS = GEOMETRY_KEYS + WCS_KEYS
 
 _WCS_REQUIRED = ("naxis1", "naxis2", "crpix1", "crpix2", "crval1", "crval2", "cdelt1", "cdelt2")
 _INDEXED = re.compile(r"^#(?:file_name|date-obs)_(\d+)$")
+_INDEXED_PREFIXES = ("#file_name_", "#date-obs_")
 
 
 def format_value(value: Any) -> str:
@@ -228,21 +231,30 @@ def frame_count(metadata: Mapping[str, Any]) -> int:
     >>> frame_count({"#date-obs_0": "2012-07-08T13:05:07", "#date-obs_1": "2012-07-08T13:05:19"})
     2
     """
-    indices = {int(m.group(1)) for key in metadata if (m := _INDEXED.match(str(key)))}
+    indices = {
+        int(m.group(1))
+        for key in metadata
+        if (text := str(key)).startswith(_INDEXED_PREFIXES) and (m := _INDEXED.match(text))
+    }
     return max(indices) + 1 if indices else 0
 
 
-def _resolve(metadata: Mapping[str, Any], name: str, index: int, *, required: bool) -> str | None:
+def _resolve(metadata: Mapping[str, Any], name: str, index: int) -> str | None:
+    """``#<name>_<index>``, else ``#<name>``: the first that holds more than blanks, stripped."""
     for key in (f"#{name}_{index}", f"#{name}"):
         value = metadata.get(key)
-        if value is not None and str(value).strip() != "":
-            return str(value).strip()
-    if required:
+        if value is not None and (text := str(value).strip()) != "":
+            return text
+    return None
+
+
+def _required(value: str | None, name: str, index: int) -> str:
+    if value is None:
         raise MetadataError(
             f"subject metadata has no '#{name}' (or '#{name}_{index}') for frame {index}; "
             "was the subject uploaded without the jet-hunter metadata contract?"
         )
-    return None
+    return value
 
 
 def _parse_time(text: str, index: int) -> datetime:
@@ -313,35 +325,63 @@ def frame_metadata(metadata: Mapping[str, Any], index: int, *, frames: int | Non
         If a key needed for the geometry, the WCS or the time is missing or unreadable,
         or ``index`` is not a frame of the subject.
     """
+    count = frame_count(metadata) if frames is None else frames
+    return read_frame(index, count, lambda name: _resolve(metadata, name, index))
+
+
+FrameLookup = Callable[[str], "str | None"]
+"""A frame's value of a metadata name (``crpix1``, ``date-obs``...), overrides resolved,
+stripped, None when the metadata has none."""
+
+
+def read_frame(
+    index: int,
+    count: int,
+    lookup: FrameLookup,
+    geometries: dict[tuple[str | None, ...], ImageGeometry] | None = None,
+) -> FrameMetadata:
+    """Frame ``index`` of a subject of ``count`` frames (0: unknown) from its resolved
+    values; what :func:`frame_metadata` returns. ``geometries`` memoises the image
+    geometry by its values (frames of a subject mostly share one).
+
+    Examples
+    --------
+    >>> values = {"width": "100", "height": "100", "im_ll_x": "0", "im_ll_y": "0", "im_ur_x": "1",
+    ...           "im_ur_y": "1", "naxis1": "10", "naxis2": "10", "crpix1": "5.5", "crpix2": "5.5",
+    ...           "crval1": "0", "crval2": "0", "cdelt1": "2", "cdelt2": "2",
+    ...           "date-obs": "2010-06-20 11:27:26"}
+    >>> read_frame(0, 1, values.get).wcs["#date-obs"]
+    '2010-06-20T11:27:26'
+    """
     from jet_render.geometry import GeometryError, ImageGeometry
 
-    count = frame_count(metadata) if frames is None else frames
     if count and not 0 <= index < count:
         raise MetadataError(f"frame {index} is not in this subject (it has frames 0..{count - 1})")
     if index < 0:
         raise MetadataError(f"frame index must be >= 0, not {index}")
-    values = {name: _resolve(metadata, name, index, required=True) for name in GEOMETRY_KEYS}
+    values = {name: _required(lookup(name), name, index) for name in GEOMETRY_KEYS}
     wcs: dict[str, str] = {}
     for name in WCS_KEYS:
-        text = _resolve(metadata, name, index, required=name in _WCS_REQUIRED)
+        text = lookup(name)
         if text is not None:
             wcs[f"#{name}"] = text
-    time_text = _resolve(metadata, "date-obs", index, required=True)
-    assert time_text is not None
-    obs_time = _parse_time(time_text, index)
+        elif name in _WCS_REQUIRED:
+            _required(text, name, index)
+    obs_time = _parse_time(_required(lookup("date-obs"), "date-obs", index), index)
     wcs["#date-obs"] = format_time(obs_time)
-    try:
-        geometry = ImageGeometry(
-            **{k: float(v) for k, v in values.items() if v is not None},
-            naxis1=int(float(wcs["#naxis1"])),
-            naxis2=int(float(wcs["#naxis2"])),
-        )
-    except (ValueError, GeometryError) as exc:
-        raise MetadataError(f"frame {index}: unusable image geometry in the metadata: {exc}") from exc
+    shape = (*values.values(), wcs["#naxis1"], wcs["#naxis2"])
+    geometry = geometries.get(shape) if geometries is not None else None
+    if geometry is None:
+        try:
+            geometry = ImageGeometry(
+                **{k: float(v) for k, v in values.items()},
+                naxis1=int(float(wcs["#naxis1"])),
+                naxis2=int(float(wcs["#naxis2"])),
+            )
+        except (ValueError, GeometryError) as exc:
+            raise MetadataError(f"frame {index}: unusable image geometry in the metadata: {exc}") from exc
+        if geometries is not None:
+            geometries[shape] = geometry
     return FrameMetadata(
-        index=index,
-        obs_time=obs_time,
-        file_name=_resolve(metadata, "file_name", index, required=False),
-        geometry=geometry,
-        wcs=wcs,
+        index=index, obs_time=obs_time, file_name=lookup("file_name"), geometry=geometry, wcs=wcs
     )

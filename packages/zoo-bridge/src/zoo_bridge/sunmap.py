@@ -38,7 +38,7 @@ from jet_render.geometry import CoordinateError
 
 from zoo_bridge.errors import MetadataError
 from zoo_bridge.marks import Mark
-from zoo_bridge.metadata import frame_count, frame_metadata
+from zoo_bridge.subject_frames import SubjectFrames
 
 __all__ = ["SUN_FIELDS", "SunMark", "SunMapper", "SunRequest", "frame_time"]
 
@@ -77,10 +77,32 @@ SunMark = dict[str, Any]
 """A mark on the Sun: :data:`SUN_FIELDS` -> value (None where the metadata cannot say)."""
 
 
-def _sun(*values: Any, frame_time: datetime | None = None) -> SunMark:
-    floats = [None if v is None else _finite_or_none(v) for v in values]
-    floats += [None] * (5 - len(floats))
-    return {**dict(zip(SUN_FIELDS[:5], floats, strict=True)), "frame_time": frame_time}
+def _sun(frame_time: datetime | None = None) -> SunMark:
+    """A mark the metadata cannot map: its frame's time (if known), no position."""
+    return {"hpc_x": None, "hpc_y": None, "hpc_width": None, "hpc_height": None, "hpc_angle": None,
+            "frame_time": frame_time}  # fmt: skip
+
+
+def _finite(values: Any, n: int) -> list[float | None]:
+    """``float(v)`` of each value of an array (or a list), None where it is not finite;
+    ``n`` Nones for None."""
+    if values is None:
+        return [None] * n
+    array = np.asarray(values, dtype=np.float64).ravel()
+    return [v if ok else None for v, ok in zip(array.tolist(), np.isfinite(array).tolist(), strict=True)]
+
+
+def _suns(
+    whens: list[datetime], x: Any, y: Any, width: Any = None, height: Any = None, angle: Any = None
+) -> list[SunMark]:
+    """The marks on the Sun from their columns (arrays, lists or None), one per time."""
+    n = len(whens)
+    columns = zip(
+        _finite(x, n), _finite(y, n), _finite(width, n), _finite(height, n), _finite(angle, n), whens,
+        strict=True,
+    )  # fmt: skip
+    return [{"hpc_x": a, "hpc_y": b, "hpc_width": w, "hpc_height": h, "hpc_angle": t, "frame_time": when}
+            for a, b, w, h, t, when in columns]  # fmt: skip
 
 
 _Frame = tuple[ImageGeometry, FrameWcs, datetime, tuple[float, float]]
@@ -88,13 +110,11 @@ _Frame = tuple[ImageGeometry, FrameWcs, datetime, tuple[float, float]]
 that WCS maps (non-zero when the WCS is another frame's that differs only in CRPIX)."""
 SunRequest = tuple[Mapping[str, Any], Mark, "int | None"]
 """One mark to map: its subject's metadata, the mark, the subject id (or None)."""
+#: subjects whose metadata is kept read (:class:`SubjectFrames`): an export lists a
+#: subject's classifications together, and its frames, once built, are in the frame cache
+_SUBJECTS_KEPT = 64
 _JITTER_KEYS = frozenset({"#crpix1", "#crpix2", "#crval1", "#crval2", "#date-obs"})
 _SHIFT_KEYS = frozenset({"#crpix1", "#crpix2", "#date-obs"})
-
-
-def _finite_or_none(value: Any) -> float | None:
-    number = float(value)
-    return number if math.isfinite(number) else None
 
 
 def _kind(mark: Mark) -> str | None:
@@ -119,7 +139,7 @@ class SunMapper:
         self._cache: OrderedDict[Any, _Frame | None] = OrderedDict()
         self._bases: dict[int, tuple[dict[str, str], FrameWcs]] = {}
         self._shapes: dict[frozenset[tuple[str, str]], tuple[dict[str, str], FrameWcs]] = {}
-        self._counts: dict[int, int] = {}  # frames per subject, counted once
+        self._subjects: dict[int, SubjectFrames] = {}  # each subject's metadata read once
         self._size = cache_size
 
     def _frame(self, metadata: Mapping[str, Any], index: int, subject_id: int | None) -> _Frame | None:
@@ -127,15 +147,15 @@ class SunMapper:
         if subject_id is not None and key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
-        frames = self._counts.get(subject_id) if subject_id is not None else None
-        if frames is None:
-            frames = frame_count(metadata)
-            if subject_id is not None:
-                self._counts[subject_id] = frames
-                if len(self._counts) > self._size:
-                    self._counts.pop(next(iter(self._counts)))
+        frames = self._subjects.get(subject_id) if subject_id is not None else None
         try:
-            meta = frame_metadata(metadata, index, frames=frames)
+            if frames is None:
+                frames = SubjectFrames(metadata)
+                if subject_id is not None:
+                    self._subjects[subject_id] = frames
+                    if len(self._subjects) > _SUBJECTS_KEPT:
+                        self._subjects.pop(next(iter(self._subjects)))
+            meta = frames.frame(index)
             fw, shift = self._wcs(meta.wcs, subject_id)
             found: _Frame | None = (meta.geometry, fw, meta.obs_time, shift)
         except (MetadataError, CoordinateError, ValueError, TypeError):
@@ -160,7 +180,7 @@ class SunMapper:
         own = self._bases.get(subject_id) if subject_id is not None else None
         if own is not None and in_arcsec:
             base_keys, base_wcs = own
-            changed = {k for k in keys.keys() | base_keys.keys() if keys.get(k) != base_keys.get(k)}
+            changed = {k for k, _ in keys.items() ^ base_keys.items()}  # the keys whose values differ
             if changed <= _SHIFT_KEYS and all(k in keys for k in changed):
                 crpix = [float(keys[f"#crpix{i}"]) for i in (1, 2)]
                 shift = (crpix[0] - base_wcs.wcs.wcs.crpix[0], crpix[1] - base_wcs.wcs.wcs.crpix[1])
@@ -222,7 +242,7 @@ class SunMapper:
             frame = self._frame(metadata, mark.frame, subject_id)
             kind = _kind(mark)
             if frame is None or kind is None:
-                out[i] = _sun(frame_time=frame[2] if frame is not None else frame_time(metadata, mark.frame))
+                out[i] = _sun(frame[2] if frame is not None else frame_time(metadata, mark.frame))
                 continue
             geometry, fw = frame[0], frame[1]
             group = groups.setdefault((id(fw), geometry), (geometry, fw, {}))
@@ -247,7 +267,7 @@ def _one(kind: str, mark: Mark, frame: _Frame, geometry: ImageGeometry, fw: Fram
     try:
         return _vectorised(kind, [mark], [frame], geometry, fw)[0]
     except (CoordinateError, ValueError):
-        return _sun(frame_time=frame[2])
+        return _sun(frame[2])
 
 
 def _vectorised(
@@ -265,25 +285,23 @@ def _vectorised(
     ys = np.array([m.y for m in marks], dtype=np.float64) - sy
     if kind == "point":
         tx, ty = pixel_to_world(xs, ys, geometry, fw)
-        return [_sun(a, b, frame_time=w) for a, b, w in zip(tx, ty, whens, strict=True)]
+        return _suns(whens, tx, ty)
     if kind == "line":
         x2 = np.array([m.x2 for m in marks], dtype=np.float64) - sx
         y2 = np.array([m.y2 for m in marks], dtype=np.float64) - sy
         tx, ty = pixel_to_world(np.concatenate([xs, x2]), np.concatenate([ys, y2]), geometry, fw)
         n = len(marks)
-        found = []
+        lengths: list[float] = []
+        directions: list[float] = []
         for k in range(n):
             dx, dy = float(tx[n + k] - tx[k]), float(ty[n + k] - ty[k])
-            angle = math.degrees(math.atan2(dy, dx)) % 360.0
-            found.append(_sun(tx[k], ty[k], math.hypot(dx, dy), None, angle, frame_time=whens[k]))
-        return found
+            lengths.append(math.hypot(dx, dy))
+            directions.append(math.degrees(math.atan2(dy, dx)) % 360.0)
+        return _suns(whens, tx[:n], ty[:n], lengths, None, directions)
     ws = np.array([m.width for m in marks], dtype=np.float64)
     hs = np.array([m.height for m in marks], dtype=np.float64)
     centred = np.array([m.shape in ("circle", "ellipse") for m in marks])  # x, y is the centre
     lefts, tops = np.where(centred, xs - ws / 2.0, xs), np.where(centred, ys - hs / 2.0, ys)
     angles = np.array([m.angle or 0.0 for m in marks], dtype=np.float64)
     box = box_to_world(lefts, tops, ws, hs, angles, geometry, fw)
-    return [
-        _sun(box.center_tx[k], box.center_ty[k], box.width[k], box.height[k], box.angle[k], frame_time=w)
-        for k, w in enumerate(whens)
-    ]
+    return _suns(whens, box.center_tx, box.center_ty, box.width, box.height, box.angle)
