@@ -3,22 +3,14 @@
 from jet_store.retry import RetryPolicy
 
 from .async_client import AsyncHekClient
-from .base import (
-    DEFAULT_CONCURRENCY,
-    DEFAULT_TIMEOUT,
-    DEFAULT_WINDOW,
-    HEK_URL,
-    MAX_WINDOWS,
-    BaseHekClient,
-    WindowResult,
-)
+from .base import DEFAULT_TIMEOUT, BaseHekClient, WindowResult
 from .client import HekClient
 from .errors import BadAnswer, HekError, HekQueryError, HekRejected, HekUnavailable, TooManyPages
 from .parse import ParsedAnswer, ParsedEvents, decode_body, parse_answer, parse_event, parse_events
 from .query import DEFAULT_BOX, AttrFilter, HekQuery, as_utc, parse_event_types
 from .result import HekResult, events_table
+from .settings import DEFAULT_CONCURRENCY, DEFAULT_REPORTING_LAG, DEFAULT_WINDOW, HEK_URL, MAX_WINDOWS
 from .store import (
-    DEFAULT_REPORTING_LAG,
     SaveOptions,
     SaveSummary,
     asearch_and_save,

@@ -141,7 +141,7 @@ def attach_stub(
     relative = {name for names in stub.relative.values() for name in names}
     load_relative, _, _ = lazy_loader.attach(package_name, submod_attrs=stub.relative)
 
-    def __getattr__(name: str) -> Any:
+    def getattr_(name: str) -> Any:
         if name in relative:
             value = load_relative(name)
         elif name in stub.absolute:
@@ -153,14 +153,14 @@ def attach_stub(
         setattr(package, name, value)
         return value
 
-    def __dir__() -> list[str]:
+    def dir_() -> list[str]:
         return sorted(set(vars(package)) | set(stub.names))
 
     # a public name that is also a submodule's: imported now (see the module's docstring)
     for module, names in stub.relative.items():
         if module in names:
-            __getattr__(module)
+            getattr_(module)
     if os.environ.get("EAGER_IMPORT", "") not in ("", "0"):  # lazy_loader's switch, for every name
         for name in sorted(relative | stub.absolute.keys()):
-            __getattr__(name)
-    return __getattr__, __dir__, list(stub.names)
+            getattr_(name)
+    return getattr_, dir_, list(stub.names)

@@ -17,21 +17,16 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jet_store import CutoutJob, HekEvent
-from sdo_cutout import (
-    BACKENDS,
-    JobSummary,
-    add_jobs,
-    requests_for_events,
-    run_jobs,
-    submit_jobs,
-)
+from jet_store.records import CutoutJob, HekEvent
+from sdo_cutout.backend import BACKENDS
 
 from jet_hunter.cli.app import App, CliUsageError, Reported, common_options
 from jet_hunter.cli.argtypes import add_wave_option, chosen_waves, number, seconds, workers
-from jet_hunter.pipeline import cutout_clients
+
+if TYPE_CHECKING:
+    from sdo_cutout import JobSummary
 
 __all__ = ["register", "run_request", "run_fetch"]
 
@@ -172,6 +167,10 @@ class _Prefixed:
 
 
 def run_request(app: App, args: argparse.Namespace) -> int:
+    from sdo_cutout import JobSummary, add_jobs, requests_for_events, submit_jobs
+
+    from jet_hunter.pipeline import cutout_clients
+
     store = app.store(create=False)
     events = _select_events(app, args.events)
     skipped: list[str] = []
@@ -212,6 +211,10 @@ def run_request(app: App, args: argparse.Namespace) -> int:
 
 
 def run_fetch(app: App, args: argparse.Namespace) -> int:
+    from sdo_cutout import run_jobs
+
+    from jet_hunter.pipeline import cutout_clients
+
     store = app.store(create=False)
     if args.max_poll_interval < args.poll_interval:
         raise CliUsageError("--max-poll-interval must be >= --poll-interval")
