@@ -64,7 +64,10 @@ class LazyStub:
 
 
 def _all_items(value: ast.expr) -> list[str]:
-    items = ast.literal_eval(value)
+    try:
+        items = ast.literal_eval(value)
+    except ValueError:
+        items = None
     if not isinstance(items, list | tuple) or not all(isinstance(item, str) for item in items):
         raise ValueError("__all__ in a package stub must be a literal list of strings")
     return list(items)
