@@ -125,8 +125,9 @@ def test_every_package_exposes_every_public_name(tmp_path: Path) -> None:
             missing[name] = [n for n in reversed(package.__all__) if getattr(package, n, None) is None]
             hidden[name] = sorted(set(package.__all__) - set(dir(package)))
         from sdo_cutout import BACKENDS
-        print(json.dumps({{"backend": backend, "missing": missing, "hidden": hidden, "backends": list(BACKENDS),
-                          "pyplot": "matplotlib.pyplot" in sys.modules}}))
+        pyplot = "matplotlib.pyplot" in sys.modules
+        print(json.dumps({{"backend": backend, "pyplot": pyplot, "missing": missing, "hidden": hidden,
+                          "backends": list(BACKENDS)}}))
         """,
         tmp_path,
     )
