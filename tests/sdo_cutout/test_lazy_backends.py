@@ -23,9 +23,8 @@ print(json.dumps({"before": before, "names": names, "ssw": "ssw" in BACKENDS, "c
 
 
 def test_builtin_backends_register_on_first_read() -> None:
-    proc = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(SCRIPT)], capture_output=True, text=True, timeout=60, check=False
-    )
+    cmd = [sys.executable, "-c", textwrap.dedent(SCRIPT)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert result == {"before": [], "names": ["ssw", "jsoc"], "ssw": True, "client": "JsocClient"}
