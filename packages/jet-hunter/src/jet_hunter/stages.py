@@ -17,12 +17,13 @@ finish; ``first``/``last`` run part of it (``jet-hunter run --from STAGE --until
 * ``report``: the HTML report in ``out_dir/report`` (:func:`jet_hunter.report.build_report`)
   when that module is installed; otherwise the chain ends at the catalogue.
 
+The stage names and :func:`stage_range` live in :mod:`jet_hunter.chain_terms` (plain
+values the command line's parser reads) and are re-exported here.
+
 Examples
 --------
->>> stage_range("upload", "import")
-('upload', 'classify', 'fetch', 'import')
->>> stage_range(None, "download")
-('hek', 'cutouts', 'download')
+>>> STAGES[0], STAGES[-1], len(stage_range("subjects", None))
+('hek', 'report', 8)
 """
 
 from __future__ import annotations
