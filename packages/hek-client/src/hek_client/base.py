@@ -40,6 +40,7 @@ from hek_client.errors import BadAnswer, HekQueryError, HekRejected, HekUnavaila
 from hek_client.parse import ParsedAnswer, parse_answer
 from hek_client.query import HekQuery, window_count
 from hek_client.result import HekResult
+from hek_client.settings import DEFAULT_CONCURRENCY, DEFAULT_WINDOW, HEK_URL, MAX_WINDOWS
 
 __all__ = [
     "HEK_URL",
@@ -55,23 +56,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-HEK_URL = "https://www.lmsal.com/hek/her"
-"""The HEK search endpoint (GET only)."""
-
 DEFAULT_TIMEOUT = httpx.Timeout(**DEFAULT_TIMEOUTS.as_kwargs())
 """Per-request timeouts, :data:`jet_store.DEFAULT_TIMEOUTS`: 10 s to connect, 60 s per read."""
-
-DEFAULT_WINDOW = timedelta(days=90)
-"""Default length of one time window: sparse event types (coronal jets, about 25 reports a
-month) fit one page per window, so windows are fetched in parallel; dense ones (flares)
-page within each window."""
-
-DEFAULT_CONCURRENCY = 8
-"""Windows in flight by default: what the benchmark measures as the headline, and few enough
-connections that a shared public service is not hammered."""
-
-MAX_WINDOWS = 10_000
-"""Default cap on the windows one search is split into (27 years of one-day windows)."""
 
 DEFAULT_RETRY = RetryPolicy()
 """Retry policy of a client made without one: 5 attempts, backoff from 1 s up to 60 s."""

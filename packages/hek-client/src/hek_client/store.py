@@ -45,6 +45,7 @@ from hek_client.base import BaseHekClient, WindowResult
 from hek_client.client import HekClient
 from hek_client.query import HekQuery
 from hek_client.searchlog import covered_intervals, plan_windows, search_key
+from hek_client.settings import DEFAULT_REPORTING_LAG
 
 __all__ = [
     "SaveSummary",
@@ -59,9 +60,6 @@ __all__ = [
 
 HEK_WINDOWS = "hek-windows"
 """The claim namespace of HEK windows (keys: :func:`search_key`)."""
-
-DEFAULT_REPORTING_LAG = timedelta(days=30)
-"""How long after its end a window is searched again: HEK reports arrive days to months late."""
 
 log = logging.getLogger(__name__)
 

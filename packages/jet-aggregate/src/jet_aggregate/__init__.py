@@ -21,56 +21,8 @@ Examples
 0.6
 """
 
-from jet_aggregate.boxes import (
-    BoxCluster,
-    BoxClusters,
-    cluster_boxes,
-    consensus_box,
-    estimate_box,
-    sigma_boxes,
-)
-from jet_aggregate.catalogue import catalogue_rows, catalogue_table, write_catalogue
-from jet_aggregate.config import AggregationConfig, load_config
-from jet_aggregate.errors import AggregateError, ConfigError, InputError, MetadataError
-from jet_aggregate.iou import iou_matrix
-from jet_aggregate.jets import SubjectJet, subject_jets
-from jet_aggregate.measure import measure_jet
-from jet_aggregate.points import PointCluster, PointClusters, cluster_points
-from jet_aggregate.questions import QuestionConsensus, question_consensus
-from jet_aggregate.stage import AggregateSummary, AggregationResult, aggregate, aggregate_annotations
-from jet_aggregate.tracking import link_jets
+from jet_store.lazy import attach_stub
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "__version__",
-    "AggregateError",
-    "AggregateSummary",
-    "AggregationConfig",
-    "AggregationResult",
-    "BoxCluster",
-    "BoxClusters",
-    "ConfigError",
-    "InputError",
-    "MetadataError",
-    "PointCluster",
-    "PointClusters",
-    "QuestionConsensus",
-    "SubjectJet",
-    "aggregate",
-    "aggregate_annotations",
-    "catalogue_rows",
-    "catalogue_table",
-    "cluster_boxes",
-    "cluster_points",
-    "consensus_box",
-    "estimate_box",
-    "iou_matrix",
-    "link_jets",
-    "load_config",
-    "measure_jet",
-    "question_consensus",
-    "sigma_boxes",
-    "subject_jets",
-    "write_catalogue",
-]
+__getattr__, __dir__, __all__ = attach_stub(__name__, __file__)

@@ -34,6 +34,7 @@ from jet_sandbox.volunteers_panoptes import crowd_users
 from jet_store import CutoutJob, HekEvent, Jet, Store, UserError
 from jet_store.store import masked_url
 
+from jet_hunter.chain_terms import DEMO_END, DEMO_START
 from jet_hunter.config import Secrets, Settings
 from jet_hunter.crowd import sandbox_crowd
 from jet_hunter.pipeline import prepare
@@ -44,8 +45,6 @@ __all__ = ["run_demo", "DemoResult", "DEMO_START", "DEMO_END", "MARKER"]
 
 log = logging.getLogger(__name__)
 
-DEMO_START = "2010-06-01"
-DEMO_END = "2010-07-01"
 MARKER = ".jet-hunter-demo"
 """File that marks a folder as the demo's own, so a re-run may clear it."""
 

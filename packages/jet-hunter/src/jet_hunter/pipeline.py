@@ -37,12 +37,10 @@ from sdo_cutout import (
     run_jobs,
 )
 
+from jet_hunter.chain_terms import PREPARE_STEPS
 from jet_hunter.config import ConfigError, Settings
 
 __all__ = ["cutout_clients", "prepare", "PrepareSummary", "events_between", "PREPARE_STEPS"]
-
-PREPARE_STEPS: tuple[str, ...] = ("hek", "cutouts", "download", "render")
-"""The steps of :func:`prepare`, in order (each a stage of ``jet-hunter run``)."""
 
 log = logging.getLogger(__name__)
 

@@ -17,12 +17,13 @@ finish; ``first``/``last`` run part of it (``jet-hunter run --from STAGE --until
 * ``report``: the HTML report in ``out_dir/report`` (:func:`jet_hunter.report.build_report`)
   when that module is installed; otherwise the chain ends at the catalogue.
 
+The stage names and :func:`stage_range` live in :mod:`jet_hunter.chain_terms` (plain
+values the command line's parser reads) and are re-exported here.
+
 Examples
 --------
->>> stage_range("upload", "import")
-('upload', 'classify', 'fetch', 'import')
->>> stage_range(None, "download")
-('hek', 'cutouts', 'download')
+>>> STAGES[0], STAGES[-1], len(stage_range("subjects", None))
+('hek', 'report', 8)
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ from zoo_bridge.grouping import GroupingOptions
 from zoo_bridge.subjects import make_subjects
 from zoo_bridge.upload import UploadOptions, upload_subjects
 
+from jet_hunter.chain_terms import PREPARE_STEPS, STAGES, stage_range
 from jet_hunter.config import Settings
-from jet_hunter.pipeline import PREPARE_STEPS
 
 __all__ = [
     "STAGES",
@@ -60,35 +61,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-STAGES: tuple[str, ...] = (
-    *PREPARE_STEPS,
-    "subjects",
-    "upload",
-    "classify",
-    "fetch",
-    "import",
-    "aggregate",
-    "catalogue",
-    "report",
-)
-"""The stages in order."""
-
 CATALOGUE_FORMATS = ("csv", "ecsv", "json")
 
 Crowd = Callable[[Settings, Store], str]
 """Simulated volunteers: classify on the configured Panoptes, return a summary line."""
-
-
-def stage_range(first: str | None, last: str | None) -> tuple[str, ...]:
-    """The stages from ``first`` to ``last`` (inclusive; None = the ends)."""
-    for name in (first, last):
-        if name is not None and name not in STAGES:
-            raise UserError(f"unknown stage {name!r}; stages: {', '.join(STAGES)}")
-    start = STAGES.index(first) if first else 0
-    stop = STAGES.index(last) if last else len(STAGES) - 1
-    if start > stop:
-        raise UserError(f"--from {first} comes after --until {last}")
-    return STAGES[start : stop + 1]
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@ A backend client implements :class:`CutoutBackend`: ``submit`` and ``poll`` retu
 which registers every subclass that names its backend (``name = "ssw"``) in
 :data:`BACKENDS` when the class is defined, so the list of names, the command line's
 choices and the factory :func:`create_backend` all read one registry (sunpy's
-``net/base_client.py`` does the same for its Fido clients).
+``net/base_client.py`` does the same for its Fido clients). The built-in clients' modules
+are imported when the registry is first read, so they have registered themselves even
+when only this module was imported (``sdo_cutout`` imports its modules on first use).
 
 Examples
 --------
@@ -20,6 +22,7 @@ SswClient('http://127.0.0.1:1/submit.sh', 'http://127.0.0.1:1/data/')
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, overload, runtime_checkable
@@ -150,8 +153,15 @@ class BackendRegistry(Sequence[str]):
     sdo_cutout.errors.CutoutRequestError: unknown cutout backend 'ftp'; use one of ssw, jsoc
     """
 
-    def __init__(self) -> None:
+    def __init__(self, builtin: Sequence[str] = ()) -> None:
         self._classes: dict[str, type[ServiceClient]] = {}
+        self._unloaded = list(builtin)  # modules whose clients register when imported
+
+    def _loaded(self) -> dict[str, type[ServiceClient]]:
+        """The registered classes, after importing the built-in clients' modules (once)."""
+        while self._unloaded:
+            importlib.import_module(self._unloaded.pop(0))
+        return self._classes
 
     def register(self, cls: type[ServiceClient]) -> None:
         """Record ``cls`` as the client of the backend ``cls.name`` (the latest definition wins)."""
@@ -161,10 +171,10 @@ class BackendRegistry(Sequence[str]):
     def client_class(self, name: str) -> type[ServiceClient]:
         """The client class of backend ``name``."""
         try:
-            return self._classes[name]
+            return self._loaded()[name]
         except KeyError:
             raise CutoutRequestError(
-                f"unknown cutout backend {name!r}; use one of {', '.join(self._classes)}"
+                f"unknown cutout backend {name!r}; use one of {', '.join(self._loaded())}"
             ) from None
 
     @overload
@@ -174,23 +184,24 @@ class BackendRegistry(Sequence[str]):
     def __getitem__(self, index: slice) -> Sequence[str]: ...
 
     def __getitem__(self, index: int | slice) -> str | Sequence[str]:
-        return tuple(self._classes)[index]
+        return tuple(self._loaded())[index]
 
     def __len__(self) -> int:
-        return len(self._classes)
+        return len(self._loaded())
 
     def __iter__(self) -> Iterator[str]:
-        return iter(tuple(self._classes))
+        return iter(tuple(self._loaded()))
 
     def __contains__(self, name: object) -> bool:
-        return name in self._classes
+        return name in self._loaded()
 
     def __repr__(self) -> str:
-        return f"BackendRegistry({', '.join(map(repr, self._classes))})"
+        return f"BackendRegistry({', '.join(map(repr, self._loaded()))})"
 
 
-BACKENDS = BackendRegistry()
-"""The cutout services: filled by each :class:`~sdo_cutout.service.ServiceClient` subclass."""
+BACKENDS = BackendRegistry(builtin=("sdo_cutout.ssw", "sdo_cutout.jsoc"))
+"""The cutout services: filled by each :class:`~sdo_cutout.service.ServiceClient` subclass
+(the built-in ones, SSW and JSOC, are imported on the first read)."""
 
 
 def create_backend(name: str, **settings: Any) -> ServiceClient:

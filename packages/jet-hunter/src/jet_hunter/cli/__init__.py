@@ -28,7 +28,7 @@ import traceback
 from collections.abc import Sequence
 from typing import NoReturn
 
-from jet_store import DataError, JetHunterError, ServiceError
+from jet_store.errors import DataError, JetHunterError, ServiceError
 
 from jet_hunter import __version__
 from jet_hunter.cli import (

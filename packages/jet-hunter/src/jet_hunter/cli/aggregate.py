@@ -14,9 +14,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from jet_aggregate.config import load_config
-from jet_aggregate.stage import aggregate
-
 from jet_hunter.cli.app import App, common_options
 from jet_hunter.cli.argtypes import positive_int, workers
 
@@ -52,6 +49,9 @@ def register(commands: Any) -> None:
 
 
 def run(app: App, args: argparse.Namespace) -> int:
+    from jet_aggregate.config import load_config
+    from jet_aggregate.stage import aggregate
+
     config = load_config(args.aggregate_config)
     store = app.store()
     with app.executor(args.workers) as executor:  # Dask with --scheduler, else local processes

@@ -14,14 +14,17 @@ import sys
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from contextlib import AbstractContextManager
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from jet_store import Store, UserError
-from jet_store.executors import open_executor
-from jet_store.summary import Summary
+from jet_store.errors import UserError
 
 from jet_hunter.cli.argtypes import existing_file, path, scheduler_address
-from jet_hunter.config import Settings, load_settings
+
+if TYPE_CHECKING:  # imported where used: building the parser imports no database code
+    from jet_store import Store
+    from jet_store.summary import Summary
+
+    from jet_hunter.config import Settings
 
 __all__ = [
     "App",
@@ -143,6 +146,8 @@ class App:
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> App:
+        from jet_hunter.config import load_settings
+
         env_files = [args.config] if args.config else None
         overrides = {"db": args.db, "data_dir": args.data_dir, "scheduler": args.scheduler}
         settings = load_settings(overrides, files=env_files)
@@ -151,6 +156,8 @@ class App:
     def store(self, *, create: bool = True, upgrade: bool = False) -> Store:
         """The store, opened once per run."""
         if self._store is None:
+            from jet_store.store import Store
+
             self._store = Store(self.settings.db, create=create, upgrade=upgrade)
         return self._store
 
@@ -159,6 +166,8 @@ class App:
 
         ``None`` (no scheduler, one worker) means the stage runs in this process.
         """
+        from jet_store.executors import open_executor
+
         return open_executor(self.settings.scheduler, workers)
 
     def close(self) -> None:

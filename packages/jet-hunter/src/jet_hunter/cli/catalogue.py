@@ -11,8 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from jet_aggregate.catalogue import write_catalogue
-from jet_store import Jet
+from jet_store.records import Jet
 
 from jet_hunter.cli.app import App, common_options
 
@@ -35,6 +34,8 @@ def register(commands: Any) -> None:
 
 
 def run(app: App, args: argparse.Namespace) -> int:
+    from jet_aggregate.catalogue import write_catalogue
+
     jets = app.store().filter(Jet)
     count = write_catalogue(jets, args.out, args.format)
     app.echo(f"wrote {count} jets to {args.out} ({args.format})")

@@ -16,22 +16,19 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
-from jet_store import CutoutJob, HekEvent
-from sdo_cutout import (
-    BACKENDS,
-    JobSummary,
-    add_jobs,
-    requests_for_events,
-    run_jobs,
-    submit_jobs,
-)
+from jet_store.records import CutoutJob, HekEvent
+from sdo_cutout.backend import BACKENDS
 
 from jet_hunter.cli.app import App, CliUsageError, Reported, common_options
 from jet_hunter.cli.argtypes import add_wave_option, chosen_waves, number, seconds, workers
-from jet_hunter.pipeline import cutout_clients
+
+if TYPE_CHECKING:
+    from sdo_cutout import CutoutBackend, JobSummary
+
+    from jet_hunter.config import Settings
 
 __all__ = ["register", "run_request", "run_fetch"]
 
@@ -125,6 +122,14 @@ def register(commands: Any) -> None:
     fetch.set_defaults(func=run_fetch)
 
 
+def cutout_clients(settings: Settings, backends: Iterable[str]) -> list[CutoutBackend]:
+    """:func:`jet_hunter.pipeline.cutout_clients`, imported when a command runs (the pipeline imports
+    every stage's package)."""
+    from jet_hunter.pipeline import cutout_clients as make_clients
+
+    return make_clients(settings, backends)
+
+
 def _select_events(app: App, ids: Sequence[str] | None) -> list[HekEvent]:
     store = app.store(create=False)
     if not ids:
@@ -172,6 +177,8 @@ class _Prefixed:
 
 
 def run_request(app: App, args: argparse.Namespace) -> int:
+    from sdo_cutout import JobSummary, add_jobs, requests_for_events, submit_jobs
+
     store = app.store(create=False)
     events = _select_events(app, args.events)
     skipped: list[str] = []
@@ -212,6 +219,8 @@ def run_request(app: App, args: argparse.Namespace) -> int:
 
 
 def run_fetch(app: App, args: argparse.Namespace) -> int:
+    from sdo_cutout import run_jobs
+
     store = app.store(create=False)
     if args.max_poll_interval < args.poll_interval:
         raise CliUsageError("--max-poll-interval must be >= --poll-interval")

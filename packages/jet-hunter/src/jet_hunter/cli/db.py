@@ -5,9 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from jet_store.migrate import head_revision
-from jet_store.store import masked_url
-
 from jet_hunter.cli.app import App, common_options
 
 __all__ = ["register"]
@@ -35,12 +32,17 @@ def register(commands: Any) -> None:
 
 
 def run_upgrade(app: App, args: argparse.Namespace) -> int:
+    from jet_store.engine import masked_url
+
     store = app.store(create=True, upgrade=True)
     app.echo(f"{masked_url(store.url)} is at schema {store.revision}")
     return 0
 
 
 def run_info(app: App, args: argparse.Namespace) -> int:
+    from jet_store.engine import masked_url
+    from jet_store.migrate import head_revision
+
     store = app.store(create=False)
     app.echo(f"{masked_url(store.url)}: schema {store.revision} (this jet-store writes {head_revision()})")
     return 0

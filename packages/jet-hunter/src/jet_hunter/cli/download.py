@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from typing import Any
-
-from sdo_cutout.download import DownloadSummary, download_frames
-from sdo_cutout.verify import VerifySummary, verify_frames
+from typing import TYPE_CHECKING, Any
 
 from jet_hunter.cli.app import App, Reported, common_options
 from jet_hunter.cli.argtypes import workers
+
+if TYPE_CHECKING:
+    from sdo_cutout.download import DownloadSummary
+    from sdo_cutout.verify import VerifySummary
 
 __all__ = ["register", "run_download", "run_verify"]
 
@@ -67,6 +68,8 @@ def _download_code(summary: DownloadSummary | None) -> int:
 
 
 def run_download(app: App, args: argparse.Namespace) -> int:
+    from sdo_cutout.download import download_frames
+
     store = app.store(create=False)
     with app.executor() as executor:  # the Dask cluster of --scheduler, else this process
         summary = download_frames(
@@ -82,6 +85,8 @@ def run_download(app: App, args: argparse.Namespace) -> int:
 
 
 def run_verify(app: App, args: argparse.Namespace) -> int:
+    from sdo_cutout.verify import verify_frames
+
     store = app.store(create=False)
     summary = verify_frames(
         store,

@@ -12,8 +12,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from zoo_bridge.manifest import export_subjects
-
 from jet_hunter.cli.app import App, common_options
 
 __all__ = ["register", "run"]
@@ -37,6 +35,8 @@ def register(commands: Any) -> None:
 
 
 def run(app: App, args: argparse.Namespace) -> int:
+    from zoo_bridge.manifest import export_subjects
+
     summary = export_subjects(app.store(create=False), app.settings.data_dir, args.out, progress=app.progress)
     if args.json:
         app.emit_json(summary.to_dict())

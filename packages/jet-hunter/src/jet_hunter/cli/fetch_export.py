@@ -14,11 +14,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from zoo_bridge.fetch import EXPORT_KINDS, fetch_export
+from zoo_bridge.fetch import EXPORT_KINDS
 
 from jet_hunter.cli.app import App, common_options
 from jet_hunter.cli.argtypes import non_negative_float, positive_float, positive_int
-from jet_hunter.stages import panoptes_connection
 
 __all__ = ["register", "run"]
 
@@ -58,6 +57,10 @@ def register(commands: Any) -> None:
 
 
 def run(app: App, args: argparse.Namespace) -> int:
+    from zoo_bridge.fetch import fetch_export
+
+    from jet_hunter.stages import panoptes_connection
+
     """Run ``fetch-export``; return the exit code."""
     connection = panoptes_connection(app.settings).connect()
     out = (

@@ -15,17 +15,9 @@ import argparse
 from datetime import timedelta
 from typing import Any
 
-from hek_client import (
-    DEFAULT_BOX,
-    DEFAULT_CONCURRENCY,
-    DEFAULT_REPORTING_LAG,
-    DEFAULT_WINDOW,
-    HekClient,
-    HekQuery,
-    SaveOptions,
-    search_and_save,
-)
-from jet_store import DEFAULT_LEASE
+from hek_client.settings import DEFAULT_CONCURRENCY, DEFAULT_REPORTING_LAG, DEFAULT_WINDOW
+from hek_client.terms import DEFAULT_BOX
+from jet_store.claim_terms import DEFAULT_LEASE
 
 from jet_hunter.cli.app import App, Reported, common_options
 from jet_hunter.cli.argtypes import (
@@ -141,6 +133,8 @@ def register(commands: Any) -> None:
 
 def run_search(app: App, args: argparse.Namespace) -> int:
     """Run ``hek search``; return the exit code."""
+    from hek_client import HekClient, HekQuery, SaveOptions, search_and_save
+
     query = HekQuery(
         args.start,
         args.end,

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
-
-from zoo_bridge import ImportOptions, ImportSummary, import_classifications, import_subjects, import_workflows
+from typing import TYPE_CHECKING, Any
 
 from jet_hunter.cli.app import App, common_options
 from jet_hunter.cli.argtypes import positive_int
+
+if TYPE_CHECKING:
+    from zoo_bridge import ImportSummary
 
 __all__ = ["register", "run_classifications", "run_subjects", "run_workflows", "print_summary"]
 
@@ -99,6 +100,8 @@ def print_summary(app: App, summary: ImportSummary, as_json: bool) -> int:
 
 def run_classifications(app: App, args: argparse.Namespace) -> int:
     """Run ``import classifications``."""
+    from zoo_bridge import ImportOptions, import_classifications
+
     options = ImportOptions(
         workflow_id=args.workflow,
         version=args.version,
@@ -116,9 +119,13 @@ def run_classifications(app: App, args: argparse.Namespace) -> int:
 
 def run_subjects(app: App, args: argparse.Namespace) -> int:
     """Run ``import subjects``."""
+    from zoo_bridge import import_subjects
+
     return print_summary(app, import_subjects(app.store(), args.file, progress=app.progress), args.json)
 
 
 def run_workflows(app: App, args: argparse.Namespace) -> int:
     """Run ``import workflows``."""
+    from zoo_bridge import import_workflows
+
     return print_summary(app, import_workflows(app.store(), args.file, progress=app.progress), args.json)

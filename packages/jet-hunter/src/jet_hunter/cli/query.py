@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jet_store import RECORD_TYPES, BadFilter, to_json_dict
-from jet_store.filters import Condition, parse_where
-from jet_store.records import Record, record_type
+from jet_store.errors import BadFilter
+from jet_store.records import RECORD_TYPES, Record, record_type
 
 from jet_hunter.cli.app import App, common_options
 from jet_hunter.cli.argtypes import count
+
+if TYPE_CHECKING:
+    from jet_store.filters import Condition
 
 __all__ = ["register", "run", "where_from_tokens"]
 
@@ -64,6 +66,8 @@ def register(commands: Any) -> None:
 
 def where_from_tokens(tokens: list[str]) -> Condition:
     """One ``--where`` given as one string or as ``FIELD OP VALUE...`` tokens."""
+    from jet_store.filters import parse_where  # sqlalchemy: only when a filter is given
+
     if len(tokens) == 1:
         return parse_where(tokens[0])
     if len(tokens) >= 3:
@@ -91,6 +95,8 @@ def _checked(records: Iterable[Record], where: list[list[str]]) -> Iterator[Reco
 
 
 def run(app: App, args: argparse.Namespace) -> int:
+    from jet_store.codec import to_json_dict
+
     cls = record_type(args.kind)
     where = [where_from_tokens(tokens) for tokens in args.where]
     store = app.store(create=False)

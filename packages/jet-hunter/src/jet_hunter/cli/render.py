@@ -13,9 +13,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from jet_render.normalize import Normalization
-from jet_render.stage import render_frames
-
 from jet_hunter.cli.app import App, CliUsageError, Reported, common_options
 from jet_hunter.cli.argtypes import percentile, pixel_size, workers
 
@@ -69,6 +66,9 @@ def run(app: App, args: argparse.Namespace) -> int:
         raise CliUsageError(
             f"--percentile LOW HIGH needs LOW < HIGH, not {args.percentile[0]:g} {args.percentile[1]:g}"
         )
+    from jet_render.normalize import Normalization
+    from jet_render.stage import render_frames
+
     store = app.store(create=False)
     if args.percentile:
         norm = Normalization(

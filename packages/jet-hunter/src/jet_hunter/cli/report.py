@@ -13,7 +13,6 @@ from typing import Any
 
 from jet_hunter.cli.app import App, common_options
 from jet_hunter.cli.argtypes import path
-from jet_hunter.report import build_report
 
 __all__ = ["register", "run"]
 
@@ -32,5 +31,7 @@ def register(commands: Any) -> None:
 
 
 def run(app: App, args: argparse.Namespace) -> int:
+    from jet_hunter.report import build_report
+
     summary = build_report(app.store(), args.out, data_dir=app.settings.data_dir, progress=app.progress)
     return app.report(summary, as_json=args.json)

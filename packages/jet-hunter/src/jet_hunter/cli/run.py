@@ -13,10 +13,11 @@ import argparse
 import sys
 from collections.abc import Callable
 from concurrent.futures import Executor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sdo_cutout import BACKENDS
+from sdo_cutout.backend import BACKENDS
 
+from jet_hunter.chain_terms import DEMO_END, DEMO_START, STAGES, stage_range
 from jet_hunter.cli.app import App, CliUsageError, common_options
 from jet_hunter.cli.argtypes import (
     add_wave_option,
@@ -31,10 +32,9 @@ from jet_hunter.cli.argtypes import (
     utc_time,
     workers,
 )
-from jet_hunter.crowd import sandbox_crowd
-from jet_hunter.demo import DEMO_END, DEMO_START, run_demo
-from jet_hunter.pipeline import PrepareSummary, prepare
-from jet_hunter.stages import STAGES, ChainOptions, run_chain, stage_range
+
+if TYPE_CHECKING:
+    from jet_hunter.pipeline import PrepareSummary
 
 __all__ = ["register"]
 
@@ -159,6 +159,9 @@ def _run_with(app: App, args: argparse.Namespace, executor: Executor | None) -> 
     stages = stage_range(args.first, args.last)
     if {"hek", "cutouts"} & set(stages) and (args.start is None or args.end is None):
         raise CliUsageError("the hek and cutouts stages need --start and --end (or --from download or later)")
+    from jet_hunter.crowd import sandbox_crowd
+    from jet_hunter.stages import ChainOptions, run_chain
+
     store = app.store()
     options = ChainOptions(
         project_id=args.project,
@@ -194,6 +197,8 @@ def stage_notes(app: App) -> Callable[[str], None] | None:
 def _prepare(
     app: App, args: argparse.Namespace, store: Any, steps: tuple[str, ...], executor: Executor | None
 ) -> PrepareSummary:
+    from jet_hunter.pipeline import prepare
+
     return prepare(
         app.settings,
         store,
@@ -218,6 +223,8 @@ def _prepare(
 
 
 def run_demo_command(app: App, args: argparse.Namespace) -> int:
+    from jet_hunter.demo import run_demo
+
     with app.executor() as executor:  # the Dask cluster of --scheduler, else this process
         summary = run_demo(
             args.folder,

@@ -4,7 +4,8 @@ Each replica is one :class:`ServeSpec`: the help line, the function adding its o
 options to its ``sandbox serve NAME`` parser, and the function building its
 :class:`~jet_sandbox.server.SandboxServer` from the parsed options and the fault plan.
 The command itself (shared server options, running until Ctrl-C) is
-:mod:`jet_hunter.cli.sandbox`.
+:mod:`jet_hunter.cli.sandbox`. A builder imports its replica's module when it runs, so
+building the parser loads none of their data (synthetic AIA frames need astropy).
 
 Examples
 --------
@@ -19,16 +20,9 @@ import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jet_sandbox.faults import FaultPlan
-from jet_sandbox.files import FileServer
-from jet_sandbox.hek import HekServer
-from jet_sandbox.jsoc import JsocServer
-from jet_sandbox.panoptes import PanoptesServer
-from jet_sandbox.panoptes_faults import PanoptesFaults
-from jet_sandbox.server import SandboxServer
-from jet_sandbox.ssw import SswServer
 
 from jet_hunter.cli.app import CliUsageError
 from jet_hunter.cli.argtypes import (
@@ -45,6 +39,9 @@ from jet_hunter.cli.argtypes import (
     pixel_size,
     seconds,
 )
+
+if TYPE_CHECKING:
+    from jet_sandbox.server import SandboxServer
 
 __all__ = ["SERVE", "ServeSpec"]
 
@@ -99,6 +96,8 @@ def _read_events(path: Path) -> list[dict[str, Any]]:
 
 
 def _build_hek(args: argparse.Namespace, plan: FaultPlan) -> SandboxServer:
+    from jet_sandbox.hek import HekServer
+
     events = None if args.events is None else _read_events(args.events)
     return HekServer(
         events,
@@ -174,6 +173,8 @@ def _file_plan(args: argparse.Namespace, plan: FaultPlan) -> FaultPlan | None:
 
 
 def _build_ssw(args: argparse.Namespace, plan: FaultPlan) -> SandboxServer:
+    from jet_sandbox.ssw import SswServer
+
     return SswServer(
         pending_polls=args.pending_polls,
         building_polls=args.building_polls,
@@ -237,6 +238,8 @@ def _jsoc_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _build_jsoc(args: argparse.Namespace, plan: FaultPlan) -> SandboxServer:
+    from jet_sandbox.jsoc import JsocServer
+
     return JsocServer(
         registered=tuple(args.registered or ("jets@example.org",)),
         faults=plan,
@@ -269,6 +272,8 @@ def _files_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _build_files(args: argparse.Namespace, plan: FaultPlan) -> SandboxServer:
+    from jet_sandbox.files import FileServer
+
     return FileServer(
         args.root,
         faults=plan,
@@ -307,6 +312,9 @@ def _panoptes_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _build_panoptes(args: argparse.Namespace, plan: FaultPlan) -> SandboxServer:
+    from jet_sandbox.panoptes import PanoptesServer
+    from jet_sandbox.panoptes_faults import PanoptesFaults
+
     return PanoptesServer(
         username=args.username,
         password=args.password,

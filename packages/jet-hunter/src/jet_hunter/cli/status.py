@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from jet_store.store import masked_url
-
 from jet_hunter.cli.app import App, common_options
 
 __all__ = ["register", "run"]
@@ -24,6 +22,8 @@ def register(commands: Any) -> None:
 
 
 def run(app: App, args: argparse.Namespace) -> int:
+    from jet_store.engine import masked_url
+
     store = app.store(create=False)
     counts = store.counts()
     if args.json:

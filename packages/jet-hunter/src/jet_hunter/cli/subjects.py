@@ -13,7 +13,6 @@ import argparse
 from typing import Any
 
 from zoo_bridge.grouping import GroupingOptions
-from zoo_bridge.subjects import make_subjects
 
 from jet_hunter.cli.app import App, common_options
 from jet_hunter.cli.argtypes import positive_float, positive_int
@@ -63,6 +62,8 @@ def register(commands: Any) -> None:
 
 
 def run(app: App, args: argparse.Namespace) -> int:
+    from zoo_bridge.subjects import make_subjects
+
     options = GroupingOptions(
         frames_per_subject=args.frames_per_subject, overlap=args.overlap, wavelength=args.wavelength,
         kind=args.kind, media=args.media,

@@ -14,11 +14,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from zoo_bridge.upload import UploadOptions, upload_subjects
-
 from jet_hunter.cli.app import App, common_options
 from jet_hunter.cli.argtypes import positive_int, workers
-from jet_hunter.stages import panoptes_connection
 
 __all__ = ["register", "run"]
 
@@ -45,6 +42,10 @@ def register(commands: Any) -> None:
 
 
 def run(app: App, args: argparse.Namespace) -> int:
+    from zoo_bridge.upload import UploadOptions, upload_subjects
+
+    from jet_hunter.stages import panoptes_connection
+
     conn = panoptes_connection(app.settings)
     options = UploadOptions(
         project_id=args.project, subject_set=args.subject_set, workers=args.workers, dry_run=args.dry_run

@@ -16,15 +16,6 @@ Examples
 ('sjh_ID', True)
 """
 
-from jet_hunter.report.build import MARKER, TABLE_COLUMNS, ReportError, ReportSummary, build_report
-from jet_hunter.report.model import ReportJet, load_report_jets
+from jet_store.lazy import attach_stub
 
-__all__ = [
-    "MARKER",
-    "TABLE_COLUMNS",
-    "ReportError",
-    "ReportJet",
-    "ReportSummary",
-    "build_report",
-    "load_report_jets",
-]
+__getattr__, __dir__, __all__ = attach_stub(__name__, __file__)
