@@ -231,7 +231,7 @@ class _Marks:
         if self.window is None:
             return None
         crop = image.crop(self.window).convert("RGB")
-        return crop.resize((ZOOM_WIDTH, ZOOM_WIDTH), Image.Resampling.LANCZOS)
+        return crop.resize((ZOOM_WIDTH, ZOOM_WIDTH), Image.Resampling.LANCZOS, reducing_gap=1.0)
 
 
 def zoom_window(

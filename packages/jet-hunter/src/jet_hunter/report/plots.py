@@ -5,7 +5,7 @@ Per jet, :func:`height_time_plot`: the volunteers' box heights along the jet's a
 bars) at its frame time, the catalogue's maximum height with its bounds, the start and
 end times with their spread, and the velocity as the line from the start to the peak.
 For the whole catalogue, :func:`summary_plots`: the base points on the solar disk
-(sunpy map axes with the heliographic Stonyhurst grid and the limb), and histograms
+(WCS axes with the heliographic Stonyhurst grid and the limb, drawn by sunpy.visualization), and histograms
 of durations, maximum heights, velocities and volunteer agreement.
 
 Static images because a report is opened years later on any machine: PNGs need no
@@ -162,24 +162,41 @@ def height_time_figure(item: ReportJet) -> Any:
 
 def disk_figure(items: Sequence[ReportJet]) -> Any:
     """The jets' base points on the solar disk, a matplotlib figure (WCS axes, Stonyhurst grid)."""
-    import sunpy.map
     from astropy.coordinates import SkyCoord
-    from sunpy.coordinates import frames
-    from sunpy.map.header_helper import make_fitswcs_header
+    from astropy.wcs.utils import wcs_to_celestial_frame
+    from jet_render.wcs import frame_wcs
+    from sunpy.coordinates import get_earth
+    from sunpy.visualization import drawing, wcsaxes_compat
 
+    # a WCS of the whole disk seen from Earth (astropy + sunpy.coordinates: sunpy.map, whose
+    # import alone costs seconds, is not needed for a blank map)
     obstime = items[0].jet.start_time if items else "2010-06-01"
-    centre = SkyCoord(
-        0 * u.arcsec, 0 * u.arcsec, obstime=obstime, observer="earth", frame=frames.Helioprojective
-    )
+    earth = get_earth(obstime)
     shape = (90, 90)
-    header = make_fitswcs_header(np.zeros(shape), centre, scale=[24.0, 24.0] * u.arcsec / u.pix)
-    disk = sunpy.map.Map(np.zeros(shape), header)
-    fig, ax = _figure((5.5, 5.25), (0.95, 0.55, 4.3, 4.3), projection=disk)
+    wcs = frame_wcs(
+        {
+            "CRPIX1": (shape[1] + 1) / 2,
+            "CRPIX2": (shape[0] + 1) / 2,
+            "CRVAL1": 0.0,
+            "CRVAL2": 0.0,
+            "CDELT1": 24.0,
+            "CDELT2": 24.0,
+            "DATE-OBS": earth.obstime.isot,
+            "HGLN_OBS": earth.lon.to_value(u.deg),
+            "HGLT_OBS": earth.lat.to_value(u.deg),
+            "DSUN_OBS": earth.radius.to_value(u.m),
+        }
+    ).wcs
+    frame = wcs_to_celestial_frame(wcs)
+    observer = SkyCoord(frame.observer)
+    fig, ax = _figure((5.5, 5.25), (0.95, 0.55, 4.3, 4.3), projection=wcs)
     ax.imshow(np.zeros(shape), cmap="Greys", vmin=0, vmax=1, origin="lower")
-    disk.draw_limb(axes=ax, color="k", lw=1.2)
-    disk.draw_grid(axes=ax, grid_spacing=15 * u.deg, color="0.5", lw=0.5)
+    drawing.limb(ax, observer, color="k", lw=1.2)
+    wcsaxes_compat.wcsaxes_heliographic_overlay(
+        ax, grid_spacing=15 * u.deg, obstime=frame.obstime, observer=observer, color="0.5", lw=0.5
+    )
     for item in items:
-        point = SkyCoord(item.jet.base_x * u.arcsec, item.jet.base_y * u.arcsec, frame=disk.coordinate_frame)
+        point = SkyCoord(item.jet.base_x * u.arcsec, item.jet.base_y * u.arcsec, frame=frame)
         ax.plot_coord(point, "o", color="#e67e22", ms=6, mec="k")
         east = item.jet.base_x <= 0  # labels point towards the disk centre: they stay in the axes
         ax.annotate(
