@@ -192,6 +192,10 @@ def test_cli_report(built_report: BuiltReport, tmp_path: Path, capsys: pytest.Ca
     (tmp_path / "x" / "notes.txt").write_text("mine")
     assert main([*args, "--out", str(tmp_path / "x")]) == 1
     assert "not a jet-hunter report" in capsys.readouterr().err
+    missing = tmp_path / "none.db"  # no store there: an error, not an empty report of a new store
+    assert main(["--db", str(missing), "report", "--out", str(tmp_path / "m")]) == 1
+    assert capsys.readouterr().err.startswith("jet-hunter: ") and not missing.exists()
+    assert not (tmp_path / "m").exists()
 
 
 def test_empty_store_gives_an_empty_catalogue(tmp_path: Path) -> None:

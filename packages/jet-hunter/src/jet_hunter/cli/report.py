@@ -36,8 +36,9 @@ def register(commands: Any) -> None:
 
 
 def run(app: App, args: argparse.Namespace) -> int:
+    store = app.store(create=False)  # a report of a store that is not there is an error, not an empty report
     with app.executor(args.workers) as executor:  # Dask with --scheduler, else local processes
         summary = build_report(
-            app.store(), args.out, data_dir=app.settings.data_dir, progress=app.progress, executor=executor
+            store, args.out, data_dir=app.settings.data_dir, progress=app.progress, executor=executor
         )
     return app.report(summary, as_json=args.json)

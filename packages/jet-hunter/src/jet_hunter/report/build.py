@@ -324,6 +324,7 @@ def _build_into(
     for fmt in ("csv", "ecsv", "json"):
         write_catalogue(jets, root / f"catalogue.{fmt}", fmt)
     drawing = FrameJobs(items, root, data_dir, executor)  # on the executor's workers, if any
+    drawn = None if executor is not None else drawing.results(progress=progress)  # else first, here
     plots = summary_plots(items, root / "plots")  # meanwhile here
     summary.plots = len(plots)
     heights: dict[int, str] = {}
@@ -332,7 +333,8 @@ def _build_into(
             height_time_plot(item, root / "plots" / f"{item.slug}_height_time.png")
         except Exception as exc:  # one jet's plot failing must not lose the report
             heights[n] = f"{item.row['#sjh_ID']}: height-time plot failed ({exc})"
-    drawn = drawing.results(progress=progress)
+    if drawn is None:
+        drawn = drawing.results(progress=progress)
     page = env.get_template("jet.html.j2")
     for n, item in enumerate(items):
         frames, messages = drawn[n]
