@@ -19,6 +19,7 @@ from jet_hunter.cli import main
 from jet_hunter.report import MARKER, ReportError, build_report, load_report_jets
 from jet_hunter.report.frames import COLORS, write_subject_frames, zoom_window
 from jet_hunter.report.plots import height_time_figure, summary_figures
+from jet_hunter.report.reuse import KEY_SUFFIX
 from jet_store import AggregationRun, Annotation, Classification, Jet, JetCluster, Store, Subject
 from PIL import Image
 from process_helpers import cli_in_child, cli_launcher
@@ -131,6 +132,8 @@ def test_rebuild_replaces_the_report_and_refuses_other_folders(
     out = tmp_path / "r"
     shutil.copytree(built_report.out, out)  # the first build: the session's report
     (out / "jets" / "stale.html").write_text("old")
+    for key in out.rglob(f"*{KEY_SUFFIX}"):  # its frames not reusable: all drawn again
+        key.unlink()
     with Store(built_report.db) as store, ThreadPoolExecutor(2) as pool:  # frames drawn on its workers
         second = build_report(store, out, data_dir=built_report.data, progress=False, executor=pool)
     assert _files(out) == _files(built_report.out)  # stale page gone, nothing added
@@ -146,6 +149,36 @@ def test_rebuild_replaces_the_report_and_refuses_other_folders(
     with Store(built_report.db) as store, pytest.raises(ReportError, match="not a jet-hunter report"):
         build_report(store, thesis, progress=False)
     assert (thesis / "thesis.tex").read_text() == "precious" and (out / MARKER).is_file()
+
+
+def test_a_rebuild_reuses_the_frames_whose_inputs_did_not_change(
+    built_report: BuiltReport, tmp_path: Path
+) -> None:
+    out = tmp_path / "r"
+    shutil.copytree(built_report.out, out)
+    with Store(built_report.db) as store:
+        (item, *_) = load_report_jets(store)
+    changed = item.subjects[0]
+    data = tmp_path / "data"  # the same renderings (links), but one of this subject's frames is another
+    for source in built_report.data.rglob("*.png"):
+        (data / source.relative_to(built_report.data)).parent.mkdir(parents=True, exist_ok=True)
+        os.link(source, data / source.relative_to(built_report.data))
+    (data / changed.paths[0]).unlink()
+    shutil.copyfile(built_report.data / changed.paths[-1], data / changed.paths[0])
+    inodes = {p.relative_to(out): p.stat().st_ino for p in out.rglob("*.jpg")}
+    with Store(built_report.db) as store:
+        summary = build_report(store, out, data_dir=data, progress=False)
+    assert summary.to_dict() | {"path": ""} == built_report.summary.to_dict() | {"path": ""}
+    assert _files(out) == _files(built_report.out)
+    again = {p.relative_to(out): p.stat().st_ino for p in out.rglob("*.jpg")}
+    mine = {p for p in again if p.name.startswith(f"s{changed.subject_id}_")}
+    assert len(mine) == 2 * changed.n_frames and len(again) == len(inodes)
+    assert all(again[p] == inodes[p] for p in again if p not in mine)  # linked from the old report
+    assert all(again[p] != inodes[p] for p in mine)  # drawn again: its inputs changed
+    first = Path("frames") / item.slug / f"s{changed.subject_id}_f00.jpg"
+    assert (out / first).read_bytes() != (built_report.out / first).read_bytes()
+    for p in mine - {first, first.with_name(f"{first.stem}_zoom.jpg")}:
+        assert (out / p).read_bytes() == (built_report.out / p).read_bytes()  # the same frame drawn
 
 
 def test_subject_frames_are_drawn_from_a_pickled_job(built_report: BuiltReport, tmp_path: Path) -> None:

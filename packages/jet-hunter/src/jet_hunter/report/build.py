@@ -12,6 +12,11 @@ half-written report. The temporary folders are named for their writer (``host:pi
 which the next build removes (those of builds still running are kept). A failure of
 one jet is written on its page and in the summary, and the other jets go on.
 
+Frames are drawn one job per subject (:mod:`~jet_hunter.report.drawing`), on the
+caller's executor when one is passed; a rebuild of the same folder links the frames of
+subjects whose inputs did not change from the report it replaces
+(:mod:`~jet_hunter.report.reuse`).
+
 Examples
 --------
 >>> from jet_hunter.report.build import ReportSummary
@@ -297,7 +302,8 @@ def build_report(
             log.info("removed %s, left by a killed build", left)
     tmp = make_temporary(out, BUILD_SUFFIX, directory=True)
     try:
-        summary = _build_into(store, tmp, data, progress=progress, executor=executor)
+        previous = out if (out / MARKER).is_file() else None  # its unchanged frames are reused
+        summary = _build_into(store, tmp, data, progress=progress, executor=executor, previous=previous)
         (tmp / MARKER).write_text("made by `jet-hunter report`; replaced by each build\n")
         _swap_in(tmp, out)
     finally:
@@ -308,7 +314,13 @@ def build_report(
 
 
 def _build_into(
-    store: Store, root: Path, data_dir: Path | None, *, progress: bool, executor: Executor | None
+    store: Store,
+    root: Path,
+    data_dir: Path | None,
+    *,
+    progress: bool,
+    executor: Executor | None,
+    previous: Path | None,
 ) -> ReportSummary:
     items = load_report_jets(store)
     env = _environment()
@@ -323,7 +335,9 @@ def _build_into(
     jets = [i.jet for i in items]
     for fmt in ("csv", "ecsv", "json"):
         write_catalogue(jets, root / f"catalogue.{fmt}", fmt)
-    drawing = FrameJobs(items, root, data_dir, executor)  # on the executor's workers, if any
+    drawing = FrameJobs(
+        items, root, data_dir, executor, previous=previous
+    )  # on the executor's workers, if any
     drawn = None if executor is not None else drawing.results(progress=progress)  # else first, here
     plots = summary_plots(items, root / "plots")  # meanwhile here
     summary.plots = len(plots)

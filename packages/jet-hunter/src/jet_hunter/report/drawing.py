@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from jet_hunter.report.frames import FrameImage, write_subject_frames
 from jet_hunter.report.model import ReportJet
+from jet_hunter.report.reuse import record_frames, reuse_frames, subject_key
 
 __all__ = ["FrameJobs"]
 
@@ -34,33 +35,54 @@ log = logging.getLogger(__name__)
 class FrameJobs:
     """Every subject's frames (:func:`write_subject_frames`), one job per subject.
 
-    Submitted to ``executor`` when there is one (its workers draw while this process
-    makes the plots), else drawn here by :meth:`results`. A subject that fails is written
-    as a message on its jet; the jet's other subjects go on.
+    Subjects whose frames the ``previous`` report holds for the same inputs are linked
+    from it (:mod:`~jet_hunter.report.reuse`); the others are submitted to ``executor``
+    when there is one (its workers draw while this process makes the plots), else drawn
+    here by :meth:`results`. A subject that fails is written as a message on its jet;
+    the jet's other subjects go on.
     """
 
     def __init__(
-        self, items: Sequence[ReportJet], root: Path, data_dir: Path | None, executor: Executor | None
+        self,
+        items: Sequence[ReportJet],
+        root: Path,
+        data_dir: Path | None,
+        executor: Executor | None,
+        *,
+        previous: Path | None = None,
     ):
         self.items = items
         self.root = root
         self.data_dir = data_dir
         self.jobs = [(n, view) for n, item in enumerate(items) for view in item.subjects]
-        self.futures: list[Future[list[FrameImage]]] | None = None
+        self.keys = [subject_key(view, data_dir) for _, view in self.jobs]
+        self.reused: dict[int, list[FrameImage]] = {}
+        if previous is not None:
+            for k, (n, view) in enumerate(self.jobs):
+                frames = reuse_frames(previous, root, self._folder(n), view.subject_id, self.keys[k])
+                if frames is not None:
+                    self.reused[k] = frames
+        self.futures: dict[int, Future[list[FrameImage]]] = {}
         if executor is not None:
-            self.futures = [
-                executor.submit(write_subject_frames, view, self._folder(n), data_dir, relative_to=root)
-                for n, view in self.jobs
-            ]
+            for k, (n, view) in enumerate(self.jobs):
+                if k not in self.reused:
+                    self.futures[k] = executor.submit(
+                        write_subject_frames, view, self._folder(n), data_dir, relative_to=root
+                    )
 
     def _folder(self, n: int) -> Path:
         return self.root / "frames" / self.items[n].slug
 
     def _one(self, k: int) -> list[FrameImage]:
-        if self.futures is not None:
-            return self.futures[k].result()
+        if k in self.reused:
+            return self.reused[k]
         n, view = self.jobs[k]
-        return write_subject_frames(view, self._folder(n), self.data_dir, relative_to=self.root)
+        if k in self.futures:
+            frames = self.futures[k].result()
+        else:
+            frames = write_subject_frames(view, self._folder(n), self.data_dir, relative_to=self.root)
+        record_frames(self._folder(n), view.subject_id, self.keys[k], frames)
+        return frames
 
     def results(self, *, progress: bool) -> list[tuple[list[FrameImage], list[str]]]:
         """Per jet, in order: its frames (subject by subject) and its messages."""
