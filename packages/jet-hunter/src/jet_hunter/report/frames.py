@@ -149,7 +149,7 @@ def _geometry(view: SubjectView, index: int) -> ImageGeometry | None:
     return view.frames.geometry[view.frames.frame(index)]
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=4)
 def _blank(width: int, height: int, geometry: ImageGeometry | None) -> Any:
     """The dark canvas of a frame whose image is missing, its data area outlined (shared: never drawn on)."""
     blank = Image.new("RGB", (width, height), (24, 24, 28))
