@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 from jet_hunter.cli import main
 from jet_hunter.report import MARKER, ReportError, build_report, load_report_jets
-from jet_hunter.report.frames import COLORS, write_subject_frames, zoom_window
+from jet_hunter.report.frames import COLORS, FrameImage, write_subject_frames, zoom_window
 from jet_hunter.report.plots import height_time_figure, summary_figures
-from jet_hunter.report.reuse import KEY_SUFFIX
+from jet_hunter.report.reuse import KEY_SUFFIX, record_frames, reuse_frames
 from jet_store import AggregationRun, Annotation, Classification, Jet, JetCluster, Store, Subject
 from PIL import Image
 from process_helpers import cli_in_child, cli_launcher
@@ -337,3 +337,21 @@ def test_no_plot_is_cut_at_the_figure_edge(built_report: BuiltReport) -> None:
         width, height = fig.get_size_inches()
         assert drawn.x0 >= 0 and drawn.y0 >= 0 and drawn.x1 <= width and drawn.y1 <= height, (name, drawn)
         assert fig.axes[0].get_title()
+
+
+def test_only_this_jets_frames_with_the_same_key_are_reused(tmp_path: Path) -> None:
+    old, new = tmp_path / "a" / "old", tmp_path / "b" / "new"
+    (old / "frames" / "j").mkdir(parents=True)
+    (old / "frames" / "j" / "s1_f00.jpg").write_bytes(b"a frame")
+    (tmp_path / "a" / "notes.txt").write_text("not a frame")
+    outside = FrameImage("frames/j/../../../notes.txt", 1, 0, "", True)
+    record_frames(old / "frames" / "j", 1, "k", [outside])
+    assert reuse_frames(old, new, new / "frames" / "j", 1, "k") is None  # a record naming other files
+    assert not (tmp_path / "b" / "notes.txt").exists()
+    frame = FrameImage("frames/j/s1_f00.jpg", 1, 0, "2012-07-08 13:00:07", True)
+    record_frames(old / "frames" / "j", 1, "k", [frame])
+    assert reuse_frames(old, new, new / "frames" / "j", 1, "another key") is None
+    assert not (new / "frames" / "j" / "s1_f00.jpg").exists()
+    assert reuse_frames(old, new, new / "frames" / "j", 1, "k") == [frame]
+    assert (new / "frames" / "j" / "s1_f00.jpg").read_bytes() == b"a frame"
+    assert (new / "frames" / "j" / f"s1{KEY_SUFFIX}").is_file()  # recorded for the next build

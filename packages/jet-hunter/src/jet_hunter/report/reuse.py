@@ -110,14 +110,16 @@ def reuse_frames(
         frames = [FrameImage(**f) for f in record["frames"]]
     except (OSError, ValueError, TypeError, KeyError):
         return None
+    mine = folder.relative_to(root).as_posix() + "/"
+    names = [name for f in frames for name in (f.path, f.zoom) if name]
+    if not all(name.startswith(mine) and "/" not in name[len(mine) :] for name in names):
+        return None  # a record naming files outside this jet's folder is not ours
     folder.mkdir(parents=True, exist_ok=True)
     linked: list[Path] = []
     try:
-        for frame in frames:
-            for name in (frame.path, frame.zoom):
-                if name:
-                    _link(previous / name, root / name)
-                    linked.append(root / name)
+        for name in names:
+            _link(previous / name, root / name)
+            linked.append(root / name)
     except OSError as exc:  # e.g. another build replaced the previous report meanwhile
         log.info("subject %s: previous frames not reused (%s)", subject_id, exc)
         for path in linked:
