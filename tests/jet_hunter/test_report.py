@@ -166,6 +166,8 @@ def test_a_rebuild_reuses_the_frames_whose_inputs_did_not_change(
     (data / changed.paths[0]).unlink()
     shutil.copyfile(built_report.data / changed.paths[-1], data / changed.paths[0])
     inodes = {p.relative_to(out): p.stat().st_ino for p in out.rglob("*.jpg")}
+    plots = {p.relative_to(out): p.stat().st_ino for p in out.glob("plots/*.png")}
+    (out / "plots" / f"{item.slug}_height_time.png.key").write_text("drawn from other inputs")
     with Store(built_report.db) as store:
         summary = build_report(store, out, data_dir=data, progress=False)
     assert summary.to_dict() | {"path": ""} == built_report.summary.to_dict() | {"path": ""}
@@ -175,6 +177,9 @@ def test_a_rebuild_reuses_the_frames_whose_inputs_did_not_change(
     assert len(mine) == 2 * changed.n_frames and len(again) == len(inodes)
     assert all(again[p] == inodes[p] for p in again if p not in mine)  # linked from the old report
     assert all(again[p] != inodes[p] for p in mine)  # drawn again: its inputs changed
+    redrawn = Path("plots") / f"{item.slug}_height_time.png"
+    assert {p: p == redrawn for p in plots} == {p: (out / p).stat().st_ino != plots[p] for p in plots}
+    assert (out / redrawn).read_bytes() == (built_report.out / redrawn).read_bytes()
     first = Path("frames") / item.slug / f"s{changed.subject_id}_f00.jpg"
     assert (out / first).read_bytes() != (built_report.out / first).read_bytes()
     for p in mine - {first, first.with_name(f"{first.stem}_zoom.jpg")}:

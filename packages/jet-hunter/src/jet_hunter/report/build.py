@@ -15,7 +15,7 @@ one jet is written on its page and in the summary, and the other jets go on.
 Frames are drawn one job per subject (:mod:`~jet_hunter.report.drawing`), on the
 caller's executor when one is passed; a rebuild of the same folder links the frames of
 subjects whose inputs did not change from the report it replaces
-(:mod:`~jet_hunter.report.reuse`).
+(:mod:`~jet_hunter.report.reuse`), and so are the plots drawn for the same inputs.
 
 Examples
 --------
@@ -48,6 +48,7 @@ from jet_hunter.report.drawing import FrameJobs
 from jet_hunter.report.frames import COLORS, FrameImage, frames_by_subject
 from jet_hunter.report.model import ReportJet, load_report_jets
 from jet_hunter.report.plots import SUMMARY_PLOTS, height_time_plot, summary_plots
+from jet_hunter.report.reuse import plot_key, record_key, reused_files
 
 __all__ = ["MARKER", "TABLE_COLUMNS", "ReportError", "ReportSummary", "build_report"]
 
@@ -339,12 +340,22 @@ def _build_into(
         items, root, data_dir, executor, previous=previous
     )  # on the executor's workers, if any
     drawn = None if executor is not None else drawing.results(progress=progress)  # else first, here
-    plots = summary_plots(items, root / "plots")  # meanwhile here
+    # meanwhile here the plots, each linked from the previous report if drawn for the same inputs
+    plots = {name: root / "plots" / f"{name}.png" for name in SUMMARY_PLOTS}
+    names = [f"plots/{name}.png" for name in SUMMARY_PLOTS]
+    key = plot_key([(i.row["#sjh_ID"], i.jet, i.agreement) for i in items])
+    if not reused_files(previous, root, names, key):
+        summary_plots(items, root / "plots")
+    record_key(root, names, key)
     summary.plots = len(plots)
     heights: dict[int, str] = {}
     for n, item in enumerate(items):
+        name = [f"plots/{item.slug}_height_time.png"]
+        key = plot_key(item.row["#sjh_ID"], item.jet, item.heights, item.consensus)
         try:
-            height_time_plot(item, root / "plots" / f"{item.slug}_height_time.png")
+            if not reused_files(previous, root, name, key):
+                height_time_plot(item, root / name[0])
+            record_key(root, name, key)
         except Exception as exc:  # one jet's plot failing must not lose the report
             heights[n] = f"{item.row['#sjh_ID']}: height-time plot failed ({exc})"
     if drawn is None:

@@ -1,12 +1,14 @@
-"""Frames of the previous report reused when their inputs did not change.
+"""Frames and plots of the previous report reused when their inputs did not change.
 
 A subject's frames depend on its metadata, clusters, marks and rendering paths, on the
 bytes of those renderings and on the drawing code. :func:`subject_key` hashes all of
 it; the key is written beside the frames (``s<subject>.key.json``, with the list of
 frames). The next build of the same folder links (or copies) the frames of every
 subject whose key is unchanged out of the report it replaces instead of drawing them
-again (:func:`reuse_frames`); the rest are drawn. Links are safe: a build never writes
-into an existing file, it writes a new folder and swaps it in.
+again (:func:`reuse_frames`); the rest are drawn. The plots likewise: :func:`plot_key`
+of their inputs and of the plotting code, in ``<plot>.png.key`` (:func:`reused_files`).
+Links are safe: a build never writes into an existing file, it writes a new folder and
+swaps it in.
 
 Examples
 --------
@@ -37,7 +39,16 @@ from jet_hunter.report import frames as drawing
 from jet_hunter.report.frames import FrameImage
 from jet_hunter.report.model import SubjectView
 
-__all__ = ["KEY_SUFFIX", "key_path", "record_frames", "reuse_frames", "subject_key"]
+__all__ = [
+    "KEY_SUFFIX",
+    "key_path",
+    "plot_key",
+    "record_frames",
+    "record_key",
+    "reuse_frames",
+    "reused_files",
+    "subject_key",
+]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +61,53 @@ def _code() -> bytes:
     """The drawing code's own bytes and Pillow's version: a new version draws every frame again."""
     sources = [Path(str(module.__file__)).read_bytes() for module in (drawing, overlay)]
     return hashlib.sha256(b"\0".join([*sources, PIL.__version__.encode()])).digest()
+
+
+@lru_cache(maxsize=1)
+def _plot_code() -> bytes:
+    """The plotting code's bytes and matplotlib's version: a new version draws every plot again."""
+    import matplotlib
+
+    from jet_hunter.report import plots
+
+    source = Path(str(plots.__file__)).read_bytes()
+    return hashlib.sha256(source + b"\0" + matplotlib.__version__.encode()).digest()
+
+
+def plot_key(*inputs: object) -> str:
+    """The hash of a plot's inputs (their ``repr``: records are dataclasses) and of the plotting code."""
+    return hashlib.sha256(_plot_code() + repr(inputs).encode()).hexdigest()
+
+
+def reused_files(previous: Path | None, root: Path, names: list[str], key: str) -> bool:
+    """Link the files ``names`` (relative to the reports) from ``previous`` if drawn for ``key``.
+
+    Their key is in ``previous/<names[0]>.key``; True when all were linked. Whether
+    reused or drawn, the caller records the key with :func:`record_key`.
+    """
+    if previous is None:
+        return False
+    try:
+        if (previous / f"{names[0]}.key").read_text(encoding="utf-8") != key:
+            return False
+        linked: list[Path] = []
+        try:
+            for name in names:
+                (root / name).parent.mkdir(parents=True, exist_ok=True)
+                _link(previous / name, root / name)
+                linked.append(root / name)
+        except OSError:
+            for path in linked:
+                path.unlink(missing_ok=True)
+            raise
+    except OSError:
+        return False
+    return True
+
+
+def record_key(root: Path, names: list[str], key: str) -> None:
+    """Write the key of the files ``names`` beside the first (see :func:`reused_files`)."""
+    (root / f"{names[0]}.key").write_text(key, encoding="utf-8")
 
 
 def _digest(path: Path) -> str:
