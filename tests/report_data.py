@@ -10,11 +10,15 @@ repeat) on those images' geometry, then aggregated by jet_aggregate into the sto
 from __future__ import annotations
 
 import dataclasses
+import fcntl
+import json
+import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from jet_aggregate import aggregate
-from jet_hunter.report import ReportSummary
+from jet_hunter.report import ReportSummary, build_report
 from jet_render.encode import encode
 from jet_render.framed import render_framed
 from jet_sandbox.aia import CutoutSpec, JetTruth, frame, make_jet
@@ -117,3 +121,30 @@ def build_store(folder: Path) -> tuple[str, Path]:
             store.add([*subjects, *sim.classifications, *sim.annotations])
         aggregate(store, progress=False)
     return db, data
+
+
+def shared_root(basetemp: Path) -> Path:
+    """Where the session's report is built: shared by the session's xdist workers (they read it only)."""
+    return basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp
+
+
+def built_once(root: Path) -> BuiltReport:
+    """The store and its report under ``root/report``, built by the first test process that asks.
+
+    The others wait on a lock and read what it built, so a session builds it once, not
+    once per xdist worker that runs a report test file.
+    """
+    folder = root / "report"
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / "report.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or if this process dies
+        done = folder / "built.json"
+        if not done.is_file():
+            shutil.rmtree(folder, ignore_errors=True)  # what a process that died while building left
+            folder.mkdir()
+            db, data = build_store(folder)
+            with Store(db) as store:
+                summary = build_report(store, folder / "report", data_dir=data, progress=False)
+            done.write_text(json.dumps({"db": db, "data": str(data), "summary": summary.to_dict()}))
+        built = json.loads(done.read_text())
+    return BuiltReport(built["db"], Path(built["data"]), folder / "report", ReportSummary(**built["summary"]))

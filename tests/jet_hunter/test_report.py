@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
+import pickle
 import re
 import shutil
-import subprocess
-import sys
+from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from jet_hunter.cli import main
 from jet_hunter.report import MARKER, ReportError, build_report, load_report_jets
-from jet_hunter.report.frames import COLORS, zoom_window
+from jet_hunter.report.frames import COLORS, FrameImage, write_subject_frames, zoom_window
+from jet_hunter.report.plots import height_time_figure, summary_figures
+from jet_hunter.report.reuse import KEY_SUFFIX, record_frames, reuse_frames
 from jet_store import AggregationRun, Annotation, Classification, Jet, JetCluster, Store, Subject
 from PIL import Image
+from process_helpers import cli_in_child, cli_launcher
 from report_data import BuiltReport
+
+LAUNCHER: Any = cli_launcher()
 
 
 class _Links(HTMLParser):
@@ -115,46 +122,103 @@ def test_catalogue_files_beside_the_pages(built_report: BuiltReport) -> None:
     assert (built_report.out / "catalogue.ecsv").read_text().startswith("# %ECSV")
 
 
+def _files(folder: Path) -> list[Path]:
+    return sorted(p.relative_to(folder) for p in folder.rglob("*"))
+
+
 def test_rebuild_replaces_the_report_and_refuses_other_folders(
     built_report: BuiltReport, tmp_path: Path
 ) -> None:
     out = tmp_path / "r"
-    with Store(built_report.db) as store:
-        first = build_report(store, out, data_dir=built_report.data, progress=False)
-        files = sorted(p.relative_to(out) for p in out.rglob("*"))
-        (out / "jets" / "stale.html").write_text("old")
-        second = build_report(store, out, data_dir=built_report.data, progress=False)
-        assert sorted(p.relative_to(out) for p in out.rglob("*")) == files  # stale page gone, nothing added
-        assert first.to_dict() == second.to_dict()
-        assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary folders left
-        thesis = tmp_path / "thesis"
-        thesis.mkdir()
-        (thesis / "thesis.tex").write_text("precious")
-        with pytest.raises(ReportError, match="not a jet-hunter report"):
-            build_report(store, thesis, progress=False)
+    shutil.copytree(built_report.out, out)  # the first build: the session's report
+    (out / "jets" / "stale.html").write_text("old")
+    for key in out.rglob(f"*{KEY_SUFFIX}"):  # its frames not reusable: all drawn again
+        key.unlink()
+    with Store(built_report.db) as store, ThreadPoolExecutor(2) as pool:  # frames drawn on its workers
+        second = build_report(store, out, data_dir=built_report.data, progress=False, executor=pool)
+    assert _files(out) == _files(built_report.out)  # stale page gone, nothing added
+    assert second.to_dict() | {"path": ""} == built_report.summary.to_dict() | {"path": ""}
+    jpgs = sorted(out.rglob("*.jpg"))
+    assert len(jpgs) == 2 * built_report.summary.frames  # each frame and its close-up, as drawn here
+    for jpg in jpgs:
+        assert jpg.read_bytes() == (built_report.out / jpg.relative_to(out)).read_bytes(), jpg
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary folders left
+    thesis = tmp_path / "thesis"
+    thesis.mkdir()
+    (thesis / "thesis.tex").write_text("precious")
+    with Store(built_report.db) as store, pytest.raises(ReportError, match="not a jet-hunter report"):
+        build_report(store, thesis, progress=False)
     assert (thesis / "thesis.tex").read_text() == "precious" and (out / MARKER).is_file()
 
 
-def test_frames_without_images_are_drawn_on_a_blank_canvas(built_report: BuiltReport, tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    shutil.copytree(built_report.data, data)
+def test_a_rebuild_reuses_the_frames_whose_inputs_did_not_change(
+    built_report: BuiltReport, tmp_path: Path
+) -> None:
+    out = tmp_path / "r"
+    shutil.copytree(built_report.out, out)
     with Store(built_report.db) as store:
         (item, *_) = load_report_jets(store)
-        broken = data / item.subjects[0].paths[1]
-        broken.write_bytes(b"not a png")  # one unreadable frame: that frame only is blank
-        summary = build_report(store, tmp_path / "r", data_dir=data, progress=False)
+    changed = item.subjects[0]
+    data = tmp_path / "data"  # the same renderings (links), but one of this subject's frames is another
+    for source in built_report.data.rglob("*.png"):
+        (data / source.relative_to(built_report.data)).parent.mkdir(parents=True, exist_ok=True)
+        os.link(source, data / source.relative_to(built_report.data))
+    (data / changed.paths[0]).unlink()
+    shutil.copyfile(built_report.data / changed.paths[-1], data / changed.paths[0])
+    inodes = {p.relative_to(out): p.stat().st_ino for p in out.rglob("*.jpg")}
+    plots = {p.relative_to(out): p.stat().st_ino for p in out.glob("plots/*.png")}
+    (out / "plots" / f"{item.slug}_height_time.png.key").write_text("drawn from other inputs")
+    with Store(built_report.db) as store:
+        summary = build_report(store, out, data_dir=data, progress=False)
+    assert summary.to_dict() | {"path": ""} == built_report.summary.to_dict() | {"path": ""}
+    assert _files(out) == _files(built_report.out)
+    again = {p.relative_to(out): p.stat().st_ino for p in out.rglob("*.jpg")}
+    mine = {p for p in again if p.name.startswith(f"s{changed.subject_id}_")}
+    assert len(mine) == 2 * changed.n_frames and len(again) == len(inodes)
+    assert all(again[p] == inodes[p] for p in again if p not in mine)  # linked from the old report
+    assert all(again[p] != inodes[p] for p in mine)  # drawn again: its inputs changed
+    redrawn = Path("plots") / f"{item.slug}_height_time.png"
+    assert {p: p == redrawn for p in plots} == {p: (out / p).stat().st_ino != plots[p] for p in plots}
+    assert (out / redrawn).read_bytes() == (built_report.out / redrawn).read_bytes()
+    first = Path("frames") / item.slug / f"s{changed.subject_id}_f00.jpg"
+    assert (out / first).read_bytes() != (built_report.out / first).read_bytes()
+    for p in mine - {first, first.with_name(f"{first.stem}_zoom.jpg")}:
+        assert (out / p).read_bytes() == (built_report.out / p).read_bytes()  # the same frame drawn
+
+
+def test_subject_frames_are_drawn_from_a_pickled_job(built_report: BuiltReport, tmp_path: Path) -> None:
+    with Store(built_report.db) as store:
+        (item, *_) = load_report_jets(store)
+    view = item.subjects[1]
+    job = pickle.loads(pickle.dumps((view, tmp_path / "f", built_report.data)))  # what a process pool sends
+    frames = write_subject_frames(*job, relative_to=tmp_path)
+    assert [f.index for f in frames] == list(range(view.n_frames)) and all(f.has_image for f in frames)
+    for f in frames:
+        drawn = built_report.out / "frames" / item.slug / Path(f.path).name
+        assert (tmp_path / f.path).read_bytes() == drawn.read_bytes()
+
+
+def test_frames_without_images_are_drawn_on_a_blank_canvas(built_report: BuiltReport, tmp_path: Path) -> None:
+    with Store(built_report.db) as store:
+        (item, *_) = load_report_jets(store)
         blank = build_report(store, tmp_path / "b", data_dir=None, progress=False)
-    assert summary.messages == [] and summary.frames == blank.frames == built_report.summary.frames
+    view = item.subjects[0]
+    data = tmp_path / "data"  # that subject's renderings only, one of them unreadable
+    for name in view.paths:
+        (data / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(built_report.data / name, data / name)
+    (data / view.paths[1]).write_bytes(b"not a png")  # one unreadable frame: that frame only is blank
+    frames = write_subject_frames(view, tmp_path / "r", data, relative_to=tmp_path)
+    assert blank.messages == [] and blank.frames == built_report.summary.frames
+    assert [f.has_image for f in frames[:3]] == [True, False, True] and len(frames) == view.n_frames
     page = (tmp_path / "b" / "jets" / f"{item.slug}.html").read_text()
     assert "frame images not in the data folder" in page
-    frame = np.asarray(
-        Image.open(tmp_path / "r" / "frames" / item.slug / f"s{item.subjects[0].subject_id}_f01.jpg")
-    )
+    frame = np.asarray(Image.open(tmp_path / "r" / f"s{view.subject_id}_f01.jpg"))
     assert frame[:20, :20].mean() < 40  # the dark canvas, marks still drawn
-    ok = np.asarray(
-        Image.open(tmp_path / "r" / "frames" / item.slug / f"s{item.subjects[0].subject_id}_f00.jpg")
-    )
+    ok = np.asarray(Image.open(tmp_path / "r" / f"s{view.subject_id}_f00.jpg"))
     assert ok[:20, :20].mean() > 200  # the white figure border of the real rendering
+    dark = np.asarray(Image.open(tmp_path / "b" / "frames" / item.slug / f"s{view.subject_id}_f00.jpg"))
+    assert dark[:20, :20].mean() < 40 and np.abs(dark.astype(int) - frame.astype(int)).mean() < 2
 
 
 def test_cli_report(built_report: BuiltReport, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -166,6 +230,10 @@ def test_cli_report(built_report: BuiltReport, tmp_path: Path, capsys: pytest.Ca
     (tmp_path / "x" / "notes.txt").write_text("mine")
     assert main([*args, "--out", str(tmp_path / "x")]) == 1
     assert "not a jet-hunter report" in capsys.readouterr().err
+    missing = tmp_path / "none.db"  # no store there: an error, not an empty report of a new store
+    assert main(["--db", str(missing), "report", "--out", str(tmp_path / "m")]) == 1
+    assert capsys.readouterr().err.startswith("jet-hunter: ") and not missing.exists()
+    assert not (tmp_path / "m").exists()
 
 
 def test_empty_store_gives_an_empty_catalogue(tmp_path: Path) -> None:
@@ -177,13 +245,20 @@ def test_empty_store_gives_an_empty_catalogue(tmp_path: Path) -> None:
 
 def test_two_builds_at_once_leave_one_whole_report(built_report: BuiltReport, tmp_path: Path) -> None:
     out = tmp_path / "r"
-    cmd = [sys.executable, "-m", "jet_hunter", "--db", built_report.db, "--data-dir", str(built_report.data)]
+    args = ["--db", built_report.db, "--data-dir", str(built_report.data), "-q", "report", "--out", str(out)]
+    env = {"JET_HUNTER_CONFIG": os.devnull}
+    # two real processes (forked from a server that imported the CLI once), at the same time
     procs = [
-        subprocess.Popen([*cmd, "-q", "report", "--out", str(out)], stdout=subprocess.PIPE) for _ in range(2)
+        LAUNCHER.Process(
+            target=cli_in_child, args=(args, env, str(tmp_path.parent / f"{tmp_path.name}.{n}.err"))
+        )
+        for n in range(2)
     ]
     for proc in procs:
-        proc.communicate(timeout=300)
-        assert proc.returncode == 0
+        proc.start()
+    for n, proc in enumerate(procs):
+        proc.join(timeout=300)
+        assert proc.exitcode == 0, (tmp_path.parent / f"{tmp_path.name}.{n}.err").read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]  # no temporary or old folders left
     assert len(list((out / "frames").rglob("*_zoom.jpg"))) == built_report.summary.frames
     assert len(list((out / "jets").glob("*.html"))) == 2 and (out / MARKER).is_file()
@@ -243,3 +318,45 @@ def test_close_up_stays_inside_the_axes(built_report: BuiltReport, corner: str) 
     # the white figure around the axes (the title, the axis labels) is not in it
     for edge in (close[0], close[-1], close[:, 0], close[:, -1]):
         assert (edge.min(axis=1) > 230).mean() < 0.2
+
+
+def test_no_plot_is_cut_at_the_figure_edge(built_report: BuiltReport) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    with Store(built_report.db) as store:
+        items = load_report_jets(store)
+    # a jet at each limb, with the longest id: their labels stay inside too
+    limbs = [
+        dataclasses.replace(
+            item,
+            jet=dataclasses.replace(item.jet, base_x=x, base_y=-40.0),
+            row={**item.row, "#sjh_ID": "sjh_2012-07-08T13_10"},
+        )
+        for item, x in zip(items, (-950.0, 955.0), strict=True)
+    ]
+    figures = {**summary_figures([*items, *limbs]), "height-time": height_time_figure(items[0])}
+    for name, fig in figures.items():
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        fig.draw(renderer)
+        drawn = fig.get_tightbbox(renderer)  # inches: everything drawn, titles and labels included
+        width, height = fig.get_size_inches()
+        assert drawn.x0 >= 0 and drawn.y0 >= 0 and drawn.x1 <= width and drawn.y1 <= height, (name, drawn)
+        assert fig.axes[0].get_title()
+
+
+def test_only_this_jets_frames_with_the_same_key_are_reused(tmp_path: Path) -> None:
+    old, new = tmp_path / "a" / "old", tmp_path / "b" / "new"
+    (old / "frames" / "j").mkdir(parents=True)
+    (old / "frames" / "j" / "s1_f00.jpg").write_bytes(b"a frame")
+    (tmp_path / "a" / "notes.txt").write_text("not a frame")
+    outside = FrameImage("frames/j/../../../notes.txt", 1, 0, "", True)
+    record_frames(old / "frames" / "j", 1, "k", [outside])
+    assert reuse_frames(old, new, new / "frames" / "j", 1, "k") is None  # a record naming other files
+    assert not (tmp_path / "b" / "notes.txt").exists()
+    frame = FrameImage("frames/j/s1_f00.jpg", 1, 0, "2012-07-08 13:00:07", True)
+    record_frames(old / "frames" / "j", 1, "k", [frame])
+    assert reuse_frames(old, new, new / "frames" / "j", 1, "another key") is None
+    assert not (new / "frames" / "j" / "s1_f00.jpg").exists()
+    assert reuse_frames(old, new, new / "frames" / "j", 1, "k") == [frame]
+    assert (new / "frames" / "j" / "s1_f00.jpg").read_bytes() == b"a frame"
+    assert (new / "frames" / "j" / f"s1{KEY_SUFFIX}").is_file()  # recorded for the next build

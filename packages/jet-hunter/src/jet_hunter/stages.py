@@ -160,7 +160,7 @@ def run_chain(
 
     ``prepare_stage(steps)`` runs the first half's steps in range (:func:`jet_hunter.pipeline.prepare`,
     which announces its own steps). ``executor`` runs the per-item stages of the second
-    half (subjects, aggregate) on its workers (a Dask cluster: ``--scheduler``); pass
+    half (subjects, aggregate, the report's frames) on its workers (a Dask cluster: ``--scheduler``); pass
     the same one to ``prepare`` for download and render. ``on_stage(name)`` is called
     as each later stage starts (``jet-hunter run`` prints ``stage NAME ...``).
     """
@@ -240,17 +240,24 @@ def run_chain(
                 stage, f"{len(jets)} jets -> " + ", ".join(str(p) for p in summary.catalogue.values())
             )
         elif stage == "report":
-            summary.add(stage, *_report(store, options.out_dir / "report", settings, progress, summary))
+            summary.add(
+                stage, *_report(store, options.out_dir / "report", settings, progress, summary, executor)
+            )
     return summary
 
 
 def _report(
-    store: Store, out: Path, settings: Settings, progress: bool, summary: ChainSummary
+    store: Store,
+    out: Path,
+    settings: Settings,
+    progress: bool,
+    summary: ChainSummary,
+    executor: Executor | None = None,
 ) -> tuple[str, int]:
     """The report stage's hook: :func:`jet_hunter.report.build_report` when that module is there."""
     if importlib.util.find_spec("jet_hunter.report") is None:
         return "no report module installed; the chain ends at the catalogue", 0
     module = importlib.import_module("jet_hunter.report")
-    built = module.build_report(store, out, data_dir=settings.data_dir, progress=progress)
+    built = module.build_report(store, out, data_dir=settings.data_dir, progress=progress, executor=executor)
     summary.report = Path(str(built.path))
     return str(built.line()).removeprefix("report: "), int(built.exit_code)

@@ -12,6 +12,11 @@ half-written report. The temporary folders are named for their writer (``host:pi
 which the next build removes (those of builds still running are kept). A failure of
 one jet is written on its page and in the summary, and the other jets go on.
 
+Frames are drawn one job per subject (:mod:`~jet_hunter.report.drawing`), on the
+caller's executor when one is passed; a rebuild of the same folder links the frames of
+subjects whose inputs did not change from the report it replaces
+(:mod:`~jet_hunter.report.reuse`), and so are the plots drawn for the same inputs.
+
 Examples
 --------
 >>> from jet_hunter.report.build import ReportSummary
@@ -27,6 +32,7 @@ import math
 import os
 import shutil
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
@@ -37,11 +43,12 @@ import jinja2
 from jet_aggregate.catalogue import write_catalogue
 from jet_store import AggregationRun, Store, UserError
 from jet_store.tempfiles import make_temporary, remove_dead_temporaries, temporary_name
-from tqdm import tqdm
 
-from jet_hunter.report.frames import COLORS, FrameImage, frames_by_subject, write_jet_frames
+from jet_hunter.report.drawing import FrameJobs
+from jet_hunter.report.frames import COLORS, FrameImage, frames_by_subject
 from jet_hunter.report.model import ReportJet, load_report_jets
 from jet_hunter.report.plots import SUMMARY_PLOTS, height_time_plot, summary_plots
+from jet_hunter.report.reuse import plot_key, record_key, reused_files
 
 __all__ = ["MARKER", "TABLE_COLUMNS", "ReportError", "ReportSummary", "build_report"]
 
@@ -262,6 +269,7 @@ def build_report(
     *,
     data_dir: str | os.PathLike[str] | None = None,
     progress: bool = True,
+    executor: Executor | None = None,
 ) -> ReportSummary:
     """Write the HTML report of every stored jet into the folder ``out``.
 
@@ -276,7 +284,10 @@ def build_report(
         The data folder the subjects' rendering paths are relative to (frames are
         drawn on blank canvases when their images are not there).
     progress : bool
-        A progress bar over the jets on stderr.
+        A progress bar over the subjects' frames on stderr.
+    executor : concurrent.futures.Executor, optional
+        Draws the subjects' frames on its workers (a local process pool, a Dask
+        cluster's executor: they must see ``data_dir`` and ``out``'s folder); None: here.
 
     Raises
     ------
@@ -292,7 +303,8 @@ def build_report(
             log.info("removed %s, left by a killed build", left)
     tmp = make_temporary(out, BUILD_SUFFIX, directory=True)
     try:
-        summary = _build_into(store, tmp, data, progress=progress)
+        previous = out if (out / MARKER).is_file() else None  # its unchanged frames are reused
+        summary = _build_into(store, tmp, data, progress=progress, executor=executor, previous=previous)
         (tmp / MARKER).write_text("made by `jet-hunter report`; replaced by each build\n")
         _swap_in(tmp, out)
     finally:
@@ -302,7 +314,15 @@ def build_report(
     return summary
 
 
-def _build_into(store: Store, root: Path, data_dir: Path | None, *, progress: bool) -> ReportSummary:
+def _build_into(
+    store: Store,
+    root: Path,
+    data_dir: Path | None,
+    *,
+    progress: bool,
+    executor: Executor | None,
+    previous: Path | None,
+) -> ReportSummary:
     items = load_report_jets(store)
     env = _environment()
     runs = store.filter(AggregationRun)
@@ -316,21 +336,36 @@ def _build_into(store: Store, root: Path, data_dir: Path | None, *, progress: bo
     jets = [i.jet for i in items]
     for fmt in ("csv", "ecsv", "json"):
         write_catalogue(jets, root / f"catalogue.{fmt}", fmt)
-    plots = summary_plots(items, root / "plots")
+    drawing = FrameJobs(
+        items, root, data_dir, executor, previous=previous
+    )  # on the executor's workers, if any
+    drawn = None if executor is not None else drawing.results(progress=progress)  # else first, here
+    # meanwhile here the plots, each linked from the previous report if drawn for the same inputs
+    plots = {name: root / "plots" / f"{name}.png" for name in SUMMARY_PLOTS}
+    names = [f"plots/{name}.png" for name in SUMMARY_PLOTS]
+    key = plot_key([(i.row["#sjh_ID"], i.jet, i.agreement) for i in items])
+    if not reused_files(previous, root, names, key):
+        summary_plots(items, root / "plots")
+    record_key(root, names, key)
     summary.plots = len(plots)
+    heights: dict[int, str] = {}
+    for n, item in enumerate(items):
+        name = [f"plots/{item.slug}_height_time.png"]
+        key = plot_key(item.row["#sjh_ID"], item.jet, item.heights, item.consensus)
+        try:
+            if not reused_files(previous, root, name, key):
+                height_time_plot(item, root / name[0])
+            record_key(root, name, key)
+        except Exception as exc:  # one jet's plot failing must not lose the report
+            heights[n] = f"{item.row['#sjh_ID']}: height-time plot failed ({exc})"
+    if drawn is None:
+        drawn = drawing.results(progress=progress)
     page = env.get_template("jet.html.j2")
-    for n, item in enumerate(tqdm(items, desc="report", unit="jet", disable=not progress)):
-        messages: list[str] = []
-        frames: list[FrameImage] = []
-        try:
-            frames = write_jet_frames(item, root / "frames" / item.slug, data_dir, relative_to=root)
-        except Exception as exc:  # one jet's frames failing must not lose the report
-            messages.append(f"{item.row['#sjh_ID']}: frames not drawn ({exc})")
+    for n, item in enumerate(items):
+        frames, messages = drawn[n]
+        if n in heights:
+            messages.append(heights[n])
         ht = root / "plots" / f"{item.slug}_height_time.png"
-        try:
-            height_time_plot(item, ht)
-        except Exception as exc:
-            messages.append(f"{item.row['#sjh_ID']}: height-time plot failed ({exc})")
         summary.frames += len(frames)
         summary.messages.extend(messages)
         html = page.render(

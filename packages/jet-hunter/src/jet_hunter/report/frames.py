@@ -24,6 +24,7 @@ import logging
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,9 @@ __all__ = [
     "frames_by_subject",
     "jet_overlays",
     "mark_overlays",
+    "report_size",
     "write_jet_frames",
+    "write_subject_frames",
     "zoom_window",
 ]
 
@@ -60,7 +63,7 @@ COLORS = {
 """Colours of what is drawn (also the legend of the jet pages)."""
 
 MAX_WIDTH = 960
-"""Frames wider than this are scaled down for the report (the marks are drawn before)."""
+"""Frames wider than this are scaled down for the report (the marks are drawn after, at that size)."""
 
 ZOOM_WIDTH = 420
 """Width of the close-up of the jet shown beside each frame (without marks)."""
@@ -146,28 +149,89 @@ def _geometry(view: SubjectView, index: int) -> ImageGeometry | None:
     return view.frames.geometry[view.frames.frame(index)]
 
 
+@lru_cache(maxsize=4)
+def _blank(width: int, height: int, geometry: ImageGeometry | None) -> Any:
+    """The dark canvas of a frame whose image is missing, its data area outlined (shared: never drawn on)."""
+    blank = Image.new("RGB", (width, height), (24, 24, 28))
+    if geometry is None:
+        return blank
+    area = Rectangle(
+        geometry.im_ll_x * width,
+        (1.0 - geometry.im_ur_y) * height,
+        (geometry.im_ur_x - geometry.im_ll_x) * width,
+        (geometry.im_ur_y - geometry.im_ll_y) * height,
+        style=OverlayStyle(color="#555560", line_width=2),
+    )
+    return draw_overlays(blank, [area])
+
+
 def _canvas(view: SubjectView, index: int) -> tuple[Any, bool]:
+    """The frame's rendering as read (any mode; not to be drawn on), or the blank canvas; is it real."""
     if index < len(view.paths) and view.paths[index]:
         path = Path(view.paths[index])
         if path.is_file():
             try:
                 with Image.open(path) as img:
-                    return img.convert("RGB"), True
+                    img.load()
+                    return img, True
             except OSError as exc:
                 log.warning("subject %s frame %s: %s unreadable (%s)", view.subject_id, index, path, exc)
     geometry = _geometry(view, index)
     width, height = (geometry.width, geometry.height) if geometry is not None else (1920, 1440)
-    blank = Image.new("RGB", (int(width), int(height)), (24, 24, 28))
-    if geometry is not None:
-        area = Rectangle(
-            geometry.im_ll_x * width,
-            (1.0 - geometry.im_ur_y) * height,
-            (geometry.im_ur_x - geometry.im_ll_x) * width,
-            (geometry.im_ur_y - geometry.im_ll_y) * height,
-            style=OverlayStyle(color="#555560", line_width=2),
+    return _blank(int(width), int(height), geometry), False
+
+
+def report_size(size: tuple[int, int]) -> tuple[int, int]:
+    """The size of a frame of ``size`` in the report: at most :data:`MAX_WIDTH` wide, same aspect.
+
+    Examples
+    --------
+    >>> report_size((1920, 1440)), report_size((600, 500))
+    ((960, 720), (600, 500))
+    """
+    width, height = size
+    if width <= MAX_WIDTH:
+        return width, height
+    return MAX_WIDTH, max(1, round(height * MAX_WIDTH / width))
+
+
+@dataclass(frozen=True)
+class _Marks:
+    """What is drawn on every frame of one size of a subject: its marks layer, cropped, and the close-up."""
+
+    size: tuple[int, int]
+    layer: Any
+    offset: tuple[int, int]
+    window: tuple[int, int, int, int] | None
+
+    @classmethod
+    def draw(cls, view: SubjectView, geometry: ImageGeometry | None, image_size: tuple[int, int]) -> _Marks:
+        """Draw ``view``'s marks once, anti-aliased, on a transparent layer of the report's frame size."""
+        size = report_size(image_size)
+        clear = Image.new("RGBA", size, (0, 0, 0, 0))
+        layer = draw_overlays(clear, jet_overlays(view), geometry=geometry, supersample=2)
+        box = layer.getbbox()
+        if box is not None:
+            layer = layer.crop(box)
+        return cls(
+            size, layer if box else None, (box[0], box[1]) if box else (0, 0), zoom_window(view, image_size)
         )
-        blank = draw_overlays(blank, [area])
-    return blank, False
+
+    def frame(self, image: Any) -> Any:
+        """``image`` at the report's size (RGB) with the marks on it."""
+        out = image.convert("RGB")
+        if out.size != self.size:  # box-reduced by whole factors first, then Lanczos: sharp and quick
+            out = out.resize(self.size, Image.Resampling.LANCZOS, reducing_gap=1.0)
+        if self.layer is not None:
+            out.paste(self.layer, self.offset, self.layer)
+        return out
+
+    def close_up(self, image: Any) -> Any:
+        """The close-up of the jet from the full-size ``image`` (without marks), or None."""
+        if self.window is None:
+            return None
+        crop = image.crop(self.window).convert("RGB")
+        return crop.resize((ZOOM_WIDTH, ZOOM_WIDTH), Image.Resampling.LANCZOS, reducing_gap=1.0)
 
 
 def zoom_window(
@@ -226,47 +290,62 @@ def _time(view: SubjectView, index: int) -> str:
     return view.frames.times[view.frames.frame(index)].strftime("%Y-%m-%d %H:%M:%S")
 
 
+def write_subject_frames(
+    view: SubjectView, folder: Path, data_dir: Path | None, *, relative_to: Path
+) -> list[FrameImage]:
+    """Draw and write every frame of one subject as JPEG (and its close-up) into ``folder``.
+
+    ``data_dir`` is where the subject's rendering paths are (None: blank canvases). The
+    marks are drawn once per subject (and image size) on a transparent layer of the
+    report's frame size and pasted on each frame, reduced to that size first: per frame
+    only the image is read, scaled, composited and encoded. Returns the frames in order,
+    paths relative to ``relative_to``. A module-level function, so that an executor's
+    workers can draw subjects in parallel.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    resolved = tuple(str(data_dir / p) if data_dir is not None and p else "" for p in view.paths)
+    local = SubjectView(view.subject_id, view.metadata, view.frames, view.clusters, view.marks, resolved)
+    marks: dict[tuple[tuple[int, int], ImageGeometry | None], _Marks] = {}
+    written: list[FrameImage] = []
+    for index in range(local.n_frames):
+        image, real = _canvas(local, index)
+        geometry = _geometry(local, index)
+        key = (image.size, geometry)
+        if key not in marks:
+            marks[key] = _Marks.draw(local, geometry, image.size)
+        drawn = marks[key]
+        zoom = None
+        close = drawn.close_up(image)
+        if close is not None:
+            zoom = folder / f"s{view.subject_id}_f{index:02d}_zoom.jpg"
+            close.save(zoom, "JPEG", quality=88)
+        target = folder / f"s{view.subject_id}_f{index:02d}.jpg"
+        drawn.frame(image).save(target, "JPEG", quality=85)
+        written.append(
+            FrameImage(
+                str(target.relative_to(relative_to).as_posix()),
+                view.subject_id,
+                index,
+                _time(local, index),
+                real,
+                None if zoom is None else str(zoom.relative_to(relative_to).as_posix()),
+            )
+        )
+    return written
+
+
 def write_jet_frames(
     item: ReportJet, folder: Path, data_dir: Path | None, *, relative_to: Path
 ) -> list[FrameImage]:
-    """Draw and write every frame of every subject of ``item`` as JPEG into ``folder``.
+    """Draw and write every frame of every subject of ``item`` (:func:`write_subject_frames`).
 
-    ``data_dir`` is where the subjects' rendering paths are (None: blank canvases).
     Returns the frames in subject, then frame order, paths relative to ``relative_to``.
     """
-    folder.mkdir(parents=True, exist_ok=True)
-    written: list[FrameImage] = []
-    for view in item.subjects:
-        resolved = tuple(str(data_dir / p) if data_dir is not None and p else "" for p in view.paths)
-        local = SubjectView(view.subject_id, view.metadata, view.frames, view.clusters, view.marks, resolved)
-        for index in range(local.n_frames):
-            image, real = _canvas(local, index)
-            window = zoom_window(local, image.size)
-            zoom = None
-            if window is not None:
-                zoom = folder / f"s{view.subject_id}_f{index:02d}_zoom.jpg"
-                close = image.crop(window).resize((ZOOM_WIDTH, ZOOM_WIDTH), Image.Resampling.LANCZOS)
-                close.convert("RGB").save(zoom, "JPEG", quality=88)
-            scale = max(1.0, image.width / MAX_WIDTH)
-            overlays = jet_overlays(local, scale=scale)
-            drawn = draw_overlays(image, overlays, geometry=_geometry(local, index), supersample=2)
-            if drawn.width > MAX_WIDTH:
-                drawn = drawn.resize(
-                    (MAX_WIDTH, round(drawn.height * MAX_WIDTH / drawn.width)), Image.Resampling.LANCZOS
-                )
-            target = folder / f"s{view.subject_id}_f{index:02d}.jpg"
-            drawn.convert("RGB").save(target, "JPEG", quality=85)
-            written.append(
-                FrameImage(
-                    str(target.relative_to(relative_to).as_posix()),
-                    view.subject_id,
-                    index,
-                    _time(local, index),
-                    real,
-                    None if zoom is None else str(zoom.relative_to(relative_to).as_posix()),
-                )
-            )
-    return written
+    return [
+        f
+        for view in item.subjects
+        for f in write_subject_frames(view, folder, data_dir, relative_to=relative_to)
+    ]
 
 
 def frames_by_subject(frames: Sequence[FrameImage]) -> dict[int, list[FrameImage]]:

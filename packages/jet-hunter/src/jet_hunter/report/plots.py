@@ -5,7 +5,7 @@ Per jet, :func:`height_time_plot`: the volunteers' box heights along the jet's a
 bars) at its frame time, the catalogue's maximum height with its bounds, the start and
 end times with their spread, and the velocity as the line from the start to the peak.
 For the whole catalogue, :func:`summary_plots`: the base points on the solar disk
-(sunpy map axes with the heliographic Stonyhurst grid and the limb), and histograms
+(WCS axes with the heliographic Stonyhurst grid and the limb, drawn by sunpy.visualization), and histograms
 of durations, maximum heights, velocities and volunteer agreement.
 
 Static images because a report is opened years later on any machine: PNGs need no
@@ -33,12 +33,21 @@ matplotlib.use("Agg")
 
 import astropy.units as u
 import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 from jet_hunter.report.model import ReportJet
 
-__all__ = ["SUMMARY_PLOTS", "finite", "height_time_plot", "summary_plots"]
+__all__ = [
+    "SUMMARY_PLOTS",
+    "disk_figure",
+    "finite",
+    "height_time_figure",
+    "height_time_plot",
+    "histogram_figure",
+    "summary_figures",
+    "summary_plots",
+]
 
 log = logging.getLogger(__name__)
 
@@ -65,16 +74,35 @@ def _t(moment: datetime) -> float:
     return float(mdates.date2num(moment))  # type: ignore[no-untyped-call]
 
 
+def _figure(size: tuple[float, float], axes: tuple[float, float, float, float], **kwargs: Any) -> Any:
+    """A figure of ``size`` inches with one axes at ``axes`` = (left, bottom, width, height) inches.
+
+    Fixed margins (room for the title, the labels and the tick labels) instead of a
+    tight bounding box measured at save time, which draws every figure twice. A bare
+    :class:`~matplotlib.figure.Figure`, not pyplot's: nothing global to close, safe in
+    threads.
+    """
+    fig = Figure(figsize=size, facecolor="white")
+    width, height = size
+    left, bottom, w, h = axes
+    return fig, fig.add_axes((left / width, bottom / height, w / width, h / height), **kwargs)
+
+
 def _save(fig: Any, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=_DPI, bbox_inches="tight", facecolor="white")
-    plt.close(fig)
+    fig.savefig(path, dpi=_DPI, facecolor="white")
 
 
 def height_time_plot(item: ReportJet, path: Path) -> Path:
-    """The height-time plot of one jet, written as PNG to ``path``."""
+    """The height-time plot of one jet (:func:`height_time_figure`), written as PNG to ``path``."""
+    _save(height_time_figure(item), path)
+    return path
+
+
+def height_time_figure(item: ReportJet) -> Any:
+    """The height-time plot of one jet, a matplotlib figure."""
     jet = item.jet
-    fig, ax = plt.subplots(figsize=(7.0, 4.0))
+    fig, ax = _figure((6.5, 3.9), (0.72, 0.5, 5.43, 3.08))
     if item.heights:
         ax.plot(
             [_t(s.time) for s in item.heights],
@@ -129,46 +157,65 @@ def height_time_plot(item: ReportJet, path: Path) -> Path:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M:%S"))  # type: ignore[no-untyped-call]
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower right", framealpha=0.85)
-    _save(fig, path)
-    return path
+    return fig
 
 
-def _disk(items: Sequence[ReportJet], path: Path) -> None:
-    import sunpy.map
+def disk_figure(items: Sequence[ReportJet]) -> Any:
+    """The jets' base points on the solar disk, a matplotlib figure (WCS axes, Stonyhurst grid)."""
     from astropy.coordinates import SkyCoord
-    from sunpy.coordinates import frames
-    from sunpy.map.header_helper import make_fitswcs_header
+    from astropy.wcs.utils import wcs_to_celestial_frame
+    from jet_render.wcs import frame_wcs
+    from sunpy.coordinates import get_earth
+    from sunpy.visualization import drawing, wcsaxes_compat
 
+    # a WCS of the whole disk seen from Earth (astropy + sunpy.coordinates: sunpy.map, whose
+    # import alone costs seconds, is not needed for a blank map)
     obstime = items[0].jet.start_time if items else "2010-06-01"
-    centre = SkyCoord(
-        0 * u.arcsec, 0 * u.arcsec, obstime=obstime, observer="earth", frame=frames.Helioprojective
-    )
+    earth = get_earth(obstime)
     shape = (90, 90)
-    header = make_fitswcs_header(np.zeros(shape), centre, scale=[24.0, 24.0] * u.arcsec / u.pix)
-    disk = sunpy.map.Map(np.zeros(shape), header)
-    fig = plt.figure(figsize=(5.6, 5.6))
-    ax = fig.add_subplot(projection=disk)
+    wcs = frame_wcs(
+        {
+            "CRPIX1": (shape[1] + 1) / 2,
+            "CRPIX2": (shape[0] + 1) / 2,
+            "CRVAL1": 0.0,
+            "CRVAL2": 0.0,
+            "CDELT1": 24.0,
+            "CDELT2": 24.0,
+            "DATE-OBS": earth.obstime.isot,
+            "HGLN_OBS": earth.lon.to_value(u.deg),
+            "HGLT_OBS": earth.lat.to_value(u.deg),
+            "DSUN_OBS": earth.radius.to_value(u.m),
+        }
+    ).wcs
+    frame = wcs_to_celestial_frame(wcs)
+    observer = SkyCoord(frame.observer)
+    fig, ax = _figure((5.5, 5.25), (0.95, 0.55, 4.3, 4.3), projection=wcs)
     ax.imshow(np.zeros(shape), cmap="Greys", vmin=0, vmax=1, origin="lower")
-    disk.draw_limb(axes=ax, color="k", lw=1.2)
-    disk.draw_grid(axes=ax, grid_spacing=15 * u.deg, color="0.5", lw=0.5)
+    drawing.limb(ax, observer, color="k", lw=1.2)
+    wcsaxes_compat.wcsaxes_heliographic_overlay(
+        ax, grid_spacing=15 * u.deg, obstime=frame.obstime, observer=observer, color="0.5", lw=0.5
+    )
     for item in items:
-        point = SkyCoord(item.jet.base_x * u.arcsec, item.jet.base_y * u.arcsec, frame=disk.coordinate_frame)
+        point = SkyCoord(item.jet.base_x * u.arcsec, item.jet.base_y * u.arcsec, frame=frame)
         ax.plot_coord(point, "o", color="#e67e22", ms=6, mec="k")
+        east = item.jet.base_x <= 0  # labels point towards the disk centre: they stay in the axes
         ax.annotate(
             str(item.row["#sjh_ID"]),
             xy=ax.wcs.world_to_pixel(point),
             fontsize=6,
-            xytext=(4, 4),
+            xytext=(4 if east else -4, 4),
+            ha="left" if east else "right",
             textcoords="offset points",
         )
     ax.set_xlabel("Solar X (arcsec)")
     ax.set_ylabel("Solar Y (arcsec)")
     ax.set_title("base points (heliographic Stonyhurst grid, 15 deg)")
-    _save(fig, path)
+    return fig
 
 
-def _histogram(values: Sequence[float], path: Path, xlabel: str, title: str) -> None:
-    fig, ax = plt.subplots(figsize=(4.6, 3.4))
+def histogram_figure(values: Sequence[float], xlabel: str, title: str) -> Any:
+    """A histogram of ``values`` (a note when there is none), a matplotlib figure."""
+    fig, ax = _figure((4.75, 3.46), (0.64, 0.52, 3.56, 2.62))
     if values:
         bins = max(3, min(20, int(math.sqrt(len(values))) + 2))
         ax.hist(values, bins=bins, color=_ACCENT, edgecolor="white")
@@ -178,21 +225,34 @@ def _histogram(values: Sequence[float], path: Path, xlabel: str, title: str) -> 
     ax.set_ylabel("jets")
     ax.set_title(f"{title} (n = {len(values)})")
     ax.grid(alpha=0.3, axis="y")
-    _save(fig, path)
+    return fig
 
 
 def summary_plots(items: Sequence[ReportJet], folder: Path) -> dict[str, Path]:
     """Write the summary plots into ``folder``; return ``{stem: path}`` as :data:`SUMMARY_PLOTS`."""
     folder.mkdir(parents=True, exist_ok=True)
     out = {name: folder / f"{name}.png" for name in SUMMARY_PLOTS}
-    _disk(items, out["disk"])
-    _histogram(finite(i.jet.duration_min for i in items), out["durations"], "duration (min)", "Durations")
-    _histogram(finite(i.jet.max_height for i in items), out["heights"], "maximum height (arcsec)", "Heights")
-    _histogram(finite(i.jet.velocity for i in items), out["velocities"], "velocity (km/s)", "Velocities")
-    _histogram(
-        finite(i.agreement for i in items),
-        out["agreement"],
-        "fraction of the subjects' volunteers who marked the jet",
-        "Agreement",
-    )
+    for name, fig in summary_figures(items).items():
+        _save(fig, out[name])
     return out
+
+
+def summary_figures(items: Sequence[ReportJet]) -> dict[str, Any]:
+    """The summary plots as matplotlib figures, ``{stem: figure}`` as :data:`SUMMARY_PLOTS`."""
+    return {
+        "disk": disk_figure(items),
+        "durations": histogram_figure(
+            finite(i.jet.duration_min for i in items), "duration (min)", "Durations"
+        ),
+        "heights": histogram_figure(
+            finite(i.jet.max_height for i in items), "maximum height (arcsec)", "Heights"
+        ),
+        "velocities": histogram_figure(
+            finite(i.jet.velocity for i in items), "velocity (km/s)", "Velocities"
+        ),
+        "agreement": histogram_figure(
+            finite(i.agreement for i in items),
+            "fraction of the subjects' volunteers who marked the jet",
+            "Agreement",
+        ),
+    }
