@@ -2,9 +2,11 @@
 
 Axes, ticks, tick labels, axis labels and sunpy's coordinate grid depend only on the
 frame's WCS, the image size and the :class:`~jet_render.style.Style`. They are drawn
-with sunpy + matplotlib (Agg) exactly as the seed drew a frame (``Map.plot`` on WCSAxes,
-then the seed's title and labels) and kept as palette indices; per frame only the data
-area and the title change.
+with matplotlib (Agg) on astropy WCSAxes exactly as the seed drew a frame (what
+``sunpy.map.GenericMap.plot`` does to its axes, with sunpy.visualization's grid; then the
+seed's title and labels) and kept as palette indices; per frame only the data area and
+the title change. :mod:`sunpy.map` is not imported: it costs seconds of CPU in every
+rendering process, and the tests compare the two drawings pixel for pixel.
 
 How the parts are separated: the data area is filled pure red (``(1, 0, 0)``) and the
 furniture is all greys, so one drawing gives, per pixel, how much of the data shows
