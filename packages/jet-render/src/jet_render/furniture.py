@@ -240,6 +240,17 @@ def draw_furniture(header: Any, size: tuple[int, int], style: Style) -> Furnitur
 
     The axes are those of the seed's ``sunpy.map.Map(...).plot`` (:func:`_plot_like_sunpy`),
     drawn without importing :mod:`sunpy.map` (seconds of CPU per process).
+
+    Examples
+    --------
+    >>> header = {"NAXIS1": 200, "NAXIS2": 150, "CTYPE1": "HPLN-TAN", "CTYPE2": "HPLT-TAN",
+    ...           "CUNIT1": "arcsec", "CUNIT2": "arcsec", "CRPIX1": 100.5, "CRPIX2": 75.5,
+    ...           "CRVAL1": -850.0, "CRVAL2": 400.0, "CDELT1": 0.6, "CDELT2": 0.6}
+    >>> f = draw_furniture(header, (320, 240), Style())
+    >>> f.index.shape, len(f.ticks[0]) >= 2, len(f.ticks[1]) >= 2
+    ((240, 320), True, True)
+    >>> f.src_cols.size == f.cols.stop - f.cols.start
+    True
     """
     import warnings
 
