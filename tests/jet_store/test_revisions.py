@@ -47,7 +47,8 @@ OPEN = """
 import json, sys
 from jet_store import Store
 store = Store(sys.argv[1], upgrade=sys.argv[2] == "upgrade")
-print(json.dumps({"revision": store.revision, "alembic": sorted(m for m in sys.modules if m.startswith("alembic"))}))
+alembic = sorted(m for m in sys.modules if m.startswith("alembic"))
+print(json.dumps({"revision": store.revision, "alembic": alembic}))
 """
 
 
