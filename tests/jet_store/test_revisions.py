@@ -45,10 +45,17 @@ def test_stored_revision_reads_what_alembic_reads(db_url: str) -> None:
 
 OPEN = """
 import json, sys
-from jet_store import Store
+from datetime import datetime, timezone
+from jet_store import CutoutJob, Store
 store = Store(sys.argv[1], upgrade=sys.argv[2] == "upgrade")
 alembic = sorted(m for m in sys.modules if m.startswith("alembic"))
-print(json.dumps({"revision": store.revision, "alembic": alembic}))
+t0 = datetime(2010, 6, 20, 11, 14, 44, tzinfo=timezone.utc)
+job = CutoutJob(key=f"ssw:{sys.argv[2]}", backend="ssw", start_time=t0, end_time=t0,
+                center_x=0.0, center_y=0.0, fov_x=120.0, fov_y=120.0, wavelengths=(304,))
+store.add([job])
+assert len(store.claim("cutouts", owner="me", state="new", key=job.key)) == 1
+dialects = sorted(n for n in ("sqlite", "postgresql", "mysql") if f"sqlalchemy.dialects.{n}" in sys.modules)
+print(json.dumps({"revision": store.revision, "alembic": alembic, "dialects": dialects}))
 """
 
 
@@ -60,7 +67,7 @@ def _open_in_child(url: str, upgrade: bool = False) -> dict[str, object]:
     return result
 
 
-def test_opening_a_current_store_imports_no_alembic(db_url: str) -> None:
+def test_opening_a_current_store_imports_no_alembic_nor_other_dialects(db_url: str) -> None:
     engine = sa.create_engine(normalise_url(db_url))
     cfg = alembic_config()
     with engine.begin() as conn:
@@ -70,5 +77,7 @@ def test_opening_a_current_store_imports_no_alembic(db_url: str) -> None:
     upgraded = _open_in_child(db_url, upgrade=True)  # an older schema: Alembic upgrades it
     assert upgraded["revision"] == head_revision() and upgraded["alembic"] != []
     current = _open_in_child(db_url)
-    assert current == {"revision": head_revision(), "alembic": []}
+    backend = "sqlite" if db_url.startswith("sqlite") else "postgresql"
+    # and writing to it (records, claims) imports only its own SQL dialect
+    assert current == {"revision": head_revision(), "alembic": [], "dialects": [backend]}
     assert Store(db_url).revision == head_revision()
