@@ -30,7 +30,7 @@ PACKAGES = (
 
 # imported by no command's parser, nor by --help, --version or a usage error
 NOT_AT_START = ("matplotlib", "astropy", "sklearn", "scipy", "dask", "distributed", "panoptes_client",
-                "sqlalchemy", "alembic", "numpy", "PIL", "jinja2")  # fmt: skip
+                "sqlalchemy", "alembic", "numpy", "PIL", "jinja2", "httpx", "tenacity")  # fmt: skip
 # imported by status and query: the database, and nothing of the stages
 NOT_FOR_STATUS = ("matplotlib", "astropy", "sklearn", "scipy", "dask", "distributed", "panoptes_client",
                   "numpy", "PIL", "jinja2")  # fmt: skip

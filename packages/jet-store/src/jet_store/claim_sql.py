@@ -27,9 +27,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from jet_store.claim_terms import chunks
+from jet_store.engine import dialect_insert
 from jet_store.filters import Condition, build_select
 from jet_store.records import Record
 from jet_store.schema import UTCDateTime, claims_table, table_for
@@ -89,7 +89,7 @@ def candidate_select(
 
 def _claim_statement(backend: str) -> Any:
     """``INSERT ... ON CONFLICT (kind, key) DO UPDATE ... WHERE expired RETURNING key``."""
-    insert = postgresql.insert if backend == "postgresql" else sqlite.insert
+    insert = dialect_insert(backend)
     values = insert(claims_table)
     excluded = values.excluded
     return values.on_conflict_do_update(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ __all__ = [
     "masked_url",
     "busy_timeout",
     "make_engine",
+    "dialect_insert",
 ]
 
 DEFAULT_DB_URL = "sqlite:///jet-hunter.db"
@@ -149,3 +151,23 @@ def make_engine(url: str, echo: bool, create: bool, busy_timeout: float) -> sa.E
         kwargs["connect_args"] = {"connect_timeout": 10}
         kwargs["pool_pre_ping"] = True
     return sa.create_engine(url, **kwargs)
+
+
+def dialect_insert(backend: str) -> Callable[[sa.Table], Any]:
+    """The ``insert`` of ``backend``'s dialect (it has ``ON CONFLICT``), imported when first used.
+
+    A SQLite store never imports the PostgreSQL dialect (and its drivers' modules), which
+    costs a tenth of a second of every command's start-up.
+
+    Examples
+    --------
+    >>> dialect_insert("sqlite").__module__, dialect_insert("postgresql").__module__
+    ('sqlalchemy.dialects.sqlite.dml', 'sqlalchemy.dialects.postgresql.dml')
+    """
+    if backend == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert

@@ -21,8 +21,8 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
+from jet_store.engine import dialect_insert
 from jet_store.records import Record
 from jet_store.schema import Float64, field_specs, table_for
 
@@ -51,7 +51,7 @@ def insert_plan(cls: type[Record], dialect: sa.Dialect) -> tuple[str, RowMaker]:
     if plan is not None:
         return plan
     table = table_for(cls)
-    insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+    insert = dialect_insert(dialect.name)
     stmt = insert(table).on_conflict_do_nothing(index_elements=[table.c[k] for k in cls.key_fields])
     compiled = stmt.compile(dialect=dialect)
     order = list(compiled.positiontup) if compiled.positional and compiled.positiontup else None

@@ -1,7 +1,9 @@
 """Schema versioning with Alembic: what revision a database is at, and upgrading it.
 
 The migration scripts ship inside the package (``jet_store/migrations``), so an
-installed jet-store can upgrade a database without a checkout.
+installed jet-store can upgrade a database without a checkout. Opening a store whose
+schema is current does not come here (:mod:`jet_store.revisions` checks that without
+Alembic); the head revision is that module's.
 
 Examples
 --------
@@ -22,6 +24,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from jet_store.errors import NotADatabase, SchemaOutdated, SchemaTooNew
+from jet_store.revisions import head_revision
 from jet_store.schema import metadata
 
 __all__ = ["alembic_config", "head_revision", "current_revision", "ensure_schema"]
@@ -39,13 +42,6 @@ def alembic_config() -> Config:
 @lru_cache(maxsize=1)
 def _script() -> ScriptDirectory:
     return ScriptDirectory.from_config(alembic_config())
-
-
-def head_revision() -> str:
-    """The schema revision this jet-store writes."""
-    head = _script().get_current_head()
-    assert head is not None, "jet_store ships at least one migration"
-    return head
 
 
 def current_revision(conn: sa.Connection) -> str | None:

@@ -21,17 +21,21 @@ SELECT anon_1.url FROM unnest(%(a_url)s::TEXT[]) AS anon_1(url)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql
 
 __all__ = ["rows_select", "insert_rows"]
 
 
 def _array(column: sa.Column[Any]) -> postgresql.ARRAY[Any]:
     # one dimension: a JSON value that is a list is one element, not a sub-array
-    return postgresql.ARRAY(column.type, dimensions=1)
+    from sqlalchemy.dialects.postgresql import ARRAY  # PostgreSQL stores only
+
+    return ARRAY(column.type, dimensions=1)
 
 
 def rows_select(

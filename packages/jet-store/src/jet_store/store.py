@@ -35,7 +35,7 @@ from jet_store.engine import (
 )
 from jet_store.engine import busy_timeout as _busy_timeout
 from jet_store.errors import UserError
-from jet_store.migrate import current_revision, ensure_schema, head_revision
+from jet_store.revisions import head_revision, stored_revision
 from jet_store.writing import AddResult, WritingMixin
 
 __all__ = ["Store", "AddResult", "DEFAULT_DB_URL", "DEFAULT_BUSY_TIMEOUT", "normalise_url", "masked_url"]
@@ -97,10 +97,13 @@ class Store(WritingMixin, ClaimsMixin):
         except ModuleNotFoundError as err:
             raise UserError(f"no driver for {masked_url(self.url)}: {err}") from None
         self._local = threading.local()
-        # the common case (schema current) only reads, so opening never waits for writers
+        # the common case (schema current) only reads, so opening never waits for writers,
+        # and it needs no Alembic: that is imported only to create, upgrade or refuse
         with self._connection(write=False) as conn:
-            revision = current_revision(conn)
+            revision = stored_revision(conn)
         if revision != head_revision():
+            from jet_store.migrate import ensure_schema
+
             with self._connection(write=True) as conn:
                 if self.backend == "postgresql":  # serialise schema changes between processes
                     conn.execute(sa.text("SELECT pg_advisory_xact_lock(7452019)"))

@@ -19,10 +19,10 @@ from dataclasses import dataclass, replace
 from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from jet_store.claim_terms import Kind
 from jet_store.codec import to_row
+from jet_store.engine import dialect_insert
 from jet_store.errors import InvalidRecord, UserError
 from jet_store.filters import key_clause
 from jet_store.insert_plan import insert_plan
@@ -99,7 +99,7 @@ class WritingMixin(ReadingMixin):
     ) -> AddResult:
         table = table_for(cls)
         keys = [table.c[name] for name in cls.key_fields]
-        insert = postgresql.insert if self.backend == "postgresql" else sqlite.insert
+        insert = dialect_insert(self.backend)
         fresh = insert(table).on_conflict_do_nothing(index_elements=keys).returning(*keys)
         added = {tuple(row) for row in self._insert(conn, fresh, table, rows)}
         rest = [row for row in rows if tuple(row[name] for name in cls.key_fields) not in added]

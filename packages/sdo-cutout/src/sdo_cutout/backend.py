@@ -6,8 +6,9 @@ which registers every subclass that names its backend (``name = "ssw"``) in
 :data:`BACKENDS` when the class is defined, so the list of names, the command line's
 choices and the factory :func:`create_backend` all read one registry (sunpy's
 ``net/base_client.py`` does the same for its Fido clients). The built-in clients' modules
-are imported when the registry is first read, so they have registered themselves even
-when only this module was imported (``sdo_cutout`` imports its modules on first use).
+(named in :mod:`sdo_cutout.backend_names`) are imported when the registry is first read,
+so they have registered themselves even when only this module was imported
+(``sdo_cutout`` imports its modules on first use); the parser reads those plain names.
 
 Examples
 --------
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, overload, runtime_chec
 
 from jet_store import CutoutJob
 
+from sdo_cutout.backend_names import BUILTIN_BACKENDS
 from sdo_cutout.errors import CutoutRequestError
 
 if TYPE_CHECKING:
@@ -153,14 +155,22 @@ class BackendRegistry(Sequence[str]):
     sdo_cutout.errors.CutoutRequestError: unknown cutout backend 'ftp'; use one of ssw, jsoc
     """
 
-    def __init__(self, builtin: Sequence[str] = ()) -> None:
+    def __init__(self, builtin: Sequence[str] = (), package: str = "sdo_cutout") -> None:
         self._classes: dict[str, type[ServiceClient]] = {}
-        self._unloaded = list(builtin)  # modules whose clients register when imported
+        self._package = package
+        self._unloaded = list(builtin)  # backends whose module (package.name) registers them
 
     def _loaded(self) -> dict[str, type[ServiceClient]]:
-        """The registered classes, after importing the built-in clients' modules (once)."""
+        """The registered classes, after importing the built-in clients' modules (once).
+
+        A built-in module that does not register the backend it is named for is an error
+        of this package: the plain names the parser offers must be the registry's.
+        """
         while self._unloaded:
-            importlib.import_module(self._unloaded.pop(0))
+            name = self._unloaded.pop(0)
+            importlib.import_module(f"{self._package}.{name}")
+            if name not in self._classes:
+                raise RuntimeError(f"{self._package}.{name} registers no client of backend {name!r}")
         return self._classes
 
     def register(self, cls: type[ServiceClient]) -> None:
@@ -199,7 +209,7 @@ class BackendRegistry(Sequence[str]):
         return f"BackendRegistry({', '.join(map(repr, self._loaded()))})"
 
 
-BACKENDS = BackendRegistry(builtin=("sdo_cutout.ssw", "sdo_cutout.jsoc"))
+BACKENDS = BackendRegistry(builtin=BUILTIN_BACKENDS)
 """The cutout services: filled by each :class:`~sdo_cutout.service.ServiceClient` subclass
 (the built-in ones, SSW and JSOC, are imported on the first read)."""
 

@@ -38,13 +38,11 @@ from jet_store import UserError
 
 from zoo_bridge.connection import PanoptesConnection
 from zoo_bridge.errors import FetchError, PanoptesError, PanoptesNotFound
+from zoo_bridge.export_kinds import EXPORT_KINDS
 
 __all__ = ["EXPORT_KINDS", "FetchResult", "fetch_export", "describe_latest"]
 
 log = logging.getLogger(__name__)
-
-EXPORT_KINDS = ("classifications", "subjects", "workflows")
-"""The project exports that can be fetched."""
 
 _READY = ("ready", "finished")
 _CHUNK = 1 << 20

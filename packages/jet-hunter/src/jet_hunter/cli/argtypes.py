@@ -28,6 +28,7 @@ from hek_client import HekQueryError, as_utc, parse_event_types
 from jet_sandbox.errors import SandboxError
 from jet_sandbox.faults import FaultPlan
 from sdo_cutout import CutoutError
+from sdo_cutout.backend_names import BUILTIN_BACKENDS, DEFAULT_BACKEND
 from sdo_cutout.request import as_waves
 
 from jet_hunter.cli.argtypes_addresses import (
@@ -82,6 +83,7 @@ __all__ = [
     "utc_time",
     "wavelengths",
     "add_wave_option",
+    "add_backend_option",
     "chosen_waves",
     "channel",
     "event_types",
@@ -139,6 +141,16 @@ def add_wave_option(parser: argparse.ArgumentParser) -> None:
         action="append",
         metavar="W",
         help="AIA wavelength in Angstrom, repeatable or comma-separated (default 304)",
+    )
+
+
+def add_backend_option(parser: argparse.ArgumentParser) -> None:
+    """``--backend NAME``: the cutout service, one of the built-in backends (plain names, no client)."""
+    parser.add_argument(
+        "--backend",
+        choices=BUILTIN_BACKENDS,
+        default=DEFAULT_BACKEND,
+        help=f"cutout service (default {DEFAULT_BACKEND})",
     )
 
 

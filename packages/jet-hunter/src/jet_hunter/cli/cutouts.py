@@ -20,10 +20,17 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from jet_store.records import CutoutJob, HekEvent
-from sdo_cutout.backend import BACKENDS
+from sdo_cutout.backend_names import BUILTIN_BACKENDS
 
 from jet_hunter.cli.app import App, CliUsageError, Reported, common_options
-from jet_hunter.cli.argtypes import add_wave_option, chosen_waves, number, seconds, workers
+from jet_hunter.cli.argtypes import (
+    add_backend_option,
+    add_wave_option,
+    chosen_waves,
+    number,
+    seconds,
+    workers,
+)
 
 if TYPE_CHECKING:
     from sdo_cutout import CutoutBackend, JobSummary
@@ -53,7 +60,7 @@ def register(commands: Any) -> None:
         epilog="Example: jet-hunter cutouts request --backend jsoc --wave 171 --wave 304 --padding 120",
         parents=[common_options(defaults=False)],
     )
-    request.add_argument("--backend", choices=BACKENDS, default="ssw", help="cutout service (default ssw)")
+    add_backend_option(request)
     add_wave_option(request)
     request.add_argument(
         "--events",
@@ -101,7 +108,7 @@ def register(commands: Any) -> None:
         parents=[common_options(defaults=False)],
     )
     fetch.add_argument(
-        "--backend", action="append", choices=BACKENDS, help="only jobs of this service (repeatable)"
+        "--backend", action="append", choices=BUILTIN_BACKENDS, help="only jobs of this service (repeatable)"
     )
     fetch.add_argument("--jobs", nargs="+", metavar="KEY", help="only these jobs")
     fetch.add_argument(
@@ -219,7 +226,7 @@ def run_request(app: App, args: argparse.Namespace) -> int:
 
 
 def run_fetch(app: App, args: argparse.Namespace) -> int:
-    from sdo_cutout import run_jobs
+    from sdo_cutout import BACKENDS, run_jobs
 
     store = app.store(create=False)
     if args.max_poll_interval < args.poll_interval:

@@ -41,7 +41,7 @@ def run_upgrade(app: App, args: argparse.Namespace) -> int:
 
 def run_info(app: App, args: argparse.Namespace) -> int:
     from jet_store.engine import masked_url
-    from jet_store.migrate import head_revision
+    from jet_store.revisions import head_revision
 
     store = app.store(create=False)
     app.echo(f"{masked_url(store.url)}: schema {store.revision} (this jet-store writes {head_revision()})")

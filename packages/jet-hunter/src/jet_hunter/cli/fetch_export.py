@@ -14,7 +14,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from zoo_bridge.fetch import EXPORT_KINDS
+from zoo_bridge.export_kinds import EXPORT_KINDS
 
 from jet_hunter.cli.app import App, common_options
 from jet_hunter.cli.argtypes import non_negative_float, positive_float, positive_int

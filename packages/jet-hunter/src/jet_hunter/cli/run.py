@@ -15,11 +15,10 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
 
-from sdo_cutout.backend import BACKENDS
-
 from jet_hunter.chain_terms import DEMO_END, DEMO_START, STAGES, stage_range
 from jet_hunter.cli.app import App, CliUsageError, common_options
 from jet_hunter.cli.argtypes import (
+    add_backend_option,
     add_wave_option,
     channel,
     chosen_waves,
@@ -76,7 +75,7 @@ def register(commands: Any) -> None:
     run.add_argument(
         "--channel", type=channel, metavar="CHANNEL", help="only HEK reports of this channel, e.g. 304"
     )
-    run.add_argument("--backend", choices=BACKENDS, default="ssw", help="cutout service (default ssw)")
+    add_backend_option(run)
     add_wave_option(run)
     run.add_argument(
         "--workers", type=workers, default=4, metavar="N", help="downloads in flight per host (default 4)"
