@@ -90,16 +90,7 @@ def reused_files(previous: Path | None, root: Path, names: list[str], key: str) 
     try:
         if (previous / f"{names[0]}.key").read_text(encoding="utf-8") != key:
             return False
-        linked: list[Path] = []
-        try:
-            for name in names:
-                (root / name).parent.mkdir(parents=True, exist_ok=True)
-                _link(previous / name, root / name)
-                linked.append(root / name)
-        except OSError:
-            for path in linked:
-                path.unlink(missing_ok=True)
-            raise
+        _link_all(previous, root, names)
     except OSError:
         return False
     return True
@@ -151,6 +142,20 @@ def _link(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
+def _link_all(previous: Path, root: Path, names: list[str]) -> None:
+    """Link every file of ``names`` from ``previous`` into ``root``, or none (OSError)."""
+    linked: list[Path] = []
+    try:
+        for name in names:
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            _link(previous / name, root / name)
+            linked.append(root / name)
+    except OSError:
+        for path in linked:
+            path.unlink(missing_ok=True)
+        raise
+
+
 def reuse_frames(
     previous: Path, root: Path, folder: Path, subject_id: int, key: str
 ) -> list[FrameImage] | None:
@@ -173,15 +178,10 @@ def reuse_frames(
     if not all(name.startswith(mine) and "/" not in name[len(mine) :] for name in names):
         return None  # a record naming files outside this jet's folder is not ours
     folder.mkdir(parents=True, exist_ok=True)
-    linked: list[Path] = []
     try:
-        for name in names:
-            _link(previous / name, root / name)
-            linked.append(root / name)
+        _link_all(previous, root, names)
     except OSError as exc:  # e.g. another build replaced the previous report meanwhile
         log.info("subject %s: previous frames not reused (%s)", subject_id, exc)
-        for path in linked:
-            path.unlink(missing_ok=True)
         return None
     record_frames(folder, subject_id, key, frames)
     return frames
